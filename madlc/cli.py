@@ -30,6 +30,7 @@ import yaml
 import madlc
 from madlc.errors import MadlcError
 
+_PRINTS_ITSELF = {"run"}  # commands that already printed their result
 _OVERRIDE = re.compile(r"^[+~]{0,2}[A-Za-z_][\w.\-]*=")
 
 
@@ -183,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; finished outputs are kept, rerun the same command to resume.", file=sys.stderr)
         return 130
-    _print_result(result)
+    if name not in _PRINTS_ITSELF:
+        _print_result(result)
     return 0
 
 

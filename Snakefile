@@ -1,0 +1,61 @@
+# madlc: the whole multi-animal workflow as file-to-file rules.
+#
+#   madlc run CONFIG [TARGET] [--profile local|slurm] [--dry-run] [overrides...]
+# or directly:
+#   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
+#
+# Targets: all (default), train, evaluate, analyze, track, videos.
+# Each rule calls one thin script in scripts/ that calls one public madlc function.
+from madlc.pipeline.plan import make_plan
+
+PLAN = make_plan(
+    config["project"],
+    overrides=config.get("overrides", []),
+    extra_videos=config.get("videos", []),
+)
+PIPE = PLAN.settings.get("pipeline", {})
+workdir: str(PLAN.project)
+
+wildcard_constraints:
+    stem="[^/]+",
+
+LABELS = [PLAN.labels_file(s) for s in PLAN.labeled]
+VIDEOS = sorted(PLAN.videos)
+
+
+include: "rules/common.smk"
+include: "rules/frames.smk"
+include: "rules/dataset.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/analyze.smk"
+include: "rules/track.smk"
+include: "rules/postprocess.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        PLAN.marker("check_labels"),
+        expand(PLAN.marker("labeled_video", "{stem}"), stem=VIDEOS),
+        expand(PLAN.marker("plots", "{stem}"), stem=VIDEOS),
+
+
+rule train:
+    input: PLAN.marker("train")
+
+
+rule evaluate:
+    input: PLAN.marker("evaluate")
+
+
+rule analyze:
+    input: expand(PLAN.marker("analyze", "{stem}"), stem=VIDEOS)
+
+
+rule track:
+    input: expand(PLAN.marker("stitch", "{stem}"), stem=VIDEOS)
+
+
+rule videos:
+    input: expand(PLAN.marker("labeled_video", "{stem}"), stem=VIDEOS)

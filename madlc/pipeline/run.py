@@ -1,0 +1,154 @@
+"""``madlc run``: the whole workflow through Snakemake, on a laptop or a Slurm cluster.
+
+It writes the run's configuration (project path, Hydra overrides, extra videos) to
+``<project>/.madlc/run.yaml`` and calls Snakemake on madlc's ``Snakefile`` with the chosen
+profile (``configs/profiles/<profile>``). ``--dry-run`` prints one job per line, with its
+rule name and why it would run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from madlc.errors import ConfigError, MadlcError
+from madlc.io.atomic import atomic_path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SNAKEFILE = REPO_ROOT / "Snakefile"
+PROFILES = REPO_ROOT / "configs" / "profiles"
+TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos")
+
+
+def _profile_dir(profile: str) -> Path:
+    p = Path(profile)
+    if p.is_dir():
+        return p.resolve()
+    if (PROFILES / profile).is_dir():
+        return PROFILES / profile
+    raise ConfigError(f"profile {profile!r}: not found. What to do: use 'local', 'slurm', or the path of a "
+                      f"Snakemake profile folder (see {PROFILES}).")
+
+
+def snakemake_command(config: str | Path, targets: Sequence[str] = ("all",), profile: str = "local",
+                      dry_run: bool = False, cores: int | None = None, videos: Sequence[str] = (),
+                      overrides: Sequence[str] = (), partition: str | None = None,
+                      account: str | None = None, extra: Sequence[str] = ()) -> list[str]:
+    """The Snakemake command line for a run (after writing ``.madlc/run.yaml``)."""
+    config_path = Path(config).expanduser().resolve()
+    if config_path.is_dir():
+        config_path = config_path / "config.yaml"
+    if not config_path.exists():
+        raise ConfigError(f"{config_path}: no such config.yaml. What to do: pass your project's config.yaml "
+                          "(create one with `madlc create-new-project` or `madlc synth-project`).")
+    if not SNAKEFILE.exists():
+        raise MadlcError(f"{SNAKEFILE}: madlc's Snakefile is missing. What to do: install madlc from its "
+                         "repository with `pip install -e .` (the workflow files live beside the package).")
+    overrides = list(overrides)
+    if profile == "slurm" and not any(o.startswith("pipeline.gpu=") for o in overrides):
+        overrides.append("pipeline.gpu=1")
+    run_yaml = config_path.parent / ".madlc" / "run.yaml"
+    with atomic_path(run_yaml) as tmp:
+        tmp.write_text(yaml.safe_dump({
+            "project": str(config_path),
+            "overrides": overrides,
+            "videos": [str(Path(v).expanduser().resolve()) for v in videos],
+        }))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(config_path.parent),
+           "--configfile", str(run_yaml), "--profile", str(_profile_dir(profile))]
+    if cores is not None:
+        cmd += ["--cores", str(cores)]
+    if dry_run:
+        cmd += ["--dry-run"]
+    if partition or account:
+        cmd += ["--default-resources"]
+        cmd += [f"slurm_partition={partition}"] if partition else []
+        cmd += [f"slurm_account={account}"] if account else []
+    if profile == "slurm" and not account:
+        cmd += ["--slurm-no-account"]
+    return cmd + list(extra) + list(targets)
+
+
+_JOB = re.compile(r"^\s*(?:localrule|rule) (\w+):")
+
+
+def summarize_dry_run(text: str) -> list[str]:
+    """One line per job of a Snakemake dry run: ``rule [wildcards] (reason)``."""
+    jobs: list[str] = []
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        m = _JOB.match(line)
+        if m:
+            if current:
+                jobs.append(_job_line(current))
+            current = {"rule": m.group(1)}
+            continue
+        if current is None:
+            continue
+        stripped = line.strip()
+        for key in ("wildcards", "reason", "output"):
+            if stripped.startswith(f"{key}:"):
+                current[key] = stripped[len(key) + 1:].strip()
+        if not stripped:
+            jobs.append(_job_line(current))
+            current = None
+    if current:
+        jobs.append(_job_line(current))
+    return [j for j in jobs if not j.startswith(tuple(f"{t} " for t in TARGETS)) and j.split()[0] not in TARGETS]
+
+
+def _job_line(job: dict[str, str]) -> str:
+    line = job["rule"]
+    if job.get("wildcards"):
+        line += f" [{job['wildcards']}]"
+    if job.get("reason"):
+        line += f"  ({job['reason']})"
+    return line
+
+
+def run(
+    config: str,
+    target: str = "all",
+    profile: str = "local",
+    dry_run: bool = False,
+    cores: int | None = None,
+    videos: list[str] | None = None,
+    partition: str | None = None,
+    account: str | None = None,
+    overrides: Sequence[str] = (),
+) -> list[str] | None:
+    """Run the workflow (or part of it: TARGET = all, train, evaluate, analyze, track, videos).
+
+    Hydra overrides (``tracking.iou_threshold=0.5``) may follow; a plain word among them is taken
+    as the target (``madlc run CONFIG track``). Reruns only what a change touches; an interrupted
+    run resumes where it stopped. With ``dry_run`` returns (and prints) one line per job to run.
+    """
+    words = list(overrides)
+    targets = [w for w in words if "=" not in w]
+    overrides = [w for w in words if "=" in w]
+    targets = targets or [target]
+    for t in targets:
+        if t not in TARGETS and not t.endswith(".done"):
+            raise ConfigError(f"unknown target {t!r}. What to do: use one of {', '.join(TARGETS)}.")
+    cmd = snakemake_command(config, targets, profile, dry_run, cores, videos or [], overrides, partition, account)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if dry_run:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise MadlcError(f"the workflow could not be planned:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        jobs = summarize_dry_run(proc.stdout + "\n" + proc.stderr)
+        print("\n".join(jobs) if jobs else "Nothing to be done: every output is up to date.")
+        return jobs
+    print("[madlc run]", " ".join(cmd), flush=True)
+    proc = subprocess.run(cmd, env=env)
+    if proc.returncode != 0:
+        raise MadlcError(f"the workflow stopped with an error (Snakemake exit code {proc.returncode}); see the "
+                         "message above and the job's log under <project>/.madlc/. Fix it and run the same command "
+                         "again: finished steps are not redone.")
+    return None

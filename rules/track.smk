@@ -1,0 +1,20 @@
+# Assembly + frame-to-frame tracklets, then global stitching into n tracks.
+
+rule convert_detections2tracklets:
+    input: PLAN.marker("analyze", "{stem}")
+    output: PLAN.marker("tracklets", "{stem}")
+    log: log_of("tracklets", per_video=True)
+    params: **COMMON, settings=PLAN.params("tracklets"), video=video_of
+    threads: 1
+    resources: mem_mb=4000, runtime=120
+    script: "../scripts/convert_detections2tracklets.py"
+
+
+rule stitch_tracklets:
+    input: PLAN.marker("tracklets", "{stem}")
+    output: PLAN.marker("stitch", "{stem}")
+    log: log_of("stitch", per_video=True)
+    params: **COMMON, settings=PLAN.params("stitch"), video=video_of
+    threads: 1
+    resources: mem_mb=4000, runtime=120
+    script: "../scripts/stitch_tracklets.py"
