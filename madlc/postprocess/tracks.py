@@ -155,52 +155,26 @@ def tracks_to_dataframe(tracks: Tracks) -> pd.DataFrame:
 # ---------------------------------------------------------------- files
 
 def read_tracks_frame(path: str | Path) -> pd.DataFrame:
-    """A tracks ``.h5`` as a DataFrame, whatever its HDF key (``tracks`` or ``df_with_missing``)."""
+    """A tracks ``.h5`` (or ``.csv``) as a DataFrame, whatever its HDF key (``tracks`` or ``df_with_missing``)."""
     path = Path(path)
     if not path.exists():
         raise file_error(path, "no such tracks file", "check the path, or run stitch_tracklets first")
     try:
-        import madlc.io as mio
-
-        if hasattr(mio, "read_tracks"):
-            return mio.read_tracks(path)
-    except ImportError:
-        pass
-    try:
+        from madlc.io.tracks import read_tracks
+    except ImportError:  # pragma: no cover - madlc.io always ships it
         return pd.read_hdf(path)
-    except ValueError:  # several keys
-        with pd.HDFStore(path, "r") as store:
-            keys = store.keys()
-            for key in ("/tracks", "/df_with_missing", *keys):
-                if key in keys:
-                    return store[key]
-    except Exception as err:  # noqa: BLE001 - any decoding problem becomes a readable error
-        raise file_error(path, f"cannot be read as a pandas HDF5 table ({err})", "re-create it with stitch_tracklets") from err
-    raise file_error(path, "holds no table", "re-create it with stitch_tracklets")
+    return read_tracks(path)
 
 
 def write_tracks_frame(df: pd.DataFrame, path: str | Path, save_as_csv: bool = False) -> Path:
-    """Write a tracks DataFrame (key ``df_with_missing``, table format) atomically, plus a csv twin."""
-    from madlc.io.atomic import atomic_path
+    """Write a tracks DataFrame atomically with key ``df_with_missing`` (+ the ``.csv`` twin when asked).
 
-    path = Path(path)
-    written = False
-    try:
-        import madlc.io as mio
+    This is the layout of refined and filtered tracks (FORMATS.md §7.3/§7.4); madlc.io writes
+    it so that DeepLabCut 3.0.x (pandas 2) opens it.
+    """
+    from madlc.io.tracks import write_filtered
 
-        writer = getattr(mio, "write_filtered", None) or getattr(mio, "write_tracks", None)
-        if writer is not None:
-            writer(df, path)
-            written = True
-    except ImportError:
-        pass
-    if not written:
-        with atomic_path(path) as tmp:
-            df.to_hdf(tmp, key="df_with_missing", format="table", mode="w")
-    if save_as_csv:
-        with atomic_path(path.with_suffix(".csv")) as tmp:
-            df.to_csv(tmp)
-    return path
+    return write_filtered(df, Path(path), csv=save_as_csv)
 
 
 def load_tracks(path: str | Path) -> Tracks:
@@ -216,49 +190,10 @@ def save_tracks(tracks: Tracks, path: str | Path, save_as_csv: bool = False) -> 
 # ---------------------------------------------------------------- tracklet pickles
 
 def read_tracklets_dict(path: str | Path) -> dict[Any, Any]:
-    """A tracklet pickle as ``{"header": MultiIndex, id: {frame: (n_multi, 4)}, "single": {...}}``."""
-    path = Path(path)
-    try:
-        import madlc.io as mio
+    """A tracklet pickle as ``{"header": MultiIndex, id: {frame: (n_multi, 4)}, "single": {frame: (n_unique, 3)}}``."""
+    from madlc.io.tracklets import read_tracklets
 
-        if hasattr(mio, "read_tracklets"):
-            return mio.read_tracklets(path)
-    except ImportError:
-        pass
-    import pickle
-    import re
-
-    try:
-        with open(path, "rb") as fh:
-            raw = pickle.load(fh)
-    except Exception as err:  # noqa: BLE001
-        raise file_error(path, f"cannot be unpickled ({err})", "re-create it with convert_detections2tracklets") from err
-    if not isinstance(raw, dict) or "header" not in raw:
-        raise file_error(path, "is not a tracklet pickle (no 'header' key)", "pass the <video>DLC_..._el.pickle file")
-
-    def frame_of(key: Any) -> int:
-        if isinstance(key, str):
-            m = re.search(r"\d+", key)
-            if not m:
-                raise file_error(path, f"frame key {key!r} has no number", "re-create the file")
-            return int(m.group())
-        return int(key)
-
-    out: dict[Any, Any] = {"header": raw["header"]}
-    for key, value in raw.items():
-        if key == "header":
-            continue
-        rows = {}
-        for fk, arr in value.items():
-            arr = np.asarray(arr, dtype=float)
-            width = 3 if key == "single" else 4
-            if arr.ndim == 1:
-                arr = arr.reshape(-1, 3)
-            if arr.shape[1] < width:  # flat [x, y, 1, ...] predictions: no identity column
-                arr = np.concatenate([arr, np.full((len(arr), width - arr.shape[1]), -1.0)], axis=1)
-            rows[frame_of(fk)] = arr
-        out[key if key == "single" else int(key)] = rows
-    return out
+    return read_tracklets(Path(path))
 
 
 def tracks_from_tracklets(tracklets: dict[Any, Any], individuals: list[str], nframes: int | None = None,
