@@ -1,0 +1,118 @@
+"""Synthetic ground truth as DeepLabCut files: CollectedData labels and tracks-layout ``.h5``.
+
+Labels (FORMATS.md §3): visible parts get their exact position, hidden parts NaN (what a human
+labeler would do). Ground-truth tracks (FORMATS.md §7.3 layout, scorer ``groundtruth``):
+x, y of every part in every frame, likelihood 1.0 where the part is visible in the video and
+0.0 where it is hidden (its true position is still given; ``hidden="nan"`` blanks it instead).
+Writing goes through ``madlc.io`` when it provides the writers, else through a private
+pandas fallback producing the same layout.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+GROUND_TRUTH_SCORER = "groundtruth"
+LEVELS = ["scorer", "individuals", "bodyparts", "coords"]
+
+
+def _columns(scorer: str, individuals: Sequence[str], bodyparts: Sequence[str], unique: Sequence[str],
+             coords: Sequence[str], multianimal: bool) -> pd.MultiIndex:
+    if not multianimal:
+        tuples = [(scorer, b, c) for b in list(bodyparts) + list(unique) for c in coords]
+        return pd.MultiIndex.from_tuples(tuples, names=["scorer", "bodyparts", "coords"])
+    tuples = [(scorer, i, b, c) for i in individuals for b in bodyparts for c in coords]
+    tuples += [(scorer, "single", b, c) for b in unique for c in coords]
+    return pd.MultiIndex.from_tuples(tuples, names=LEVELS)
+
+
+def _values(poses: np.ndarray, visible: np.ndarray, landmarks: np.ndarray | None,
+            landmark_visible: np.ndarray | None, likelihood: bool, hidden: str) -> np.ndarray:
+    """Rows ``(n, n_columns)`` in column order: animals x parts x coords, then landmarks."""
+    n, n_animals, n_parts = poses.shape[:3]
+    xy = poses.astype(np.float64).copy()
+    vis = visible.astype(bool)
+    if hidden == "nan" or not likelihood:
+        xy[~vis] = np.nan
+    blocks = [xy]
+    if likelihood:
+        blocks.append(vis[..., None].astype(np.float64))
+    values = np.concatenate(blocks, axis=-1).reshape(n, -1)
+    if landmarks is not None and len(landmarks):
+        lm = np.broadcast_to(np.asarray(landmarks, np.float64), (n,) + np.shape(landmarks)).copy()
+        lvis = np.ones(lm.shape[:2], bool) if landmark_visible is None else landmark_visible.astype(bool)
+        if hidden == "nan" or not likelihood:
+            lm[~lvis] = np.nan
+        lblocks = [lm] + ([lvis[..., None].astype(np.float64)] if likelihood else [])
+        values = np.concatenate([values, np.concatenate(lblocks, axis=-1).reshape(n, -1)], axis=1)
+    return values
+
+
+def labels_frame(poses: np.ndarray, visible: np.ndarray, scorer: str, individuals: Sequence[str],
+                 bodyparts: Sequence[str], index: Sequence[tuple[str, str, str]],
+                 landmarks: np.ndarray | None = None, landmark_visible: np.ndarray | None = None,
+                 unique_bodyparts: Sequence[str] = (), multianimal: bool = True) -> pd.DataFrame:
+    """CollectedData DataFrame for labeled frames: ``poses`` ``(n_images, A, K, 2)``, NaN where not visible."""
+    values = _values(poses, visible, landmarks, landmark_visible, likelihood=False, hidden="nan")
+    cols = _columns(scorer, individuals, bodyparts, unique_bodyparts, ("x", "y"), multianimal)
+    return pd.DataFrame(values, index=pd.MultiIndex.from_tuples(list(index)), columns=cols)
+
+
+def tracks_frame(poses: np.ndarray, visible: np.ndarray, individuals: Sequence[str], bodyparts: Sequence[str],
+                 landmarks: np.ndarray | None = None, landmark_visible: np.ndarray | None = None,
+                 unique_bodyparts: Sequence[str] = (), scorer: str = GROUND_TRUTH_SCORER,
+                 hidden: str = "keep", multianimal: bool = True) -> pd.DataFrame:
+    """Tracks-layout DataFrame ``(n_frames, ...)`` with x, y, likelihood (1 visible / 0 hidden)."""
+    if hidden not in ("keep", "nan"):
+        raise ValueError(f"hidden must be 'keep' or 'nan', got {hidden!r}")
+    values = _values(poses, visible, landmarks, landmark_visible, likelihood=True, hidden=hidden)
+    cols = _columns(scorer, individuals, bodyparts, unique_bodyparts, ("x", "y", "likelihood"), multianimal)
+    return pd.DataFrame(values, index=pd.Index(np.arange(len(poses), dtype=np.int64)), columns=cols)
+
+
+def write_labels_file(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write CollectedData ``.h5`` + ``.csv`` (madlc.io.write_labels if available, same layout otherwise)."""
+    path = Path(path).with_suffix(".h5")
+    try:
+        from madlc.io import write_labels  # type: ignore[attr-defined]
+    except ImportError:
+        write_labels = None
+    if write_labels is not None:
+        return Path(write_labels(df, path))
+    from madlc.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        df.to_hdf(tmp, key="df_with_missing", mode="w")
+    with atomic_path(path.with_suffix(".csv")) as tmp:
+        df.to_csv(tmp)
+    return path
+
+
+def write_ground_truth_tracks(path: str | Path, poses: np.ndarray, visible: np.ndarray, individuals: Sequence[str],
+                              bodyparts: Sequence[str], landmarks: np.ndarray | None = None,
+                              landmark_visible: np.ndarray | None = None, unique_bodyparts: Sequence[str] = (),
+                              scorer: str = GROUND_TRUTH_SCORER, hidden: str = "keep",
+                              multianimal: bool = True) -> Path:
+    """Write ground-truth tracks ``.h5`` in the stitched-tracks layout (FORMATS.md §7.3).
+
+    ``poses`` ``(n_frames, n_animals, n_bodyparts, 2)``, ``visible`` ``(n_frames, n_animals, n_bodyparts)``;
+    ``landmarks`` ``(n_unique, 2)`` fixed positions of the unique parts (under individual ``single``).
+    likelihood = 1.0 where visible, 0.0 where hidden (``hidden="nan"``: NaN x, y instead).
+    """
+    df = tracks_frame(poses, visible, individuals, bodyparts, landmarks, landmark_visible, unique_bodyparts,
+                      scorer, hidden, multianimal)
+    path = Path(path)
+    try:
+        from madlc.io import write_tracks  # type: ignore[attr-defined]
+    except ImportError:
+        write_tracks = None
+    if write_tracks is not None and multianimal:
+        return Path(write_tracks(df, path))
+    from madlc.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        df.to_hdf(tmp, key="tracks", mode="w")
+    return path
