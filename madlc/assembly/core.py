@@ -1,0 +1,369 @@
+"""Assembling raw detections of one frame into animals (pure functions on arrays).
+
+Input is one frame of a ``_full.pickle`` in DeepLabCut's TF layout (FORMATS §6.1):
+``coordinates`` (1-tuple of per-bodypart ``(n_j, 2)``), ``confidence`` (per-bodypart
+``(n_j, 1)``), ``costs`` (PAF edge index -> ``{"m1": (n_src, n_dst), "distance": ...}``)
+and optionally ``identity`` (per-bodypart ``(n_j, n_individuals)``).
+
+Algorithm (``grouping="average"``, the default) -- our own, built to rank well
+under OKS-mAP:
+
+1. detections below ``pcutoff`` are dropped; per body part at most
+   ``max_candidates`` best detections are kept (default: all);
+2. every PAF edge in use gives an affinity between each pair of detections of its
+   two body parts; with a calibration (:mod:`madlc.assembly.calibration`) the
+   affinity is multiplied by the plausibility of the pair's distance;
+3. agglomerative grouping with average linkage: starting from single detections,
+   the two groups with the highest MEAN affinity over all edges joining them are
+   merged, as long as they share no body part and that mean is >= ``pafthreshold``
+   (so a group is joined by consensus of all its parts, not by one strong link);
+4. groups with fewer than ``minimalnumberofconnections`` links above threshold are
+   rejected, the best ``topktoretain`` groups (most body parts, then score) kept.
+
+``grouping="greedy"`` is DeepLabCut's classic scheme (one optimal assignment per
+edge, then growing groups link by link in descending affinity, merging partial
+groups). Unique body parts are assembled apart (best detection each), identity
+mode groups detections by their predicted identity, and a single individual
+takes the best detection of each body part.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+@dataclass
+class AssemblySettings:
+    """Everything the assembler needs (see ``madlc/configs/inference/default.yaml``)."""
+
+    n_multibodyparts: int
+    graph: list[tuple[int, int]]  # PAF edges (bodypart pairs), indexed by edge id
+    paf_inds: list[int]  # edges in use (indices into graph)
+    pcutoff: float = 0.1
+    pafthreshold: float = 0.1
+    min_n_links: int = 2
+    max_n_individuals: int = 3
+    withid: bool = False
+    method: str = "m1"
+    grouping: str = "average"  # "average" | "greedy"
+    max_candidates: int | None = None  # best detections per part considered; None -> all >= pcutoff
+    calibration: dict | None = None
+    length_weight: float = 1.0  # exponent on the calibrated length plausibility
+    score: str = "affinity"  # AssembledFrame.scores: "affinity" (DLC) | "expected_oks" (affinity x size term)
+    score_px: float = 5.0  # typical localisation error (px) assumed by score="expected_oks"
+    n_bodyparts: int | None = None  # multi + unique; None -> from the frame
+
+    def __post_init__(self) -> None:
+        self.graph = [tuple(int(v) for v in e) for e in self.graph]  # type: ignore[misc]
+        self.paf_inds = [int(i) for i in self.paf_inds]
+        if self.grouping not in ("average", "greedy"):
+            raise ValueError(f"assembly grouping must be 'average' or 'greedy', got {self.grouping!r}")
+
+
+@dataclass
+class AssembledFrame:
+    """Result for one frame: ``animals`` ``(n, n_multibodyparts, 4)`` x, y, likelihood,
+    identity (NaN rows = missing part, identity -1 = none); ``scores`` ``(n,)`` mean
+    PAF affinity of each animal's links (mean likelihood if it has none);
+    ``unique`` ``(n_unique, 3)`` or None."""
+
+    animals: np.ndarray
+    scores: np.ndarray
+    unique: np.ndarray | None = None
+    n_links: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+
+def _empty(n_multi: int) -> np.ndarray:
+    return np.zeros((0, n_multi, 4))
+
+
+def _frame_arrays(frame: Mapping[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray] | None]:
+    coords = frame.get("coordinates")
+    if isinstance(coords, tuple) or (isinstance(coords, list) and len(coords) == 1 and isinstance(coords[0], (list, tuple))):
+        coords = coords[0]
+    xy = [np.asarray(c, dtype=float).reshape(-1, 2) for c in (coords or [])]
+    conf = [np.asarray(c, dtype=float).reshape(-1) for c in (frame.get("confidence") or [])]
+    ids = frame.get("identity")
+    ident = None
+    if ids is not None:
+        ident = [np.asarray(i, dtype=float).reshape(len(c), -1) if len(c) else np.zeros((0, 0))
+                 for i, c in zip(ids, conf)]
+    return xy, conf, ident
+
+
+def _identity_of(ident: list[np.ndarray] | None, part: int, row: int) -> float:
+    if ident is None or part >= len(ident) or ident[part].shape[1] == 0:
+        return -1.0
+    return float(np.argmax(ident[part][row]))
+
+
+def _unique_parts(xy, conf, n_multi: int, n_parts: int, pcutoff: float) -> np.ndarray | None:
+    if n_parts <= n_multi:
+        return None
+    out = np.full((n_parts - n_multi, 3), np.nan)
+    for u, part in enumerate(range(n_multi, n_parts)):
+        if part >= len(conf) or len(conf[part]) == 0:
+            continue
+        best = int(np.argmax(conf[part]))
+        if conf[part][best] >= pcutoff:
+            out[u] = (*xy[part][best], conf[part][best])
+    return None if np.isnan(out).all() else out
+
+
+def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) -> AssembledFrame:
+    """Assemble one frame's raw detections into animals (see module docstring)."""
+    s = settings
+    n_multi = s.n_multibodyparts
+    if not frame:
+        return AssembledFrame(_empty(n_multi), np.zeros(0))
+    xy, conf, ident = _frame_arrays(frame)
+    n_parts = s.n_bodyparts or len(xy)
+    unique = _unique_parts(xy, conf, n_multi, n_parts, s.pcutoff)
+
+    # candidate detections of the multi-animal parts: (part, row) sorted by confidence
+    k = s.max_candidates or None
+    parts, rows = [], []
+    for p in range(min(n_multi, len(conf))):
+        c = conf[p]
+        if len(c) == 0:
+            continue
+        order = np.argsort(-c, kind="stable")[:k]
+        order = order[c[order] >= s.pcutoff]
+        parts.extend([p] * len(order))
+        rows.extend(order.tolist())
+    if not parts:
+        return AssembledFrame(_empty(n_multi), np.zeros(0), unique)
+    part = np.asarray(parts)
+    row = np.asarray(rows)
+    node_xy = np.array([xy[p][r] for p, r in zip(parts, rows)])
+    node_conf = np.array([conf[p][r] for p, r in zip(parts, rows)])
+    node_id = np.array([_identity_of(ident, p, r) for p, r in zip(parts, rows)])
+
+    def _pack(groups: list[list[int]], scores: list[float], n_links: list[int]) -> AssembledFrame:
+        animals = np.full((len(groups), n_multi, 4), np.nan)
+        for a, g in enumerate(groups):
+            g = np.asarray(g, dtype=int)
+            animals[a, part[g], :2] = node_xy[g]
+            animals[a, part[g], 2] = node_conf[g]
+            animals[a, part[g], 3] = node_id[g]
+        return AssembledFrame(animals, np.asarray(scores, dtype=float), unique, np.asarray(n_links, dtype=int))
+
+    if n_multi == 1:  # every detection is an animal
+        order = np.argsort(-node_conf, kind="stable")[: s.max_n_individuals]
+        return _pack([[int(i)] for i in order], node_conf[order].tolist(), [0] * len(order))
+    if s.max_n_individuals == 1:  # single animal: best detection per part
+        best = [int(np.flatnonzero(part == p)[0]) for p in np.unique(part)]
+        return _pack([best], [float(node_conf[best].mean())], [0])
+    if s.withid and ident is not None:
+        return _pack(*_group_by_identity(part, node_conf, node_id, s.max_n_individuals))
+
+    W, W_link = _affinity_matrix(frame.get("costs") or {}, part, row, node_xy, s)
+    if s.grouping == "average":
+        groups = _group_average(W_link, part, n_multi, s.pafthreshold)
+    else:
+        groups = _group_greedy(W_link, part, n_multi, s.pafthreshold)
+    return _pack(*_finish(groups, W, part, node_xy, node_conf, n_multi, s))
+
+
+def _affinity_matrix(costs: Mapping, part: np.ndarray, row: np.ndarray, node_xy: np.ndarray,
+                     s: AssemblySettings) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, N)`` affinities between candidate detections (NaN: no PAF edge joins their parts):
+    the raw PAF affinity (for scoring) and the one used for linking (times the
+    calibrated length plausibility when a calibration is given)."""
+    from madlc.assembly.calibration import length_plausibility
+
+    n = len(part)
+    W = np.full((n, n), np.nan)
+    W_link = W if s.calibration is None or not s.length_weight else np.full((n, n), np.nan)
+    idx_of = {int(p): np.flatnonzero(part == p) for p in np.unique(part)}
+    for e in s.paf_inds:
+        if e >= len(s.graph):
+            continue
+        a, b = s.graph[e]
+        if a not in idx_of or b not in idx_of:
+            continue
+        cost = costs.get(e)
+        if cost is None:
+            cost = costs.get(str(e))
+        if cost is None or s.method not in cost:
+            continue
+        ia, ib = idx_of[a], idx_of[b]
+        block = np.asarray(cost[s.method], dtype=float)
+        try:
+            block = block[np.ix_(row[ia], row[ib])]
+        except IndexError:
+            continue  # cost matrix does not match the detections: skip the edge
+        block = np.nan_to_num(block, nan=0.0)
+        W[np.ix_(ia, ib)] = block
+        W[np.ix_(ib, ia)] = block.T
+        if W_link is not W:
+            d = np.linalg.norm(node_xy[ia][:, None] - node_xy[ib][None], axis=2)
+            block = block * length_plausibility(s.calibration, a, b, d) ** s.length_weight
+            W_link[np.ix_(ia, ib)] = block
+            W_link[np.ix_(ib, ia)] = block.T
+    return W, W_link
+
+
+def _group_average(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float) -> list[list[int]]:
+    """Average-linkage agglomeration under the one-detection-per-part constraint."""
+    n = len(part)
+    defined = ~np.isnan(W)
+    S = np.where(defined, W, 0.0)
+    K = defined.astype(float)
+    labels = np.zeros((n, n_multi), dtype=bool)
+    labels[np.arange(n), part] = True
+    members: list[list[int]] = [[i] for i in range(n)]
+    active = np.ones(n, dtype=bool)
+    same_part = part[:, None] == part[None]
+    blocked = same_part | np.eye(n, dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        L = np.where((K > 0) & ~blocked, S / np.maximum(K, 1), -np.inf)
+    while True:
+        flat = int(np.argmax(L))
+        i, j = divmod(flat, n)
+        if not np.isfinite(L[i, j]) or L[i, j] < threshold:
+            break
+        # merge j into i
+        S[i] += S[j]
+        S[:, i] += S[:, j]
+        K[i] += K[j]
+        K[:, i] += K[:, j]
+        labels[i] |= labels[j]
+        members[i] += members[j]
+        active[j] = False
+        L[j, :] = -np.inf
+        L[:, j] = -np.inf
+        conflict = (labels[i][None] & labels).any(axis=1) | ~active
+        conflict[i] = True
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row_l = np.where((K[i] > 0) & ~conflict, S[i] / np.maximum(K[i], 1), -np.inf)
+        L[i] = row_l
+        L[:, i] = row_l
+    return [members[i] for i in np.flatnonzero(active)]
+
+
+def _group_greedy(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float) -> list[list[int]]:
+    """DeepLabCut-style: optimal pairing per edge, then link groups in descending affinity."""
+    links = []
+    parts = np.unique(part)
+    for ia_p in parts:
+        for ib_p in parts:
+            if ib_p <= ia_p:
+                continue
+            ia, ib = np.flatnonzero(part == ia_p), np.flatnonzero(part == ib_p)
+            block = W[np.ix_(ia, ib)]
+            if np.isnan(block).all():
+                continue
+            r, c = linear_sum_assignment(np.nan_to_num(block, nan=-1.0), maximize=True)
+            for rr, cc in zip(r, c):
+                if block[rr, cc] >= threshold:
+                    links.append((float(block[rr, cc]), int(ia[rr]), int(ib[cc])))
+    links.sort(key=lambda t: -t[0])
+    group_of = {}
+    groups: dict[int, list[int]] = {}
+    next_id = 0
+    for _, a, b in links:
+        ga, gb = group_of.get(a), group_of.get(b)
+        if ga is None and gb is None:
+            groups[next_id] = [a, b]
+            group_of[a] = group_of[b] = next_id
+            next_id += 1
+        elif ga is not None and gb is not None:
+            if ga == gb:
+                continue
+            if set(part[groups[ga]]) & set(part[groups[gb]]):
+                continue
+            for m in groups[gb]:
+                group_of[m] = ga
+            groups[ga] += groups.pop(gb)
+        else:
+            g, new = (ga, b) if ga is not None else (gb, a)
+            if part[new] in set(part[groups[g]]):
+                continue
+            groups[g].append(new)
+            group_of[new] = g
+    return list(groups.values())
+
+
+def _finish(groups: list[list[int]], W: np.ndarray, part: np.ndarray, xy: np.ndarray, conf: np.ndarray,
+            n_multi: int, s: AssemblySettings) -> tuple[list[list[int]], list[float], list[int]]:
+    """Score groups, reject those with too few links, keep the best ``max_n_individuals``."""
+    kept = []
+    for g in groups:
+        if len(g) < 2:
+            continue
+        sub = W[np.ix_(g, g)]
+        iu = np.triu_indices(len(g), 1)
+        vals = sub[iu]
+        vals = vals[~np.isnan(vals)]
+        n_links = int((vals >= s.pafthreshold).sum())
+        if n_links < s.min_n_links:
+            continue
+        score = float(vals.mean()) if len(vals) else float(conf[g].mean())
+        if s.score == "expected_oks":
+            score *= expected_oks(xy[g], s.score_px, n_multi)
+        kept.append((len(g), score, g, n_links))
+    kept.sort(key=lambda t: (-t[0], -t[1]))
+    kept = kept[: s.max_n_individuals]
+    return [k[2] for k in kept], [k[1] for k in kept], [k[3] for k in kept]
+
+
+def expected_oks(xy: np.ndarray, error_px: float, n_parts: int, sigma: float = 0.1) -> float:
+    """OKS an animal with keypoints ``xy`` ``(m, 2)`` would get if each of its keypoints
+    were ``error_px`` off (its own bounding box as the scale); missing parts count 0."""
+    area = float(np.prod(np.ptp(xy, axis=0) + np.spacing(1)))
+    return float(np.exp(-error_px ** 2 / (2 * area * (2 * sigma) ** 2))) * len(xy) / n_parts
+
+
+def _group_by_identity(part, conf, ident, max_n):
+    groups: dict[int, list[int]] = {}
+    for i in np.argsort(-conf, kind="stable"):
+        g = groups.setdefault(int(ident[i]), [])
+        if part[i] not in {part[m] for m in g}:
+            g.append(int(i))
+    out = [g for _, g in sorted(groups.items()) if g][:max_n] if len(groups) > max_n else [g for _, g in sorted(groups.items()) if g]
+    return out, [float(conf[g].mean()) for g in out], [0] * len(out)
+
+
+def frame_index(key: Any) -> int | None:
+    """``"frame012"`` / ``12`` -> 12; None for non-frame keys (``metadata``)."""
+    if isinstance(key, (int, np.integer)):
+        return int(key)
+    if isinstance(key, str) and key.startswith("frame") and key[5:].isdigit():
+        return int(key[5:])
+    return None
+
+
+def iter_assembled(frames: Iterable[tuple[int, Mapping | None]], settings: AssemblySettings
+                   ) -> Iterator[tuple[int, AssembledFrame]]:
+    """Streaming assembly: ``(frame index, frame dict)`` pairs in, ``(index, AssembledFrame)`` out."""
+    for i, frame in frames:
+        yield i, assemble_frame(frame, settings)
+
+
+def assemble_frames(full: Mapping[Any, Any], settings: AssemblySettings, progress: bool = False) -> dict:
+    """Assemble every frame of a full-pickle dict -> assemblies dict (BRIEF contract).
+
+    Returns ``{frame: (n_animals, n_multibodyparts, 4)}`` for frames with at least one
+    animal, plus ``"single": {frame: (n_unique, 3)}`` when unique parts were found.
+    """
+    keys = [(frame_index(k), k) for k in full if frame_index(k) is not None]
+    keys.sort()
+    items = ((i, full[k]) for i, k in keys)
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, total=len(keys), desc="assembling", unit="frame")
+    out: dict = {}
+    single: dict[int, np.ndarray] = {}
+    for i, res in iter_assembled(items, settings):
+        if len(res.animals):
+            out[i] = res.animals
+        if res.unique is not None:
+            single[i] = res.unique
+    if single:
+        out["single"] = single
+    return out
