@@ -1,0 +1,131 @@
+"""Peak finding on score maps, location refinement, identity read-out (pure torch, batched).
+
+All functions work on a whole batch at once and run on whatever device the tensors live on
+(the GPU during video analysis), so only a few small flat tensors travel back to the host.
+
+Peaks are returned *flat*: one row per detection of the batch, sorted by image, then body
+part, then descending score. ``Peaks.counts`` gives the number of detections per
+(image, body part), from which the per-frame lists are sliced on the host.
+
+Coordinates: the score-map cell ``(row, col)`` maps to the image pixel
+``(col * stride + stride / 2, row * stride + stride / 2)``, plus the location-refinement
+offset ``locref * locref_stdev`` (DeepLabCut's convention; channels ``2j`` = x, ``2j+1`` = y).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass
+class Peaks:
+    """Flat detections of a batch; every field has shape ``(N,)``.
+
+    ``batch``/``joint``/``row``/``col`` are int64, ``score`` float32. ``counts`` is ``(B, J)``
+    int64: detections per image and body part, in the order of the flat rows.
+    """
+
+    batch: torch.Tensor
+    joint: torch.Tensor
+    row: torch.Tensor
+    col: torch.Tensor
+    score: torch.Tensor
+    counts: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.batch.shape[0])
+
+    @property
+    def offsets(self) -> torch.Tensor:
+        """``(B, J)`` index of the first flat row of each (image, body part)."""
+        flat = self.counts.reshape(-1)
+        return (torch.cumsum(flat, 0) - flat).reshape(self.counts.shape)
+
+    def to(self, device: torch.device | str) -> "Peaks":
+        return Peaks(*(getattr(self, f).to(device) for f in ("batch", "joint", "row", "col", "score", "counts")))
+
+
+def nms_kernel(nms_radius: float) -> int:
+    """Odd max-pool window of an NMS radius in score-map cells (DeepLabCut's 5 -> 5x5 window)."""
+    half = max(int(nms_radius) // 2, 0)
+    return 2 * half + 1
+
+
+def find_peaks(
+    heatmaps: torch.Tensor,
+    nms_radius: float = 5.0,
+    min_confidence: float = 0.01,
+    max_peaks: int = 64,
+) -> Peaks:
+    """Local maxima of score maps above ``min_confidence``.
+
+    Args:
+        heatmaps: ``(B, J, h, w)`` probabilities (after the sigmoid).
+        nms_radius: a cell is a peak if it is the maximum of the ``nms_kernel(nms_radius)``
+            square window around it (non-maximum suppression by max-pooling).
+        min_confidence: peaks below this score are dropped.
+        max_peaks: at most this many (best) peaks per image and body part.
+
+    Returns:
+        :class:`Peaks`, flat, sorted by image, body part, descending score.
+    """
+    if heatmaps.ndim != 4:
+        raise ValueError(f"heatmaps must be (B, J, h, w), got shape {tuple(heatmaps.shape)}")
+    B, J, h, w = heatmaps.shape
+    device = heatmaps.device
+    heat = heatmaps.float()
+    kernel = nms_kernel(nms_radius)
+    if kernel > 1:
+        pooled = F.max_pool2d(heat, kernel_size=kernel, stride=1, padding=kernel // 2)
+        is_peak = heat >= pooled
+    else:
+        is_peak = torch.ones_like(heat, dtype=torch.bool)
+    masked = torch.where(is_peak & (heat >= min_confidence), heat, torch.full_like(heat, -1.0))
+    k = max(1, min(int(max_peaks), h * w))
+    values, cells = torch.topk(masked.reshape(B, J, h * w), k, dim=2, sorted=True)  # (B, J, k)
+    keep = values >= 0
+    b, j, slot = keep.nonzero(as_tuple=True)  # row-major: (b, j, slot) order == sorted order
+    cell = cells[b, j, slot]
+    counts = keep.sum(dim=2)
+    return Peaks(
+        batch=b,
+        joint=j,
+        row=torch.div(cell, w, rounding_mode="floor"),
+        col=cell % w,
+        score=values[b, j, slot].to(torch.float32),
+        counts=counts.to(torch.int64) if counts.dtype != torch.int64 else counts,
+    ).to(device)
+
+
+def refine_with_locref(
+    peaks: Peaks,
+    locref: torch.Tensor | None,
+    stride: float,
+    locref_stdev: float = 7.2801,
+) -> torch.Tensor:
+    """Image coordinates of peaks, refined by the location-refinement maps.
+
+    Args:
+        peaks: from :func:`find_peaks` (``N`` detections).
+        locref: ``(B, 2J, h, w)`` offsets in units of ``locref_stdev`` pixels (channel ``2j`` x,
+            ``2j+1`` y), or None for cell centres only.
+        stride: input pixels per score-map cell.
+
+    Returns:
+        ``(N, 2)`` float32 ``(x, y)`` in input-image pixels.
+    """
+    x = peaks.col.to(torch.float32) * stride + stride / 2
+    y = peaks.row.to(torch.float32) * stride + stride / 2
+    if locref is not None and len(peaks):
+        dx = locref[peaks.batch, 2 * peaks.joint, peaks.row, peaks.col].float()
+        dy = locref[peaks.batch, 2 * peaks.joint + 1, peaks.row, peaks.col].float()
+        x = x + dx * locref_stdev
+        y = y + dy * locref_stdev
+    return torch.stack([x, y], dim=1)
+
+
+def gather_identity(peaks: Peaks, identity: torch.Tensor) -> torch.Tensor:
+    """Identity scores at the peaks: ``identity (B, I, h, w)`` -> ``(N, I)`` float32."""
+    return identity[peaks.batch, :, peaks.row, peaks.col].float().reshape(len(peaks), identity.shape[1])
