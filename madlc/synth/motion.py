@@ -104,8 +104,9 @@ class PoseSimulator:
                     self.target[a] = int(rng.choice(others))
                 elif self.target[a] >= 0 and rng.random() < 0.03:
                     self.target[a] = -1
-            self.turn[a] = 0.85 * self.turn[a] + rng.normal(0, 0.06)
-            self.heading[a] += self.turn[a] + self._steer(a)
+            self.turn[a] = 0.85 * self.turn[a] + rng.normal(0, 0.04)
+            # limited turning rate: the tail swings at most ~body length x 0.12 px per frame
+            self.heading[a] += float(np.clip(self.turn[a] + self._steer(a), -0.12, 0.12))
             self.speed[a] += 0.1 * (self.mean_speed - self.speed[a]) + rng.normal(0, 0.08 * self.mean_speed)
             self.speed[a] = np.clip(self.speed[a], 0.1 * self.mean_speed, 2.5 * self.mean_speed)
             self.head[a] += self.speed[a] * np.array([np.cos(self.heading[a]), np.sin(self.heading[a])])
