@@ -1,0 +1,244 @@
+"""Active learning: pick frames where tracking looks wrong, and start the next iteration.
+
+:func:`extract_outlier_frames` scores every frame of a video's tracks (FORMATS.md §9):
+
+- ``jump``: a point (likelihood >= ``p_bound``) moved more than ``epsilon`` pixels since the
+  previous frame;
+- ``uncertain``: a point has likelihood below ``p_bound``;
+- ``fitting``: a point is more than ``epsilon`` pixels from a SARIMAX(ARdegree, 0, MAdegree)
+  model's estimate of its trajectory;
+- ``manual``: the frames given in ``frames2use``.
+
+From the flagged frames (within config.yaml's ``start``/``stop`` fraction of the video) it
+takes ``numframes2extract`` spread evenly over time, saves them as
+``labeled-data/<video stem>/img<idx>.png`` and appends their predictions to
+``machinelabels-iter<N>.h5`` (+ ``machinelabels.csv``) so they can be corrected, then adds
+the video to ``video_sets`` if needed. :func:`merge_datasets` then raises ``iteration`` so
+that the next training set includes the corrected labels.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from madlc.errors import ConfigError, MadlcError
+
+OUTLIER_ALGORITHMS = ("jump", "uncertain", "fitting", "manual")
+
+
+# ---------------------------------------------------------------- pure scoring on arrays
+
+def jump_scores(data: np.ndarray, p_bound: float = 0.01) -> np.ndarray:
+    """``(n_frames,)``: the largest displacement (px) of any confident point since the previous frame."""
+    with np.errstate(invalid="ignore"):
+        xy = np.where(data[..., 2:3] >= p_bound, data[..., :2], np.nan)
+    step = np.linalg.norm(np.diff(xy, axis=0), axis=-1)
+    score = np.zeros(len(data))
+    if len(data) > 1:
+        with np.errstate(invalid="ignore"):
+            score[1:] = np.nanmax(np.where(np.isnan(step), -np.inf, step).reshape(len(step), -1), axis=1)
+    return np.maximum(score, 0)
+
+
+def uncertain_scores(data: np.ndarray, p_bound: float = 0.01) -> np.ndarray:
+    """``(n_frames,)``: how many present points have likelihood below ``p_bound``."""
+    like = data[..., 2]
+    with np.errstate(invalid="ignore"):
+        low = ~np.isnan(data[..., 0]) & ~np.isnan(like) & (like < p_bound)
+    return low.reshape(len(data), -1).sum(axis=1).astype(float)
+
+
+def fitting_scores(data: np.ndarray, p_bound: float = 0.01, ARdegree: int = 3, MAdegree: int = 1,
+                   alpha: float = 0.01) -> np.ndarray:
+    """``(n_frames,)``: the largest distance (px) of a point from its SARIMAX-smoothed trajectory."""
+    from madlc.postprocess.filtering import arima_filter
+
+    score = np.zeros(len(data))
+    for i in range(data.shape[1]):
+        for b in range(data.shape[2]):
+            if np.all(np.isnan(data[:, i, b, 0])):
+                continue
+            like = data[:, i, b, 2]
+            fx = arima_filter(data[:, i, b, 0], like, p_bound, ARdegree, MAdegree, alpha)[0]
+            fy = arima_filter(data[:, i, b, 1], like, p_bound, ARdegree, MAdegree, alpha)[0]
+            d = np.hypot(data[:, i, b, 0] - fx, data[:, i, b, 1] - fy)
+            score = np.fmax(score, np.nan_to_num(d, nan=0.0))
+    return score
+
+
+def outlier_frames(data: np.ndarray, algorithm: str = "jump", epsilon: float = 20, p_bound: float = 0.01,
+                   ARdegree: int = 3, MAdegree: int = 1, alpha: float = 0.01) -> np.ndarray:
+    """Row indices flagged by ``algorithm`` (``jump``/``uncertain``/``fitting``), in time order."""
+    if algorithm == "jump":
+        return np.flatnonzero(jump_scores(data, p_bound) > epsilon)
+    if algorithm == "uncertain":
+        return np.flatnonzero(uncertain_scores(data, p_bound) > 0)
+    if algorithm == "fitting":
+        return np.flatnonzero(fitting_scores(data, p_bound, ARdegree, MAdegree, alpha) > epsilon)
+    raise ConfigError(f"outlieralgorithm={algorithm!r}. What to do: use one of {', '.join(OUTLIER_ALGORITHMS)}.")
+
+
+def spread_evenly(candidates: Sequence[int], n: int) -> list[int]:
+    """Up to ``n`` of ``candidates`` (sorted) spread evenly over them (all if there are fewer)."""
+    cands = sorted(set(int(c) for c in candidates))
+    if n <= 0 or not cands:
+        return []
+    if len(cands) <= n:
+        return cands
+    picks = np.linspace(0, len(cands) - 1, n).round().astype(int)
+    return [cands[k] for k in np.unique(picks)]
+
+
+# ---------------------------------------------------------------- API
+
+def _register_video(config_path: Path, video: Path) -> None:
+    """Add ``video`` to config.yaml's ``video_sets`` unless a video with that stem is there."""
+    from madlc.io.config import read_config, write_config
+    from madlc.video.reader import video_info
+
+    cfg = read_config(config_path)
+    video_sets = cfg.get("video_sets") or {}
+    if any(Path(str(k).replace("\\", "/")).stem == video.stem for k in video_sets):
+        return
+    video_sets[str(video.absolute())] = {"crop": video_info(video).crop_string}
+    cfg["video_sets"] = video_sets
+    write_config(cfg, config_path)
+
+
+def extract_outlier_frames(
+    config: str | Path,
+    videos: list[str],
+    videotype: str = "",
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    outlieralgorithm: str = "jump",
+    comparisonbodyparts: list[str] | str = "all",
+    epsilon: float = 20,
+    p_bound: float = 0.01,
+    ARdegree: int = 3,
+    MAdegree: int = 1,
+    alpha: float = 0.01,
+    numframes2extract: int | None = None,
+    frames2use: list[int] | None = None,
+    destfolder: str | None = None,
+    savelabeled: bool = False,
+    track_method: str = "",
+) -> list[str]:
+    """Find frames where tracking looks wrong and add them to labeled-data for correction.
+
+    ``outlieralgorithm``: ``jump`` (a point moved more than ``epsilon`` px in one frame),
+    ``uncertain`` (likelihood below ``p_bound``), ``fitting`` (more than ``epsilon`` px from a
+    SARIMAX fit) or ``manual`` (the frames in ``frames2use``). Up to ``numframes2extract``
+    frames (default config.yaml's ``numframes2pick``) are saved as ``img<idx>.png`` with their
+    predictions in ``machinelabels-iter<N>.h5``. Returns the image paths written.
+    """
+    import pandas as pd
+    from PIL import Image
+
+    from madlc.io.labels import read_machinelabels, write_machinelabels
+    from madlc.postprocess.discovery import find_tracks_file, list_videos
+    from madlc.postprocess.tracks import load_tracks, tracks_to_dataframe
+    from madlc.project import paths
+    from madlc.project.config import load_config
+    from madlc.video.reader import VideoReader
+
+    cfg = load_config(config)
+    config_path = Path(config) if not isinstance(config, dict) else Path(cfg["project_path"]) / "config.yaml"
+    if config_path.is_dir():
+        config_path = config_path / "config.yaml"
+    if outlieralgorithm not in OUTLIER_ALGORITHMS:
+        raise ConfigError(f"outlieralgorithm={outlieralgorithm!r}. What to do: use one of {', '.join(OUTLIER_ALGORITHMS)}.")
+    if outlieralgorithm == "manual" and not frames2use:
+        raise ConfigError("outlieralgorithm='manual' needs the frames to extract. What to do: pass frames2use=[12, 345, ...].")
+    n_pick = int(numframes2extract if numframes2extract is not None else cfg.get("numframes2pick", 20) or 20)
+    written: list[str] = []
+    for video in list_videos(videos, videotype):
+        video = Path(video)
+        tracks = load_tracks(find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, False, destfolder))
+        bpts = [b for b in tracks.bodyparts if comparisonbodyparts in ("all", ["all"]) or b in list(comparisonbodyparts)]
+        data = tracks.data[:, :, [tracks.bpt(b) for b in bpts]]
+        with VideoReader(video) as reader:
+            nframes = reader.info.nframes or int(tracks.frames.max()) + 1
+            if outlieralgorithm == "manual":
+                flagged = [int(f) for f in frames2use or [] if 0 <= int(f) < nframes]
+            else:
+                rows = outlier_frames(data, outlieralgorithm, epsilon, p_bound, ARdegree, MAdegree, alpha)
+                flagged = tracks.frames[rows].tolist()
+            lo, hi = float(cfg.get("start", 0) or 0) * nframes, float(cfg.get("stop", 1) or 1) * nframes
+            flagged = [f for f in flagged if lo <= f < hi]
+            picked = flagged if outlieralgorithm == "manual" else spread_evenly(flagged, n_pick)
+            print(f"{video.name}: {len(flagged)} frames flagged by '{outlieralgorithm}', extracting {len(picked)}.")
+            if not picked:
+                continue
+            folder = Path(cfg["project_path"]) / "labeled-data" / video.stem
+            folder.mkdir(parents=True, exist_ok=True)
+            names = []
+            for f in picked:
+                name = paths.image_name(f, nframes)
+                names.append(name)
+                target = folder / name
+                if target.exists():  # never replace an image that may already be labeled
+                    continue
+                frame = reader.read(int(f))
+                Image.fromarray(frame).save(target)
+                written.append(str(target))
+                if savelabeled and f in set(tracks.frames.tolist()):
+                    from madlc.viz.labeled_video import draw_points, point_colors
+
+                    pts = tracks.data[tracks.row(int(f))]
+                    colors = point_colors(pts.shape[0], pts.shape[1], "bodypart")
+                    Image.fromarray(draw_points(frame.copy(), pts, colors, float(cfg.get("pcutoff", 0.6)))).save(
+                        folder / name.replace(".png", "labeled.png"))
+        # machine labels: the tracks' columns, rows = picked frames
+        df = tracks_to_dataframe(tracks)
+        df = df.reindex(pd.Index(picked, dtype="int64"))
+        df.index = pd.MultiIndex.from_tuples([("labeled-data", video.stem, n) for n in names])
+        ml_path = folder / f"machinelabels-iter{cfg.get('iteration', 0)}.h5"
+        if ml_path.exists():
+            old = read_machinelabels(ml_path)
+            df = pd.concat([old, df])
+            df = df[~df.index.duplicated(keep="first")]
+        write_machinelabels(df, ml_path)
+        _register_video(config_path, video)
+    return written
+
+
+def labeled_folders(cfg: dict[str, Any]) -> list[Path]:
+    """``labeled-data/*`` folders that hold images (ignoring ``*_labeled`` and hidden folders)."""
+    root = Path(cfg["project_path"]) / "labeled-data"
+    if not root.is_dir():
+        return []
+    return [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")
+            and not d.name.endswith("_labeled") and any(d.glob("img*.png"))]
+
+
+def merge_datasets(config: str | Path, forceiterate: int | None = None) -> int:
+    """Start the next iteration once every labeled-data folder holds corrected labels.
+
+    Checks that each ``labeled-data/<video>/`` with images has ``CollectedData_<scorer>.h5`` (or a
+    legacy ``MachineLabelsRefine.h5``), then sets config.yaml's ``iteration`` to the next number
+    (or ``forceiterate``), so that ``create_multianimaltraining_dataset`` builds
+    ``training-datasets/iteration-<N+1>/`` with the refined labels. Returns the new iteration.
+    """
+    from madlc.io.config import read_config, write_config
+    from madlc.project.config import load_config
+
+    cfg = load_config(config)
+    config_path = Path(config)
+    if config_path.is_dir():
+        config_path = config_path / "config.yaml"
+    scorer = cfg["scorer"]
+    missing = [d.name for d in labeled_folders(cfg)
+               if not (d / f"CollectedData_{scorer}.h5").exists() and not (d / "MachineLabelsRefine.h5").exists()]
+    if missing:
+        raise MadlcError(f"{Path(cfg['project_path']) / 'labeled-data'}: {missing} have frames but no "
+                         f"CollectedData_{scorer}.h5. What to do: label or correct those frames (madlc label-frames) "
+                         "and save, then run merge_datasets again.")
+    raw = read_config(config_path)
+    new_iteration = int(forceiterate) if forceiterate is not None else int(raw.get("iteration", 0) or 0) + 1
+    raw["iteration"] = new_iteration
+    write_config(raw, config_path)
+    print(f"Merged. config.yaml iteration is now {new_iteration}; create a new training set next.")
+    return new_iteration
