@@ -39,6 +39,7 @@ rule all:
         PLAN.marker("check_labels"),
         expand(PLAN.marker("labeled_video", "{stem}"), stem=VIDEOS),
         expand(PLAN.marker("plots", "{stem}"), stem=VIDEOS),
+        expand(PLAN.marker("tracking_metrics", "{stem}"), stem=[s for s in VIDEOS if PLAN.has_ground_truth(s)]),
 
 
 rule train:

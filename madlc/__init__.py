@@ -48,6 +48,7 @@ API: dict[str, str] = {
     "refine_tracklets": "madlc.postprocess.refine:refine_tracklets",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
+    "demo": "madlc.pipeline.demo:demo",
     "gui": "madlc.gui.server:gui",
     "label_frames": "madlc.gui.server:label_frames",
 }

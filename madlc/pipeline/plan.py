@@ -82,6 +82,10 @@ class Plan:
     def labels_file(self, stem: str) -> str:
         return f"labeled-data/{stem}/CollectedData_{self.cfg['scorer']}.h5"
 
+    def has_ground_truth(self, stem: str) -> bool:
+        """Whether ``ground-truth/<stem>_gt.h5`` exists (synthetic projects have it)."""
+        return (self.project / "ground-truth" / f"{stem}_gt.h5").exists()
+
     def params(self, stage: str) -> str:
         """The settings ``stage`` depends on, as one canonical JSON string (Snakemake compares it between runs)."""
         values: dict[str, Any] = {g: self.settings.get(g) for g in STAGE_GROUPS.get(stage, ())}

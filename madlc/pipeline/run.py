@@ -75,6 +75,7 @@ def snakemake_command(config: str | Path, targets: Sequence[str] = ("all",), pro
     return cmd + list(extra) + list(targets)
 
 
+_STATE_PATH = re.compile(r"[^\s,;:]*[.]madlc/[^\s,;]*/")  # folder part of marker paths in reasons
 _JOB = re.compile(r"^\s*(?:localrule|rule) (\w+):")
 
 
@@ -108,7 +109,7 @@ def _job_line(job: dict[str, str]) -> str:
     if job.get("wildcards"):
         line += f" [{job['wildcards']}]"
     if job.get("reason"):
-        line += f"  ({job['reason']})"
+        line += f"  ({_STATE_PATH.sub('', job['reason'])})"
     return line
 
 
