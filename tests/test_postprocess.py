@@ -1,0 +1,298 @@
+"""After tracking: tracks discovery, filterpredictions, refinement operations, outlier frames."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from madlc.postprocess.tracks import Tracks, load_tracks, save_tracks, tracks_from_dataframe
+
+SCORER = "DLC_Resnet50_synthJan1shuffle1_snapshot_10"
+
+
+def line_tracks(n_frames: int = 60, n_animals: int = 2, n_parts: int = 3, unique: bool = True) -> Tracks:
+    """Animals moving on parallel straight lines (x = 10 + t, y = 20 + 30 * animal + 3 * part)."""
+    inds = [f"a{k + 1}" for k in range(n_animals)] + (["single"] if unique else [])
+    parts = [f"p{k + 1}" for k in range(n_parts)] + (["u1"] if unique else [])
+    data = np.full((n_frames, len(inds), len(parts), 3), np.nan)
+    t = np.arange(n_frames, dtype=float)
+    for a in range(n_animals):
+        for b in range(n_parts):
+            data[:, a, b, 0] = 10 + t
+            data[:, a, b, 1] = 20 + 30 * a + 3 * b
+            data[:, a, b, 2] = 0.9
+    if unique:
+        data[:, -1, -1] = (5.0, 5.0, 1.0)
+    return Tracks(data, SCORER, inds, parts, ["u1"] if unique else [], np.arange(n_frames))
+
+
+def project_with_tracks(config: str, tracks: Tracks | None = None, suffix: str = "_el") -> tuple[str, Path, Path]:
+    """Write ``tracks`` (default: the synthetic ground truth) as the video's tracks file."""
+    proj = Path(config).parent
+    video = proj / "videos" / "synth0.mp4"
+    if tracks is None:
+        tracks = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))
+        tracks.scorer = SCORER
+    path = proj / "videos" / f"synth0{SCORER}{suffix}.h5"
+    save_tracks(tracks, path)
+    return config, video, path
+
+
+# ---------------------------------------------------------------- Tracks container and discovery
+
+def test_tracks_roundtrip_real_dlc_file(dlc_data_dir, tmp_path):
+    t = load_tracks(dlc_data_dir / "montblanc_tracks.h5")
+    assert t.data.shape == (180, 4, 5, 3)
+    assert t.individuals[-1] == "single" and t.unique_bodyparts == ["center"]
+    save_tracks(t, tmp_path / "x.h5", save_as_csv=True)
+    original = pd.read_hdf(dlc_data_dir / "montblanc_tracks.h5")
+    again = pd.read_hdf(tmp_path / "x.h5")
+    assert again.columns.equals(original.columns)
+    np.testing.assert_array_equal(again.to_numpy(), original.to_numpy())
+    assert (tmp_path / "x.csv").exists()
+
+
+def test_find_tracks_file_follows_dlc_rule(tmp_path):
+    from madlc.errors import MadlcError
+    from madlc.postprocess.discovery import find_tracks_file
+
+    cfg = {"multianimalproject": True, "project_path": str(tmp_path), "Task": "t", "date": "Jan1",
+           "TrainingFraction": [0.95], "default_track_method": "ellipse"}
+    video = tmp_path / "vid.mp4"
+    with pytest.raises(MadlcError, match="stitch_tracklets"):
+        find_tracks_file(cfg, video)
+    for name in (f"vid{SCORER}_el.h5", f"vid{SCORER}_el_filtered.h5", f"vid{SCORER}_bx.h5",
+                 f"vid{SCORER}_el_skeleton.h5", f"vid{SCORER}.h5", "other_el.h5"):
+        (tmp_path / name).write_bytes(b"")
+    assert find_tracks_file(cfg, video).name == f"vid{SCORER}_el.h5"
+    assert find_tracks_file(cfg, video, filtered=True).name == f"vid{SCORER}_el_filtered.h5"
+    assert find_tracks_file(cfg, video, track_method="box").name == f"vid{SCORER}_bx.h5"
+    with pytest.raises(MadlcError, match="filterpredictions"):
+        find_tracks_file(cfg, video, track_method="box", filtered=True)
+
+
+# ---------------------------------------------------------------- filtering
+
+def test_median_filter_removes_injected_jump():
+    from madlc.postprocess.filtering import filter_array
+
+    t = line_tracks()
+    noisy = t.data.copy()
+    noisy[30, 0, 1, :2] += (40.0, -25.0)
+    noisy[10, 1, 0, :2] = np.nan  # missing stays missing
+    out = filter_array(noisy, "median", windowlength=5)
+    np.testing.assert_allclose(out[30, 0, 1, :2], t.data[30, 0, 1, :2], atol=1.01)  # 40 px jump gone
+    assert np.isnan(out[10, 1, 0, :2]).all()
+    np.testing.assert_array_equal(out[..., 2], noisy[..., 2])  # likelihoods untouched
+
+
+def test_low_likelihood_points_do_not_feed_the_filter():
+    from madlc.postprocess.filtering import median_filter
+
+    x = np.arange(20, dtype=float)
+    like = np.ones(20)
+    x[8:11] = 500.0  # a 3-frame excursion that a 5-frame median would keep...
+    like[8:11] = 0.0001  # ...but it is below p_bound, so it is treated as missing
+    out = median_filter(x, like, windowlength=5, p_bound=0.001)
+    assert np.all(out[8:11] < 20)
+
+
+def test_spline_fills_short_gaps_with_low_likelihood_only():
+    from madlc.postprocess.filtering import filter_array
+
+    t = line_tracks(unique=False)
+    data = t.data.copy()
+    data[20:23, 0, 0] = np.nan  # 3-frame gap: filled
+    data[40:50, 0, 0] = np.nan  # 10-frame gap: left alone
+    out = filter_array(data, "spline", windowlength=5)
+    np.testing.assert_allclose(out[20:23, 0, 0, 0], 10 + np.arange(20, 23), atol=0.5)
+    assert np.all(out[20:23, 0, 0, 2] == 0.01)
+    assert np.isnan(out[40:50, 0, 0]).all()
+
+
+def test_arima_filter_smooths_a_noisy_series():
+    from madlc.postprocess.filtering import arima_filter
+
+    rng = np.random.default_rng(0)
+    truth = 50 + np.cumsum(rng.normal(0, 1, 120))
+    noisy = truth + rng.normal(0, 3, 120)
+    smooth, ci = arima_filter(noisy, np.ones(120))
+    assert np.mean(np.abs(smooth - truth)) < np.mean(np.abs(noisy - truth))
+    assert ci.shape == (120, 2)
+
+
+def test_filterpredictions_writes_filtered_h5_and_csv(synth_project_small_copy):
+    import madlc
+
+    t = tracks_from_dataframe(pd.read_hdf(Path(synth_project_small_copy).parent / "ground-truth" / "synth0_gt.h5"))
+    t.scorer = SCORER
+    clean = t.data.copy()
+    t.data[50, 1, 2, :2] += 25
+    config, video, source = project_with_tracks(synth_project_small_copy, t)
+    out = madlc.filterpredictions(config, [str(video)], overrides=["filter.windowlength=3"])
+    target = source.with_name(source.stem + "_filtered.h5")
+    assert out == [str(target)]
+    df = pd.read_hdf(target)
+    assert df.shape == pd.read_hdf(source).shape and list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
+    assert pd.read_csv(target.with_suffix(".csv"), header=[0, 1, 2, 3], index_col=0).shape == df.shape
+    filtered = tracks_from_dataframe(df)
+    assert np.hypot(*(filtered.data[50, 1, 2, :2] - clean[50, 1, 2, :2])) < 5
+
+
+# ---------------------------------------------------------------- refinement operations
+
+def test_fill_gaps_gives_low_likelihood_and_respects_max_gap():
+    from madlc.postprocess.refine_ops import TrackEditor
+
+    t = line_tracks(unique=False)
+    t.data[5:7, 0, 0] = np.nan  # 2-frame gap
+    t.data[30:40, 1, 2] = np.nan  # 10-frame gap
+    t.data[:3, 0, 1] = np.nan  # leading gap: nothing to interpolate from
+    ed = TrackEditor(t.copy())
+    assert ed.fill_gaps(max_gap=5) == 2
+    np.testing.assert_allclose(ed.data[5:7, 0, 0, :2], [[15, 20], [16, 20]])
+    assert np.all(ed.data[5:7, 0, 0, 2] == 0.01)
+    assert np.isnan(ed.data[30:40, 1, 2]).all()
+    assert ed.fill_gaps(max_gap=0) == 10  # 0 fills every gap
+    assert np.all(ed.data[30:40, 1, 2, 2] == 0.01)
+    assert np.isnan(ed.data[:3, 0, 1]).all()
+
+
+def test_swap_twice_restores_the_file(tmp_path, dlc_data_dir):
+    from madlc.postprocess.refine_ops import TrackEditor
+
+    src = tmp_path / "videoDLC_x_el.h5"
+    save_tracks(load_tracks(dlc_data_dir / "montblanc_tracks.h5"), src)
+    before = pd.read_hdf(src)
+    ed = TrackEditor.load(src)
+    ed.swap("bird1", "bird3", 20, 90)
+    assert not np.array_equal(ed.data[50, 0], before.loc[50, (slice(None), "bird1")].to_numpy().reshape(-1, 3),
+                              equal_nan=True)
+    ed.swap("bird1", "bird3", 20, 90)
+    ed.save()
+    assert (tmp_path / "videoDLC_x_el.h5.bak").exists()
+    after = pd.read_hdf(src)
+    assert after.columns.equals(before.columns)
+    np.testing.assert_array_equal(after.to_numpy(), before.to_numpy())
+
+
+def test_find_swaps_finds_an_injected_swap():
+    from madlc.postprocess.refine_ops import TrackEditor, swap_individuals
+
+    t = line_tracks(n_frames=80)
+    t.data = swap_individuals(t.data, 0, 1, 30, 45)
+    ed = TrackEditor(t)
+    swaps = ed.find_swaps(min_swap_len=2)
+    assert [(s.individual_a, s.individual_b, s.start, s.stop) for s in swaps] == [("a1", "a2", 30, 45)]
+    ed.swap(swaps[0].individual_a, swaps[0].individual_b, swaps[0].start, swaps[0].stop)
+    assert ed.find_swaps() == []
+    # a one-frame flicker is shorter than min_swap_len=2
+    ed.data[:] = swap_individuals(ed.data, 0, 1, 60, 61)
+    assert ed.find_swaps(min_swap_len=2) == []
+    assert len(ed.find_swaps(min_swap_len=1)) == 1
+
+
+def test_edit_operations_and_undo():
+    from madlc.postprocess.refine_ops import TrackEditor
+
+    ed = TrackEditor(line_tracks())
+    original = ed.data.copy()
+    ed.move_point(10, "a1", "p2", 1.5, 2.5)
+    np.testing.assert_array_equal(ed.data[10, 0, 1], [1.5, 2.5, 1.0])
+    ed.delete_points("a2", [3, 4], bodyparts=["p1"])
+    assert np.isnan(ed.data[3:5, 1, 0]).all() and not np.isnan(ed.data[3:5, 1, 1]).any()
+    ed.delete_points("a2", range(20, 21))  # a 1-frame hole splits a2 into two stretches
+    assert ed.tracklet_segments()["a2"] == [(0, 20), (21, 60)]
+    ed.delete_points("a1", range(2, 60))  # a1 is left with a 2-frame stretch
+    assert ed.drop_short_tracklets(min_tracklet_len=3) == 1
+    assert np.isnan(ed.data[:, 0, :3]).all()
+    for _ in range(5):
+        assert ed.undo()
+    assert not ed.undo()
+    np.testing.assert_array_equal(ed.data, original)
+    with pytest.raises(KeyError, match="unknown individual"):
+        ed.swap("a1", "nobody", 0, 5)
+
+
+def test_tracklet_pickle_editor_reassigns_tracklets(dlc_data_dir):
+    from madlc.postprocess.refine_ops import TrackEditor
+
+    ed = TrackEditor.load(dlc_data_dir / "montblanc_tracklets.pickle", ["bird1", "bird2", "bird3"], nframes=180)
+    assert ed.data.shape == (180, 4, 5, 3) and len(ed.tracklets) == 4
+    holder = {int(k): set(np.unique(ed.owner[:, k])) - {-1} for k in range(3)}
+    tid = sorted(holder[0])[0]
+    frames = sorted(ed.tracklets[tid])
+    ed.reassign_tracklet(tid, "bird2")
+    np.testing.assert_allclose(ed.data[frames[0], 1, :4, :2], ed.tracklets[tid][frames[0]][:, :2])
+    assert np.all(ed.owner[frames, 1] == tid)
+    ed.undo()
+    assert np.all(ed.owner[frames, 0] == tid)
+
+
+def test_refine_tracklets_writes_h5_with_all_frames_and_calls_gui_hook(synth_project_small_copy, dlc_data_dir, tmp_path):
+    import shutil
+
+    import madlc
+    from madlc.io.config import read_config, write_config
+    from madlc.postprocess import refine
+
+    cfg = read_config(synth_project_small_copy)
+    cfg.update({"individuals": ["bird1", "bird2", "bird3"], "multianimalbodyparts": ["head", "tail", "leftwing", "rightwing"],
+                "uniquebodyparts": ["center"], "skeleton": []})
+    write_config(cfg, synth_project_small_copy)
+    pickle_file = tmp_path / "montblancDLC_resnet50_MontBlancDec16shuffle1_30000_el.pickle"
+    shutil.copy(dlc_data_dir / "montblanc_tracklets.pickle", pickle_file)
+    out = madlc.refine_tracklets(synth_project_small_copy, str(pickle_file), str(tmp_path / "absent.mp4"), max_gap=0)
+    assert out == str(pickle_file.with_suffix(".h5"))
+    df = pd.read_hdf(out)
+    assert list(df.index) == list(range(180))
+    assert list(dict.fromkeys(df.columns.get_level_values("individuals"))) == ["bird1", "bird2", "bird3", "single"]
+    like = df.xs("likelihood", level="coords", axis=1).to_numpy()
+    assert np.any(like == 0.01)  # filled gaps
+    calls = []
+    refine.set_refine_gui(lambda editor, **kw: calls.append((editor, kw)) or "saved.h5")
+    try:
+        assert madlc.refine_tracklets(synth_project_small_copy, out, "", trail_len=7) == "saved.h5"
+    finally:
+        refine.set_refine_gui(None)
+    assert calls and calls[0][1]["trail_len"] == 7 and calls[0][0].tracks.n_frames == 180
+
+
+# ---------------------------------------------------------------- outliers and merging
+
+def test_extract_outlier_frames_jump_and_merge(synth_project_small_copy):
+    import madlc
+    from madlc.errors import MadlcError
+    from madlc.io.config import read_config
+
+    proj = Path(synth_project_small_copy).parent
+    t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))
+    t.scorer = SCORER
+    t.data[...,  2] = np.where(np.isnan(t.data[..., 0]), np.nan, 0.95)
+    t.data[57, 2, 0, :2] += 60  # a 60 px one-frame jump: flagged at frames 57 and 58
+    config, video, _ = project_with_tracks(synth_project_small_copy, t)
+    written = madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="jump", epsilon=40, numframes2extract=5)
+    folder = proj / "labeled-data" / "synth0"
+    assert sorted(Path(w).name for w in written) == ["img58.png"]  # img57.png was already labeled: kept
+    ml = pd.read_hdf(folder / "machinelabels-iter0.h5")
+    assert [i[2] for i in ml.index] == ["img57.png", "img58.png"]
+    assert ml.index[0][:2] == ("labeled-data", "synth0")
+    assert (folder / "machinelabels.csv").exists()
+    from PIL import Image
+
+    assert Image.open(folder / "img58.png").size == (128, 96)
+    # manual frames append; old rows win
+    madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="manual", frames2use=[5, 58])
+    ml = pd.read_hdf(folder / "machinelabels-iter0.h5")
+    assert [i[2] for i in ml.index] == ["img57.png", "img58.png", "img05.png"]
+    # uncertain: nothing is below p_bound here
+    assert madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="uncertain") == []
+    # merge: every folder with frames has CollectedData -> iteration 0 -> 1
+    assert madlc.merge_datasets(config) == 1
+    assert read_config(config)["iteration"] == 1
+    (proj / "labeled-data" / "newvideo").mkdir()
+    Image.new("RGB", (8, 8)).save(proj / "labeled-data" / "newvideo" / "img1.png")
+    with pytest.raises(MadlcError, match="newvideo"):
+        madlc.merge_datasets(config)
