@@ -133,13 +133,12 @@ def _convert(func: Callable[..., Any], namespace: dict[str, Any]) -> dict[str, A
     return out
 
 
-def _split_overrides(func: Callable[..., Any], argv: list[str]) -> list[str]:
-    """Hydra overrides (key=value words) may follow positional lists; move them to the end."""
+def _split_overrides(func: Callable[..., Any], argv: list[str]) -> tuple[list[str], list[str]]:
+    """Separate Hydra overrides (``key=value`` words, anywhere on the line) from the other arguments."""
     if "overrides" not in inspect.signature(func).parameters:
-        return argv
+        return argv, []
     plain = [a for a in argv if not (_OVERRIDE.match(a) and not Path(a).exists())]
-    overrides = [a for a in argv if a not in plain]
-    return plain + overrides
+    return plain, [a for a in argv if a not in plain]
 
 
 def _print_result(result: Any) -> None:
@@ -175,7 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     func = madlc._resolve(name)
     parser = build_parser(name, func)
-    namespace = vars(parser.parse_args(_split_overrides(func, args[1:])))
+    plain, override_words = _split_overrides(func, args[1:])
+    namespace = vars(parser.parse_args(plain))
+    if override_words:
+        namespace["overrides"] = list(namespace.get("overrides") or []) + override_words
     try:
         result = func(**_convert(func, namespace))
     except MadlcError as err:

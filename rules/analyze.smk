@@ -7,6 +7,6 @@ rule analyze_videos:
     output: PLAN.marker("analyze", "{stem}")
     log: log_of("analyze", per_video=True)
     params: **COMMON, settings=PLAN.params("analyze")
-    threads: workflow.cores
+    threads: THREADS
     resources: mem_mb=8000, runtime=12 * 60, gpu=GPU
     script: "../scripts/analyze_videos.py"

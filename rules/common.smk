@@ -5,6 +5,7 @@
 # changing e.g. tracking.iou_threshold reruns tracking onward and nothing before it.
 COMMON = dict(shuffle=PLAN.shuffle, trainingsetindex=PLAN.trainingsetindex, track_method=PLAN.track_method)
 GPU = int(PIPE.get("gpu", 0))
+THREADS = int(PIPE.get("threads", 4))
 
 
 def log_of(rule_name, per_video=False):

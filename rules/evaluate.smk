@@ -3,6 +3,6 @@ rule evaluate_network:
     output: PLAN.marker("evaluate")
     log: log_of("evaluate")
     params: **COMMON, settings=PLAN.params("evaluate")
-    threads: workflow.cores
+    threads: THREADS
     resources: mem_mb=8000, runtime=120, gpu=GPU
     script: "../scripts/evaluate_network.py"

@@ -3,6 +3,6 @@ rule train_network:
     output: PLAN.marker("train")
     log: log_of("train")
     params: **COMMON, settings=PLAN.params("train")
-    threads: workflow.cores
+    threads: THREADS
     resources: mem_mb=16000, runtime=24 * 60, gpu=GPU
     script: "../scripts/train_network.py"

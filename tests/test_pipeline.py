@@ -1,0 +1,151 @@
+"""The Snakemake pipeline: the DAG, `madlc run`, reruns on setting changes, resume after a kill.
+
+One module-scoped end-to-end run on a tiny synthetic project is shared by the tests that
+look at its outputs and at what a second run would redo.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from madlc.pipeline.plan import make_plan
+from madlc.pipeline.run import run, summarize_dry_run
+
+#: tiny settings: the whole DAG runs in about a minute on 2 cores
+FAST = ["model=tiny", "train.max_steps=60", "train.save_epochs=1000", "data.crop_size=[128,96]", "data.batch_size=4",
+        "data.num_workers=0", "train.progress_bar=false"]
+
+
+def rules_of(jobs: list[str]) -> list[str]:
+    return [j.split()[0] for j in jobs]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> str:
+    from madlc.synth.project import synth_project
+
+    return synth_project(str(tmp_path_factory.mktemp("pipe") / "project"), animals=2, bodyparts=3, frames=60,
+                         size="128x96", labeled_frames=12, seed=3)
+
+
+@pytest.fixture(scope="module")
+def finished(project) -> str:
+    """The project after one complete `madlc run`."""
+    run(project, "all", cores=2, overrides=FAST)
+    return project
+
+
+def test_dry_run_lists_every_stage_once_per_video(project):
+    jobs = run(project, dry_run=True, overrides=FAST)
+    rules = rules_of(jobs)
+    for rule in ("create_multianimaltraining_dataset", "check_labels", "train_network", "evaluate_network"):
+        assert rules.count(rule) == 1, jobs
+    for rule in ("analyze_videos", "convert_detections2tracklets", "stitch_tracklets", "filterpredictions",
+                 "plot_trajectories", "create_labeled_video", "evaluate_tracking"):
+        assert rules.count(rule) == 1, (rule, jobs)
+
+
+def test_new_videos_fan_out_one_job_each(project, tmp_path):
+    from madlc.synth.video import write_synthetic_video
+
+    extra = [tmp_path / "new1.mp4", tmp_path / "new2.mp4"]
+    for i, path in enumerate(extra):
+        write_synthetic_video(str(path), n_animals=2, n_bodyparts=3, n_frames=10, size=(64, 48), seed=i)
+    jobs = run(project, "analyze", dry_run=True, videos=[str(p) for p in extra], overrides=FAST)
+    assert sorted(j.split()[1] for j in jobs if j.startswith("analyze_videos")) == \
+        ["[stem=new1]", "[stem=new2]", "[stem=synth0]"]
+
+
+def test_unknown_target_and_missing_config_are_clear_errors(project, tmp_path):
+    from madlc.errors import MadlcError
+
+    with pytest.raises(MadlcError, match="unknown target 'trian'"):
+        run(project, dry_run=True, overrides=["trian"])
+    with pytest.raises(MadlcError, match="no such config.yaml"):
+        run(str(tmp_path / "nope" / "config.yaml"), dry_run=True)
+
+
+def test_run_goes_from_videos_to_labeled_videos(finished):
+    project = Path(finished).parent
+    tracks = sorted(project.glob("videos/synth0DLC_*_el.h5"))
+    filtered = sorted(project.glob("videos/synth0DLC_*_el_filtered.h5"))
+    labeled = sorted(project.glob("videos/synth0DLC_*_labeled.mp4"))
+    assert tracks and filtered and labeled, sorted(p.name for p in (project / "videos").iterdir())
+    df = pd.read_hdf(tracks[0])
+    assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
+    assert sorted(project.glob("plot-poses/synth0/*.png"))
+    assert sorted(project.glob("labeled-data/synth0_labeled/*.png"))
+    assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/*-results.csv"))
+
+
+def test_second_run_does_nothing(finished):
+    assert run(finished, dry_run=True, overrides=FAST) == []
+
+
+def test_tracking_change_reruns_tracking_onward_only(finished):
+    rules = set(rules_of(run(finished, dry_run=True, overrides=[*FAST, "tracking.iou_threshold=0.31"])))
+    assert {"convert_detections2tracklets", "stitch_tracklets", "filterpredictions", "create_labeled_video"} <= rules
+    assert not rules & {"create_multianimaltraining_dataset", "train_network", "evaluate_network", "analyze_videos"}
+
+
+def test_network_change_reruns_training_onward(finished):
+    rules = set(rules_of(run(finished, dry_run=True, overrides=[*FAST, "model.neck_channels=32"])))
+    assert {"train_network", "evaluate_network", "analyze_videos", "stitch_tracklets"} <= rules
+    assert "create_multianimaltraining_dataset" not in rules
+
+
+def test_filter_change_reruns_filter_onward_only(finished):
+    rules = set(rules_of(run(finished, dry_run=True, overrides=[*FAST, "filter.windowlength=7"])))
+    assert rules == {"filterpredictions", "plot_trajectories", "create_labeled_video"}
+
+
+def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
+    """Kill `madlc run` once training is done; the rerun skips training and trusts no half output."""
+    from madlc.synth.project import synth_project
+
+    config = synth_project(str(tmp_path / "p"), animals=2, bodyparts=3, frames=40, size="128x96",
+                           labeled_frames=10, seed=5)
+    plan = make_plan(config, FAST)
+    train_done = Path(plan.project) / plan.marker("train")
+    proc = subprocess.Popen([sys.executable, "-m", "madlc.cli", "run", config, "--cores", "2", *FAST],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not train_done.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    assert train_done.exists(), "training did not finish in time"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    rules = set(rules_of(run(config, dry_run=True, overrides=FAST)))
+    assert "train_network" not in rules and "create_multianimaltraining_dataset" not in rules
+    assert "create_labeled_video" in rules
+    run(config, cores=2, overrides=FAST)
+    assert run(config, dry_run=True, overrides=FAST) == []
+
+
+def test_project_without_labels_stops_at_the_labeling_checkpoint(tmp_path):
+    from madlc.errors import MadlcError
+    from madlc.project.manage import create_new_project, edit_config
+    from madlc.synth.video import write_synthetic_video
+
+    video = tmp_path / "mice.mp4"
+    write_synthetic_video(str(video), n_animals=2, n_bodyparts=3, n_frames=30, size=(64, 48), seed=1)
+    config = create_new_project("lab", "ana", [str(video)], working_directory=str(tmp_path))
+    edit_config(config, {"numframes2pick": 4})
+    with pytest.raises(MadlcError, match="workflow stopped"):
+        run(config, "train", cores=1, overrides=FAST)
+    folder = Path(config).parent / "labeled-data" / "mice"
+    assert len(sorted(folder.glob("img*.png"))) == 4
+    log = next((Path(config).parent / ".madlc").rglob("labels/mice.log")).read_text()
+    assert "no labels yet" in log and "label-frames" in log
+
+
+def test_summarize_dry_run_parses_snakemake_jobs():
+    text = "rule a:\n    output: x\n    reason: Missing output files: x\n\nlocalrule all:\n    input: x\n\n"
+    assert summarize_dry_run(text) == ["a  (Missing output files: x)"]
