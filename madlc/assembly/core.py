@@ -11,12 +11,15 @@ under OKS-mAP:
 1. detections below ``pcutoff`` are dropped; per body part at most
    ``max_candidates`` best detections are kept (default: all);
 2. every PAF edge in use gives an affinity between each pair of detections of its
-   two body parts; with a calibration (:mod:`madlc.assembly.calibration`) the
+   two body parts (with ``pairing="optimal"`` only the pairs of one optimal
+   assignment per edge keep it, the others get 0); with a calibration (:mod:`madlc.assembly.calibration`) the
    affinity is multiplied by the plausibility of the pair's distance;
 3. agglomerative grouping with average linkage: starting from single detections,
    the two groups with the highest MEAN affinity over all edges joining them are
-   merged, as long as they share no body part and that mean is >= ``pafthreshold``
-   (so a group is joined by consensus of all its parts, not by one strong link);
+   merged first (a group is joined by consensus of all its parts, not by one strong
+   link), as long as they share no body part and their strongest joining link
+   (``merge_rule="max"``, DeepLabCut's meaning of ``pafthreshold``) or their mean
+   affinity (``merge_rule="mean"``) is >= ``pafthreshold``;
 4. groups with fewer than ``minimalnumberofconnections`` links above threshold are
    rejected, the best ``topktoretain`` groups (most body parts, then score) kept.
 
@@ -53,6 +56,8 @@ class AssemblySettings:
     calibration: dict | None = None
     length_weight: float = 1.0  # exponent on the calibrated length plausibility
     score: str = "affinity"  # AssembledFrame.scores: "affinity" (DLC) | "expected_oks" (affinity x size term)
+    merge_rule: str = "max"  # average grouping: merge if the "mean" or the "max" joining affinity >= threshold
+    pairing: str = "optimal"  # "optimal": per edge, pairs outside one optimal assignment get affinity 0
     score_px: float = 5.0  # typical localisation error (px) assumed by score="expected_oks"
     n_bodyparts: int | None = None  # multi + unique; None -> from the frame
 
@@ -162,7 +167,7 @@ def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) 
 
     W, W_link = _affinity_matrix(frame.get("costs") or {}, part, row, node_xy, s)
     if s.grouping == "average":
-        groups = _group_average(W_link, part, n_multi, s.pafthreshold)
+        groups = _group_average(W_link, part, n_multi, s.pafthreshold, s.merge_rule)
     else:
         groups = _group_greedy(W_link, part, n_multi, s.pafthreshold)
     return _pack(*_finish(groups, W, part, node_xy, node_conf, n_multi, s))
@@ -197,6 +202,11 @@ def _affinity_matrix(costs: Mapping, part: np.ndarray, row: np.ndarray, node_xy:
         except IndexError:
             continue  # cost matrix does not match the detections: skip the edge
         block = np.nan_to_num(block, nan=0.0)
+        if s.pairing == "optimal" and s.grouping == "average":
+            r, c = linear_sum_assignment(block, maximize=True)
+            kept = np.zeros_like(block)
+            kept[r, c] = block[r, c]
+            block = kept
         W[np.ix_(ia, ib)] = block
         W[np.ix_(ib, ia)] = block.T
         if W_link is not W:
@@ -207,39 +217,48 @@ def _affinity_matrix(costs: Mapping, part: np.ndarray, row: np.ndarray, node_xy:
     return W, W_link
 
 
-def _group_average(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float) -> list[list[int]]:
-    """Average-linkage agglomeration under the one-detection-per-part constraint."""
+def _group_average(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float,
+                   rule: str = "mean") -> list[list[int]]:
+    """Average-linkage agglomeration under the one-detection-per-part constraint.
+
+    Groups are merged in descending mean affinity over the edges joining them; a
+    merge is allowed if that mean (``rule="mean"``) or the strongest joining link
+    (``rule="max"``) is >= ``threshold``.
+    """
     n = len(part)
     defined = ~np.isnan(W)
     S = np.where(defined, W, 0.0)
     K = defined.astype(float)
+    M = np.where(defined, W, -np.inf)
     labels = np.zeros((n, n_multi), dtype=bool)
     labels[np.arange(n), part] = True
     members: list[list[int]] = [[i] for i in range(n)]
     active = np.ones(n, dtype=bool)
-    same_part = part[:, None] == part[None]
-    blocked = same_part | np.eye(n, dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        L = np.where((K > 0) & ~blocked, S / np.maximum(K, 1), -np.inf)
+    blocked = (part[:, None] == part[None]) | np.eye(n, dtype=bool)
+    gate = S / np.maximum(K, 1) if rule == "mean" else M
+    L = np.where((K > 0) & ~blocked & (gate >= threshold), S / np.maximum(K, 1), -np.inf)
     while True:
         flat = int(np.argmax(L))
         i, j = divmod(flat, n)
-        if not np.isfinite(L[i, j]) or L[i, j] < threshold:
+        if not np.isfinite(L[i, j]):
             break
         # merge j into i
         S[i] += S[j]
         S[:, i] += S[:, j]
         K[i] += K[j]
         K[:, i] += K[:, j]
+        M[i] = np.maximum(M[i], M[j])
+        M[:, i] = M[i]
         labels[i] |= labels[j]
         members[i] += members[j]
         active[j] = False
         L[j, :] = -np.inf
         L[:, j] = -np.inf
-        conflict = (labels[i][None] & labels).any(axis=1) | ~active
-        conflict[i] = True
-        with np.errstate(invalid="ignore", divide="ignore"):
-            row_l = np.where((K[i] > 0) & ~conflict, S[i] / np.maximum(K[i], 1), -np.inf)
+        ok = ~(labels[i][None] & labels).any(axis=1) & active & (K[i] > 0)
+        ok[i] = False
+        mean = S[i] / np.maximum(K[i], 1)
+        ok &= (mean if rule == "mean" else M[i]) >= threshold
+        row_l = np.where(ok, mean, -np.inf)
         L[i] = row_l
         L[:, i] = row_l
     return [members[i] for i in np.flatnonzero(active)]

@@ -1,0 +1,276 @@
+"""Assembly of detections into animals: hand-made frames, settings, calibration, pruning, API."""
+from __future__ import annotations
+
+import pickle
+import shutil
+from dataclasses import replace
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from madlc.assembly.calibration import fit_calibration, length_plausibility
+from madlc.assembly.core import AssemblySettings, assemble_frame, assemble_frames
+from madlc.assembly.pruning import candidate_graphs, score_edges, select_graph
+from madlc.assembly.settings import inference_settings
+
+DLC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
+GRAPH3 = [(0, 1), (0, 2), (1, 2)]
+
+
+def make_frame(animals, graph=GRAPH3, conf=None, within=0.9, between=0.05, unique=None, identity=None, order=None):
+    """A TF per-frame dict from animals ``(n, n_parts, 2)`` (NaN = not detected).
+
+    PAF affinity ``within`` between parts of the same animal, ``between`` otherwise.
+    ``order[p]`` permutes the detections of part p; ``unique``: list of (x, y, conf).
+    """
+    animals = np.asarray(animals, dtype=float)
+    n, n_parts = animals.shape[:2]
+    conf = np.ones((n, n_parts)) if conf is None else np.asarray(conf, dtype=float)
+    coords, confs, owner, ids = [], [], [], []
+    for p in range(n_parts):
+        rows = [a for a in range(n) if np.isfinite(animals[a, p]).all()]
+        if order is not None and p in order:
+            rows = [rows[i] for i in order[p]]
+        coords.append(animals[rows, p].reshape(-1, 2))
+        confs.append(conf[rows, p].reshape(-1, 1).astype(np.float32))
+        owner.append(np.asarray(rows, dtype=int))
+        if identity is not None:
+            ids.append(np.eye(n)[[identity[a] for a in rows]].reshape(len(rows), n).astype(np.float32))
+    costs = {}
+    for e, (a, b) in enumerate(graph):
+        m1 = np.where(owner[a][:, None] == owner[b][None], within, between).astype(np.float32)
+        dist = np.linalg.norm(coords[a][:, None] - coords[b][None], axis=2).astype(np.float32)
+        costs[e] = {"m1": m1, "distance": dist}
+    if unique is not None:
+        for det in unique:
+            coords.append(np.asarray(det, dtype=float)[:, :2].reshape(-1, 2))
+            confs.append(np.asarray(det, dtype=float)[:, 2].reshape(-1, 1))
+            if identity is not None:
+                ids.append(np.zeros((len(det), n), dtype=np.float32))
+    frame = {"coordinates": (coords,), "confidence": confs, "costs": costs}
+    if identity is not None:
+        frame["identity"] = ids
+    return frame
+
+
+def settings(n_multi=3, graph=GRAPH3, **kw):
+    kw.setdefault("max_n_individuals", 3)
+    return AssemblySettings(n_multibodyparts=n_multi, graph=graph, paf_inds=list(range(len(graph))), **kw)
+
+
+ANIMALS = np.array([
+    [[10.0, 10.0], [20.0, 10.0], [15.0, 20.0]],
+    [[100.0, 100.0], [110.0, 100.0], [105.0, 110.0]],
+])
+
+
+def same_animals(found: np.ndarray, expected: np.ndarray) -> bool:
+    """Equal up to animal order (NaN = NaN)."""
+    if len(found) != len(expected):
+        return False
+    key = lambda a: tuple(np.nan_to_num(a[:, :2], nan=-1).ravel())  # noqa: E731
+    f = sorted(found, key=key)
+    e = sorted(expected, key=key)
+    return all(np.allclose(a[:, :2], b[:, :2], equal_nan=True) for a, b in zip(f, e))
+
+
+@pytest.mark.parametrize("grouping", ["average", "greedy"])
+def test_two_animals_any_detection_order(grouping):
+    frame = make_frame(ANIMALS, order={1: [1, 0]})
+    res = assemble_frame(frame, settings(grouping=grouping))
+    assert res.animals.shape == (2, 3, 4)
+    assert same_animals(res.animals, ANIMALS)
+    assert np.all(res.animals[:, :, 3] == -1)  # no identity head
+    assert np.allclose(res.scores, 0.9)  # mean PAF affinity of each animal's links
+    assert res.unique is None
+
+
+@pytest.mark.parametrize("grouping", ["average", "greedy"])
+def test_pcutoff_and_pafthreshold(grouping):
+    conf = np.ones((2, 3))
+    conf[1, 2] = 0.05  # below pcutoff: dropped
+    res = assemble_frame(make_frame(ANIMALS, conf=conf), settings(grouping=grouping, pcutoff=0.1, min_n_links=1))
+    expected = ANIMALS.copy()
+    expected[1, 2] = np.nan
+    assert same_animals(res.animals, expected)
+    # all affinities below pafthreshold: nothing is linked, nothing assembled
+    res = assemble_frame(make_frame(ANIMALS, within=0.05), settings(grouping=grouping, pafthreshold=0.1))
+    assert res.animals.shape == (0, 3, 4)
+
+
+def test_minimal_number_of_connections():
+    two_parts = ANIMALS.copy()
+    two_parts[1, 2] = np.nan  # animal 1 has a single link
+    res = assemble_frame(make_frame(two_parts), settings(min_n_links=2))
+    assert same_animals(res.animals, ANIMALS[:1])
+    res = assemble_frame(make_frame(two_parts), settings(min_n_links=1))
+    assert same_animals(res.animals, two_parts)
+
+
+def test_topktoretain_keeps_most_complete():
+    three = np.concatenate([ANIMALS, ANIMALS[:1] + 300])
+    three[2, 1] = np.nan
+    res = assemble_frame(make_frame(three), settings(max_n_individuals=2, min_n_links=1))
+    assert same_animals(res.animals, ANIMALS)
+
+
+def test_average_linkage_resists_one_misleading_link():
+    # a spurious strong link from animal 0's part 0 to animal 1's part 1 would make
+    # link-by-link growth glue the animals wrongly; the consensus of the other links wins
+    frame = make_frame(ANIMALS, within=0.6)
+    frame["costs"][0]["m1"] = np.array([[0.6, 0.95], [0.05, 0.6]], dtype=np.float32)
+    res = assemble_frame(frame, settings(grouping="average"))
+    assert same_animals(res.animals, ANIMALS)
+
+
+def test_unique_bodyparts_assembled_apart():
+    unique = [np.array([[50.0, 50.0, 0.3], [60.0, 60.0, 0.8]]), np.array([[1.0, 2.0, 0.05]])]
+    frame = make_frame(ANIMALS, unique=unique)
+    res = assemble_frame(frame, settings(pcutoff=0.1))
+    assert same_animals(res.animals, ANIMALS)
+    assert np.allclose(res.unique[0], [60.0, 60.0, 0.8])
+    assert np.isnan(res.unique[1]).all()  # below pcutoff
+    out = assemble_frames({"metadata": {}, "frame0": frame, "frame1": make_frame(ANIMALS[:1], unique=unique)},
+                          settings())
+    assert sorted(k for k in out if k != "single") == [0, 1]
+    assert out[0].shape == (2, 3, 4) and out[1].shape == (1, 3, 4)
+    assert sorted(out["single"]) == [0, 1] and out["single"][1].shape == (2, 3)
+
+
+def test_single_animal_shortcut():
+    conf = np.array([[0.9, 0.2, 0.9], [0.5, 0.8, 0.01]])
+    res = assemble_frame(make_frame(ANIMALS, conf=conf, within=0.0, between=0.0), settings(max_n_individuals=1))
+    assert res.animals.shape == (1, 3, 4)
+    assert np.allclose(res.animals[0, :, :2], [ANIMALS[0, 0], ANIMALS[1, 1], ANIMALS[0, 2]])
+
+
+def test_identity_assembly():
+    # PAF affinities say nothing (all equal); identities decide
+    frame = make_frame(ANIMALS, within=0.5, between=0.5, identity=[1, 0])
+    res = assemble_frame(frame, settings(withid=True))
+    assert same_animals(res.animals, ANIMALS)
+    ids = {tuple(a[0, :2]): a[0, 3] for a in res.animals}
+    assert ids[(10.0, 10.0)] == 1 and ids[(100.0, 100.0)] == 0
+
+
+def test_one_bodypart_projects():
+    frame = make_frame(ANIMALS[:, :1], graph=[])
+    res = assemble_frame(frame, settings(n_multi=1, graph=[]))
+    assert res.animals.shape == (2, 1, 4)
+
+
+def test_empty_and_missing_frames():
+    assert assemble_frame(None, settings()).animals.shape == (0, 3, 4)
+    empty = make_frame(np.full((1, 3, 2), np.nan))
+    assert assemble_frame(empty, settings()).animals.shape == (0, 3, 4)
+    assert assemble_frames({"metadata": {}}, settings()) == {}
+
+
+def test_calibration_and_length_plausibility():
+    rng = np.random.default_rng(0)
+    gt = (ANIMALS[None] + rng.normal(0, 0.5, (20, 2, 3, 2)))
+    cal = fit_calibration(gt)
+    assert np.exp(cal["log_mean"][0][1]) == pytest.approx(10.0, rel=0.05)
+    assert np.isnan(cal["log_mean"][0][0])
+    p = length_plausibility(cal, 0, 1, np.array([5.0, 10.0, 40.0, 400.0]))
+    assert p[0] == 1.0 and p[1] == pytest.approx(1.0, abs=0.05)
+    assert p[2] < 0.1 and p[3] == pytest.approx(1e-3)
+    # a calibrated assembler refuses a link three times too long
+    far = np.array([[[10.0, 10.0], [20.0, 10.0], [15.0, 20.0]], [[100.0, 100.0], [145.0, 100.0], [105.0, 110.0]]])
+    frame = make_frame(far)
+    frame["costs"][0]["m1"] = np.array([[0.9, 0.05], [0.05, 0.2]], dtype=np.float32)
+    loose = assemble_frame(frame, settings(min_n_links=1))
+    tight = assemble_frame(frame, settings(min_n_links=1, calibration=cal))
+    assert np.isfinite(loose.animals[:, 1, 0]).sum() == 2
+    assert np.isfinite(tight.animals[:, 1, 0]).sum() == 1
+
+
+def test_pruning_on_hand_made_frames():
+    graph4 = list(combinations(range(4), 2))
+    animals = np.array([[[0, 0], [10, 0], [0, 10], [10, 10]], [[50, 50], [60, 50], [50, 60], [60, 60]]], float)
+    frames = []
+    for k in range(6):
+        f = make_frame(animals + k, graph=graph4)
+        # edge (2, 3) is useless: same affinity within and between animals
+        f["costs"][graph4.index((2, 3))]["m1"][:] = 0.5
+        frames.append(f)
+    gt = np.stack([animals + k for k in range(6)])
+    scores = score_edges(frames, gt, graph4)
+    assert scores[graph4.index((2, 3))] == pytest.approx(0.5)
+    assert scores[0] == pytest.approx(1.0)
+    cands = candidate_graphs(scores, graph4)
+    assert len(cands[0]) == 3 and graph4.index((2, 3)) not in cands[0]
+    assert sorted(cands[-1]) == list(range(6))
+    edges, table = select_graph(cands, frames, gt, settings(n_multi=4, graph=graph4))
+    assert len(table) == len(cands)
+    assert table[0]["mAP"] == pytest.approx(1.0) and edges == cands[0]  # smallest best graph
+
+
+def test_inference_settings_precedence(tmp_path):
+    cfg = tmp_path / "inference_cfg.yaml"
+    cfg.write_text("pcutoff: 0.3\npafthreshold: 0.2\ntopktoretain: 5\naveragescore: 0.1\nupperbound_factor: 1.25\n")
+    s = inference_settings(str(cfg), ["inference.pafthreshold=0.4", "tracking.max_age=9", "grouping=greedy"])
+    assert s["pcutoff"] == 0.3  # file over defaults
+    assert s["pafthreshold"] == 0.4  # override over file
+    assert s["topktoretain"] == 5 and s["grouping"] == "greedy"
+    assert "averagescore" not in s and "upperbound_factor" not in s  # legacy keys ignored
+    assert s["minconfidence"] == 0.01 and s["method"] == "m1"  # defaults
+    assert "max_age" in s and s["max_age"] == 1
+
+
+@pytest.fixture(scope="module")
+def dlc():
+    if not (DLC_DATA / "montblanc_eval.pickle").exists():
+        pytest.skip(f"DeepLabCut reference files not found in {DLC_DATA}")
+    return DLC_DATA
+
+
+def test_assemble_api_on_deeplabcut_detections(dlc, tmp_path):
+    import madlc
+
+    for name in ("montblanc_full.pickle", "montblanc_meta.pickle"):
+        shutil.copy(dlc / name, tmp_path / name)
+    cfg = tmp_path / "inference_cfg.yaml"
+    cfg.write_text("pcutoff: 0.1\npafthreshold: 0.1\ntopktoretain: 3\nminimalnumberofconnections: 2\n")
+    out = madlc.assemble(str(tmp_path / "montblanc_full.pickle"), inference_cfg=str(cfg))
+    assert out == str(tmp_path / "montblanc_assemblies.pickle")
+    with open(out, "rb") as fh:
+        ours = pickle.load(fh)
+    with open(dlc / "montblanc_assemblies.pickle", "rb") as fh:
+        theirs = pickle.load(fh)
+    assert isinstance(ours[1], list) and ours[1][0].shape == (4, 4)  # DeepLabCut's TF layout
+    assert sorted(ours["single"]) == sorted(theirs["single"])
+    n_ours = sum(len(v) for k, v in ours.items() if k != "single")
+    assert 500 <= n_ours <= 540
+    # most of DeepLabCut's animals are found identically; ours are at least as complete
+    same = 0
+    for frame, animals in theirs.items():
+        if frame == "single":
+            continue
+        mine = [tuple(np.nan_to_num(a[:, :2]).round(2).ravel()) for a in ours.get(frame, [])]
+        same += sum(tuple(np.nan_to_num(a[:, :2]).round(2).ravel()) in mine for a in animals)
+    assert same / 535 > 0.8
+    n_keypoints = lambda d: sum(np.isfinite(np.asarray(v)[:, :, 0]).sum() for k, v in d.items() if k != "single")  # noqa: E731
+    assert n_keypoints(ours) >= n_keypoints(theirs)
+
+
+def test_beats_deeplabcut_on_montblanc_eval(dlc):
+    from madlc.evaluation.oks import oks_map
+
+    with open(dlc / "montblanc_eval.pickle", "rb") as fh:
+        data = pickle.load(fh)
+    gt = np.load(dlc / "montblanc_eval_gt.npy")
+    md = data["metadata"]
+    s = AssemblySettings(n_multibodyparts=4, graph=md["PAFgraph"], paf_inds=list(md["PAFinds"]),
+                         pcutoff=0.1, pafthreshold=0.1, max_n_individuals=8)
+    frames = [v["prediction"] for k, v in data.items() if k != "metadata"]
+    theirs = oks_map(list(np.load(dlc / "montblanc_eval_assemblies_dlc.npy")),
+                     list(np.load(dlc / "montblanc_eval_affinity_dlc.npy")), list(gt), sigma=0.1)
+    for grouping in ("average", "greedy"):
+        res = [assemble_frame(f, replace(s, grouping=grouping)) for f in frames]
+        r = oks_map([x.animals for x in res], [x.scores for x in res], list(gt), sigma=0.1)
+        print(f"\n{grouping}: mAP {r['mAP']:.4f} (DLC {theirs['mAP']:.4f}), mAR {r['mAR']:.4f} (DLC {theirs['mAR']:.4f})")
+        assert r["mAP"] >= theirs["mAP"] + 0.02
+        assert r["mAR"] >= theirs["mAR"] - 1e-9
