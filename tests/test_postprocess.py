@@ -208,6 +208,7 @@ def test_edit_operations_and_undo():
     ed.delete_points("a1", range(2, 60))  # a1 is left with a 2-frame stretch
     assert ed.drop_short_tracklets(min_tracklet_len=3) == 1
     assert np.isnan(ed.data[:, 0, :3]).all()
+    assert ed.undo_depth == 5
     for _ in range(5):
         assert ed.undo()
     assert not ed.undo()

@@ -62,8 +62,10 @@ def test_labeled_video_keeps_frames_and_draws_points(toy_project):
     assert np.abs(_pixel(frame, *data[7, 1, 0, :2]) - 128).max() < 25  # below pcutoff: not drawn
     assert np.abs(_pixel(frame, 50, 35) - 128).max() < 25  # background untouched
     assert np.abs(last.astype(int) - 128).max() < 25  # no tracks for the last frames: plain video
-    # an existing video is kept; overwrite redraws; bodypart colouring has its own name
-    assert madlc.create_labeled_video(config, [str(video)], color_by="individual") == out
+    # an existing video is kept with overwrite=False; bodypart colouring has its own name
+    mtime = Path(out[0]).stat().st_mtime_ns
+    assert madlc.create_labeled_video(config, [str(video)], color_by="individual", overwrite=False) == out
+    assert Path(out[0]).stat().st_mtime_ns == mtime
     out_bp = madlc.create_labeled_video(config, [str(video)], keypoints_only=True, pcutoff=0.0, outputframerate=6)
     assert out_bp == [str(video.parent / f"toy{SCORER}_el_bp_labeled.mp4")]
     info_bp = video_info(out_bp[0])

@@ -223,6 +223,11 @@ class TrackEditor:
         if len(self._undo) > self.max_undo:
             self._undo.pop(0)
 
+    @property
+    def undo_depth(self) -> int:
+        """How many operations :meth:`undo` can still revert."""
+        return len(self._undo)
+
     def undo(self) -> bool:
         """Revert the last operation; False if there is nothing to undo."""
         if not self._undo:

@@ -161,7 +161,7 @@ def create_labeled_video(
     destfolder: str | None = None,
     keypoints_only: bool = False,
     pcutoff: float | None = None,
-    overwrite: bool = False,
+    overwrite: bool = True,
     track_method: str = "",
 ) -> list[str]:
     """Draw the tracked body parts onto each video and save ``…_bp_labeled.mp4`` / ``…_id_labeled.mp4``.
@@ -169,8 +169,9 @@ def create_labeled_video(
     ``color_by`` is ``bodypart`` or ``individual``; ``draw_skeleton`` joins config.yaml's
     ``skeleton`` pairs; ``trailpoints`` draws the last n positions; ``pcutoff`` (default:
     config.yaml's) hides uncertain points; ``keypoints_only`` draws on black. ``fastmode`` is
-    accepted for compatibility (drawing is always OpenCV). An existing video is kept unless
-    ``overwrite``. Returns the labeled video paths.
+    accepted for compatibility (drawing is always OpenCV). An existing video is redrawn unless
+    ``overwrite=False`` (DeepLabCut keeps it), so changed plotting settings take effect. Returns
+    the labeled video paths.
     """
     from madlc.errors import MadlcError
     from madlc.postprocess.discovery import find_tracks_file, list_videos
@@ -189,7 +190,7 @@ def create_labeled_video(
         tracks_file = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, filtered, destfolder)
         output = labeled_video_path(tracks_file, color_by, destfolder)
         if output.exists() and not overwrite:
-            print(f"{output} exists; keeping it (pass overwrite=True to redraw).")
+            print(f"{output} exists; keeping it (overwrite=False).")
             outputs.append(str(output))
             continue
         tracks = load_tracks(tracks_file)
