@@ -127,6 +127,10 @@ def create_new_project(
     videos_found = _expand_videos(videos)
     if not videos_found:
         raise VideoError(f"no videos found in {list(videos)}. What to do: pass video files (.mp4, .avi, ...) or folders holding them.")
+    from madlc.video.reader import video_info
+
+    for video in videos_found:
+        video_info(video)  # refuse unreadable videos before any folder is made
     root = Path(working_directory or ".").expanduser().resolve()
     folder = root / f"{project}-{experimenter}-{_dt.date.today().isoformat()}"
     if (folder / "config.yaml").exists():
