@@ -81,6 +81,11 @@ def _write_everything(folder: Path, dlc: Path) -> list[dict]:
     ):
         out = writer(reader(dlc / name), folder / name)
         add(out, "pickle", pickle.loads(out.read_bytes()))
+    full = mio.read_full_pickle(dlc / "montblanc_full.pickle")
+    with mio.FullPickleWriter(folder / "streamed_full.pickle", full["metadata"]) as out:
+        for i in mio.frame_indices(full):
+            out.add(i, mio.get_frame(full, i))
+    add(out.path, "pickle", pickle.loads(out.path.read_bytes()))
     entries_td = [{"image": ("labeled-data", "v", "img01.png"), "size": np.array([3, 96, 128]),
                    "joints": {0: np.array([[0, 1.5, 2.5]], np.float32)}}]
     add(mio.write_training_data(entries_td, folder / "T_S80shuffle1.pickle"), "pickle")
@@ -123,7 +128,7 @@ def test_every_output_loads_under_numpy1_pandas2(dlc_data_dir, tmp_path):
             pytest.fail(f"MADLC_REQUIRE_COMPAT is set but the compat venv {VENV} is missing: run .ci/compat_env.sh")
         pytest.skip(f"compat venv {VENV} (numpy<2, pandas<3) not found: run .ci/compat_env.sh to enable this check")
     entries = _write_everything(tmp_path, dlc_data_dir)
-    assert len(entries) == 19
+    assert len(entries) == 20
     proc = subprocess.run([str(python), str(READ_ALL), str(tmp_path)], capture_output=True, text=True, timeout=300,
                           env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")})
     assert "numpy 1." in proc.stdout and "pandas 2." in proc.stdout, proc.stdout + proc.stderr

@@ -53,6 +53,25 @@ def test_full_pickle_round_trip_and_missing_frames(dlc_data_dir, tmp_path):
     assert len(mio.frame_indices(back)) == 178
 
 
+def test_streaming_full_pickle_writer(dlc_data_dir, tmp_path):
+    data = mio.read_full_pickle(dlc_data_dir / "montblanc_full.pickle")
+    path = tmp_path / "vidDLC_full.pickle"
+    with mio.FullPickleWriter(path, {**data["metadata"], "nframes": 200}) as out:  # frame count corrected below
+        for i in mio.frame_indices(data):
+            if i != 7:
+                out.add(i, mio.get_frame(data, i))
+        out.update_metadata(nframes=180)
+        assert not path.exists()  # atomic: appears on close
+    back = mio.read_full_pickle(path)
+    assert back["metadata"] == data["metadata"] and len(mio.frame_indices(back)) == 179
+    assert _same(back["frame008"], data["frame008"]) and mio.get_frame(back, 7) is None
+    with pytest.raises(RuntimeError):
+        with mio.FullPickleWriter(tmp_path / "partial_full.pickle", {"nframes": 10}) as out:
+            out.add(0, mio.get_frame(data, 0))
+            raise RuntimeError("analysis interrupted")
+    assert list(tmp_path.iterdir()) == [path]  # no partial file left behind
+
+
 def test_full_pickle_shelve_fallback(dlc_data_dir, tmp_path):
     data = mio.read_full_pickle(dlc_data_dir / "montblanc_full.pickle")
     path = tmp_path / "vidDLC_full.pickle"

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from madlc.io.assemblies import frame_number, normalise_assemblies, read_assemblies, write_assemblies
 from madlc.io.atomic import atomic_path, backup
-from madlc.io.compat import CompatPickler, dump_pickle, dumps, load_pickle, loads, to_builtin
+from madlc.io.compat import CompatPickler, DictStreamWriter, dump_pickle, dumps, load_pickle, loads, to_builtin
 from madlc.io.config import read_config, write_config
 from madlc.io.full_pickle import (
+    FullPickleWriter,
     frame_indices,
     frame_key_width,
     get_frame,
@@ -76,7 +77,7 @@ from madlc.io.yaml_cfgs import (
 )
 
 __all__ = [
-    "CompatPickler", "add_individuals_level", "array_to_labels", "array_to_tracks", "atomic_path", "backup",
+    "CompatPickler", "DictStreamWriter", "FullPickleWriter", "add_individuals_level", "array_to_labels", "array_to_tracks", "atomic_path", "backup",
     "default_inference_cfg", "drop_single_animal_level", "dump_pickle", "dumps", "frame_indices",
     "frame_key_width", "frame_number", "get_frame", "label_columns", "labels_index", "labels_to_array",
     "load_pickle", "loads", "normalise_assemblies", "normalise_tracklets", "read_assemblies", "read_config",

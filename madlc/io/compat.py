@@ -62,8 +62,8 @@ def _index_values(index: Any) -> tuple[Any, Any]:
     return [_builtin_scalar(v) for v in index], object
 
 
-class CompatPickler(pickle.Pickler):
-    """A pickler whose output loads under numpy 1.26 / pandas 2.2 as well as numpy 2 / pandas 3."""
+class _CompatReducer:
+    """``reducer_override`` shared by the C pickler and the streaming (pure Python) pickler."""
 
     def reducer_override(self, obj: Any) -> Any:  # noqa: C901 - one dispatch table
         if type(obj) is np.ndarray:
@@ -100,6 +100,70 @@ class CompatPickler(pickle.Pickler):
             data = {label: obj[label].to_numpy() for label in obj.columns}
             return (pd.DataFrame, (data, obj.index, obj.columns))
         return NotImplemented
+
+
+class CompatPickler(_CompatReducer, pickle.Pickler):
+    """A pickler whose output loads under numpy 1.26 / pandas 2.2 as well as numpy 2 / pandas 3."""
+
+
+class DictStreamWriter:
+    """Write one pickled ``dict`` item by item, so memory does not grow with the number of items.
+
+    The file is an ordinary pickle of a dict (``pickle.load`` returns the whole dict) made with the
+    :class:`CompatPickler` reductions: ``PROTO 4, EMPTY_DICT, (key value SETITEM)*, STOP`` where each
+    key and value is the body of a protocol-3 pickle written without memo (``fast`` mode), so the
+    bodies share no memo indices and need no framing. Fine for tree-shaped data (no shared or
+    self-referencing objects). Use as a context manager; on an exception the partial file is
+    removed and the target left untouched.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._atomic = atomic_path(self.path)
+        self._tmp = self._atomic.__enter__()
+        self._fh = open(self._tmp, "wb")
+        self._fh.write(pickle.PROTO + bytes([4]) + pickle.EMPTY_DICT)
+        self.closed = False
+
+    @staticmethod
+    def _body(obj: Any) -> bytes:
+        buf = io.BytesIO()
+        pickler = CompatPickler(buf, protocol=3)
+        pickler.fast = True  # no memo: the body is self-contained
+        pickler.dump(obj)
+        data = buf.getvalue()
+        return data[2:-1]  # strip PROTO 3 and STOP
+
+    def add(self, key: Any, value: Any) -> None:
+        """Append ``dict[key] = value`` to the file."""
+        self._fh.write(self._body(key) + self._body(value) + pickle.SETITEM)
+
+    def close(self) -> Path:
+        if not self.closed:
+            self.closed = True
+            self._fh.write(pickle.STOP)
+            self._fh.close()
+            self._atomic.__exit__(None, None, None)
+        return self.path
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        if not self.closed:
+            self.closed = True
+            self._fh.close()
+            err = exc or RuntimeError("aborted")
+            try:
+                self._atomic.__exit__(type(err), err, err.__traceback__)
+            except BaseException:  # atomic_path re-raises after removing the temporary file
+                pass
+
+    def __enter__(self) -> "DictStreamWriter":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort(exc)
 
 
 def _pandas_if_loaded() -> Any:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from madlc.errors import FormatError, file_error
-from madlc.io.compat import dump_pickle, load_pickle
+from madlc.io.compat import DictStreamWriter, dump_pickle, load_pickle
 
 _FRAME_RE = re.compile(r"^frame(\d+)$")
 _FULL_FIX = "pass the <video><scorer>_full.pickle written by analyze_videos (DeepLabCut or madlc)"
@@ -79,6 +79,60 @@ def write_full_pickle(data: dict[str, Any], path: str | Path) -> Path:
     if not isinstance(data, dict) or not isinstance(data.get("metadata"), dict):
         raise ValueError(f"{path}: a _full.pickle needs a dict with a 'metadata' dict")
     return dump_pickle(data, path)
+
+
+class FullPickleWriter:
+    """Stream per-frame detections into a ``_full.pickle``: memory does not grow with video length.
+
+    ``metadata`` must give ``nframes`` (or ``key_str_width``) so that int frame indices become DLC's
+    ``frameNNN`` keys; it is written when the writer closes (as the last key), after any
+    :meth:`update_metadata` (e.g. the true frame count). The result is a plain pickle of the same
+    dict :func:`write_full_pickle` would write (loadable by DeepLabCut 3.0.x)::
+
+        with FullPickleWriter(path, {"nframes": n, "all_joints_names": [...], ...}) as out:
+            for i, frame in enumerate(detections):
+                out.add(i, frame)
+    """
+
+    def __init__(self, path: str | Path, metadata: dict[str, Any]):
+        self.metadata = dict(metadata)
+        self._stream = DictStreamWriter(path)
+        self.path = self._stream.path
+        self.n_added = 0
+
+    def _key(self, index: int | str) -> str:
+        if isinstance(index, str):
+            return index
+        width = self.metadata.get("key_str_width")
+        if width is None:
+            from madlc.project.paths import frame_key_width as width_of
+
+            if self.metadata.get("nframes") is None:
+                raise ValueError("FullPickleWriter needs metadata['nframes'] or ['key_str_width'] to name frames")
+            width = width_of(int(self.metadata["nframes"]))
+        return "frame" + str(int(index)).zfill(int(width))
+
+    def add(self, index: int | str, frame: dict[str, Any]) -> None:
+        """Write the detections of frame ``index`` (an int, or a ready ``frameNNN`` key)."""
+        self._stream.add(self._key(index), frame)
+        self.n_added += 1
+
+    def update_metadata(self, **values: Any) -> None:
+        self.metadata.update(values)
+
+    def close(self) -> Path:
+        if not self._stream.closed:
+            self._stream.add("metadata", self.metadata)
+        return self._stream.close()
+
+    def __enter__(self) -> "FullPickleWriter":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self._stream.abort(exc)
 
 
 def frame_key_width(data: dict[str, Any]) -> int:
