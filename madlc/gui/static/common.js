@@ -1,0 +1,83 @@
+// madlc GUI helpers shared by all pages: API calls, the top bar, toasts.
+"use strict";
+const madlc = (() => {
+  const params = new URLSearchParams(location.search);
+
+  async function api(path, options = {}) {
+    const opts = Object.assign({ headers: {} }, options);
+    if (opts.json !== undefined) {
+      opts.method = opts.method || "POST";
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(opts.json);
+      delete opts.json;
+    }
+    const resp = await fetch(path, opts);
+    if (!resp.ok) {
+      let detail = resp.statusText;
+      try { const j = await resp.json(); detail = typeof j.detail === "string" ? j.detail : JSON.stringify(j.detail); } catch (e) { /* not JSON */ }
+      const err = new Error(detail); err.status = resp.status; throw err;
+    }
+    const type = resp.headers.get("content-type") || "";
+    if (type.includes("application/json")) return resp.json();
+    if (type.includes("octet-stream")) return resp.arrayBuffer();
+    return resp.text();
+  }
+  const post = (path, body) => api(path, { json: body || {} });
+
+  function toast(message, kind) {
+    let box = document.getElementById("toast");
+    if (!box) { box = document.createElement("div"); box.id = "toast"; document.body.appendChild(box); }
+    const el = document.createElement("div");
+    if (kind === "err") el.className = "err";
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(() => el.remove(), kind === "err" ? 9000 : 3500);
+  }
+
+  const PAGES = [["project", "Project"], ["extract", "Extract frames"], ["label", "Label frames"], ["refine", "Refine tracklets"]];
+  async function topbar(active) {
+    const header = document.createElement("header");
+    header.className = "top";
+    header.innerHTML = `<div class="brand"><span class="dot"></span>madlc</div><nav></nav><div class="project"></div>`;
+    const nav = header.querySelector("nav");
+    for (const [page, title] of PAGES) {
+      const a = document.createElement("a");
+      a.href = "/" + page; a.textContent = title;
+      if (page === active) a.className = "active";
+      nav.appendChild(a);
+    }
+    document.body.prepend(header);
+    try {
+      const p = await api("/api/project");
+      const el = header.querySelector(".project");
+      if (p.open) { el.innerHTML = `<b></b> &nbsp;·&nbsp; <span></span>`; el.querySelector("b").textContent = `${p.task} (${p.scorer}, ${p.date})`; el.querySelector("span").textContent = p.root; }
+      else el.textContent = "no project open";
+      return p;
+    } catch (e) { return { open: false }; }
+  }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c.nodeType ? c : String(c));
+    return node;
+  }
+
+  function fillSelect(select, values, current) {
+    select.innerHTML = "";
+    for (const v of values) {
+      const [value, text] = Array.isArray(v) ? v : [v, v];
+      const o = el("option", { value }, text);
+      if (value === current) o.selected = true;
+      select.appendChild(o);
+    }
+  }
+
+  function now() { return new Date().toLocaleTimeString(); }
+
+  return { api, post, toast, topbar, el, fillSelect, params, now };
+})();

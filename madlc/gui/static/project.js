@@ -1,0 +1,128 @@
+// Project page: open/create a project, edit config.yaml (validated by madlc), run pipeline targets.
+"use strict";
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const el = madlc.el;
+  let P = { open: false }, job = null, logLines = [];
+
+  const list = (v) => (Array.isArray(v) ? v.join(", ") : v || "");
+  const words = (s) => s.split(/[,;\n]+/).map((w) => w.trim()).filter(Boolean);
+  function message(box, text, ok) { $(box).innerHTML = ""; if (text) $(box).appendChild(el("div", { class: ok ? "okmsg" : "error" }, text)); }
+
+  function render() {
+    $("project-summary").innerHTML = "";
+    for (const id of ["config-card", "run-card", "steps-card"]) $(id).style.opacity = P.open ? 1 : 0.45;
+    if (!P.open) { $("project-lead").textContent = "No project is open. Open a project's config.yaml, or create a new project from your videos."; return; }
+    $("project-lead").textContent = P.config_path;
+    $("create-box").open = false;
+    const chips = (items) => el("div", { class: "chips" }, items.length ? items.map((t) => el("span", { class: "chip" }, t)) : el("span", { class: "muted small" }, "none"));
+    $("project-summary").append(
+      el("table", { class: "mini" },
+        el("tr", {}, el("th", {}, "Task"), el("td", {}, `${P.task}`), el("th", {}, "Labeler"), el("td", {}, P.scorer)),
+        el("tr", {}, el("th", {}, "Videos"), el("td", { colspan: 3 }, chips(P.videos))),
+        el("tr", {}, el("th", {}, "Tracks"), el("td", { colspan: 3 }, chips(P.tracks.map((t) => t.split("/").pop()))))));
+    const f = P.fields;
+    for (const key of ["individuals", "multianimalbodyparts", "uniquebodyparts"]) $("f-" + key).value = list(f[key]);
+    $("f-skeleton").value = (f.skeleton || []).map((p) => p.join(", ")).join("\n");
+    $("f-skeleton").rows = Math.max(3, (f.skeleton || []).length + 1);
+    $("f-identity").checked = !!f.identity;
+    for (const key of ["numframes2pick", "pcutoff", "dotsize"]) $("f-" + key).value = f[key] ?? "";
+    for (const key of ["default_track_method", "colormap"]) {
+      const sel = $("f-" + key);
+      if (f[key] && ![...sel.options].some((o) => o.value === f[key])) sel.appendChild(el("option", {}, f[key]));
+      sel.value = f[key] || sel.options[0].value;
+    }
+    renderSteps();
+  }
+
+  function renderSteps() {
+    const t = $("steps-table"); t.innerHTML = "";
+    t.appendChild(el("tr", {}, el("th", {}, "Step"), el("th", {}, "Status"), el("th", {}, "")));
+    const nFrames = P.labeled.reduce((n, f) => n + f.n_images, 0);
+    t.appendChild(el("tr", {}, el("td", {}, "1. Extract frames"), el("td", {}, `${nFrames} frames in ${P.labeled.length} folder(s)`),
+      el("td", {}, el("a", { href: "/extract" }, "Extract frames →"))));
+    for (const f of P.labeled) {
+      t.appendChild(el("tr", {}, el("td", {}, `2. Label ${f.name}`), el("td", {}, f.has_labels ? "labels saved" : (f.n_images ? "not labeled yet" : "no frames")),
+        el("td", {}, f.n_images ? el("a", { href: `/label?folder=${encodeURIComponent(f.name)}` }, "Label →") : "")));
+    }
+    for (const tr of P.tracks) {
+      const name = tr.split("/").pop();
+      const video = P.videos.find((v) => name.startsWith(v.replace(/\.[^.]+$/, "")));
+      const q = new URLSearchParams({ tracks: tr }); if (video) q.set("video", video);
+      t.appendChild(el("tr", {}, el("td", {}, "3. Refine tracks"), el("td", { class: "small" }, name),
+        el("td", {}, el("a", { href: `/refine?${q}` }, "Refine →"))));
+    }
+  }
+
+  async function reload() { P = await madlc.api("/api/project"); render(); }
+
+  $("open-btn").onclick = async () => {
+    try { P = await madlc.post("/api/project/open", { config: $("open-path").value.trim() }); render(); message("project-msg", "Project opened.", true); madlc.topbar && location.reload(); }
+    catch (e) { message("project-msg", e.message); }
+  };
+  $("create-btn").onclick = async () => {
+    try {
+      P = await madlc.post("/api/project/create", {
+        project: $("new-name").value.trim(), experimenter: $("new-experimenter").value.trim(),
+        videos: $("new-videos").value.split("\n").map((s) => s.trim()).filter(Boolean),
+        working_directory: $("new-dir").value.trim() || null, copy_videos: $("new-copy").checked });
+      render(); message("project-msg", `Created ${P.root}. Now name your animals and body parts.`, true);
+    } catch (e) { message("project-msg", e.message); }
+  };
+
+  $("save-config").onclick = async () => {
+    const skeleton = $("f-skeleton").value.split("\n").map((l) => words(l)).filter((p) => p.length);
+    const bad = skeleton.find((p) => p.length !== 2);
+    if (bad) { message("config-msg", `Skeleton line "${bad.join(", ")}" must name exactly two body parts.`); return; }
+    const num = (id) => ($(id).value === "" ? undefined : Number($(id).value));
+    const edits = {
+      individuals: words($("f-individuals").value), multianimalbodyparts: words($("f-multianimalbodyparts").value),
+      uniquebodyparts: words($("f-uniquebodyparts").value), skeleton, identity: $("f-identity").checked,
+      default_track_method: $("f-default_track_method").value, colormap: $("f-colormap").value,
+      numframes2pick: num("f-numframes2pick"), pcutoff: num("f-pcutoff"), dotsize: num("f-dotsize"),
+    };
+    for (const k of Object.keys(edits)) if (edits[k] === undefined) delete edits[k];
+    try { P = await madlc.post("/api/project/config", { edits }); render(); message("config-msg", `Saved config.yaml (${madlc.now()}).`, true); }
+    catch (e) { message("config-msg", e.message); }
+  };
+  $("reset-config").onclick = () => { render(); message("config-msg", ""); };
+
+  // ------------------------------------------------------------------ pipeline runs
+  async function poll() {
+    if (!job) return;
+    try {
+      const v = await madlc.api(`/api/jobs/${job.id}?since=${job.next}`);
+      logLines.splice(v.start); logLines.push(...v.lines); job.next = v.next;
+      const log = $("run-log"), atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
+      log.textContent = logLines.join("\n");
+      if (atEnd) log.scrollTop = log.scrollHeight;
+      const frac = v.progress ?? v.step_progress;
+      $("run-bar").style.width = `${Math.round(100 * (frac || 0))}%`;
+      $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : "var(--err)");
+      $("run-state").textContent = v.running ? `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}`
+        : `${v.target}: ${v.returncode === 0 ? "finished" : "failed (exit code " + v.returncode + ")"}`;
+      $("stop-btn").disabled = !v.running; $("run-btn").disabled = v.running;
+      document.body.dataset.job = v.running ? "running" : "done";
+      if (v.running) setTimeout(poll, 500);
+      else reload();
+    } catch (e) { madlc.toast(e.message, "err"); }
+  }
+  $("run-btn").onclick = async () => {
+    try {
+      const args = $("run-args").value.trim() ? $("run-args").value.trim().split(/\s+/) : [];
+      const v = await madlc.post("/api/jobs", { target: $("target").value, args });
+      job = { id: v.id, next: 0 }; logLines = [];
+      document.body.dataset.job = "running";
+      poll();
+    } catch (e) { madlc.toast(e.message, "err"); }
+  };
+  $("stop-btn").onclick = () => job && madlc.post(`/api/jobs/${job.id}/stop`).catch((e) => madlc.toast(e.message, "err"));
+
+  madlc.topbar("project").then(async (p) => {
+    P = p; render();
+    const { targets } = await madlc.api("/api/pipeline/targets");
+    madlc.fillSelect($("target"), targets, targets[0]);
+    const { jobs } = await madlc.api("/api/jobs");
+    if (jobs.length) { const last = jobs[jobs.length - 1]; job = { id: last.id, next: 0 }; poll(); }
+  });
+})();
