@@ -29,9 +29,11 @@ def pose_distances(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
 def body_size(gt: np.ndarray) -> float:
     """Median extent (diagonal of the keypoint box) of the ground-truth animals, px."""
     xy = np.asarray(gt, float)[..., :2]
-    with np.errstate(invalid="ignore"), np.errstate(all="ignore"):
-        lo, hi = np.nanmin(xy, axis=-2), np.nanmax(xy, axis=-2)
-    diag = np.linalg.norm(hi - lo, axis=-1)
+    valid = np.isfinite(xy).all(-1, keepdims=True)
+    lo = np.where(valid, xy, np.inf).min(-2)
+    hi = np.where(valid, xy, -np.inf).max(-2)
+    with np.errstate(invalid="ignore"):
+        diag = np.linalg.norm(hi - lo, axis=-1)
     diag = diag[np.isfinite(diag) & (diag > 0)]
     return float(np.median(diag)) if len(diag) else 50.0
 

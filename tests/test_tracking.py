@@ -1,0 +1,261 @@
+"""Trackers, stitcher and the track/stitch API: DeepLabCut's real files and hard synthetic cases."""
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from madlc.evaluation.tracking_metrics import tracking_metrics
+from madlc.tracking import stitch as stitch_mod
+from madlc.tracking.stitch import StitchConfig, Tracklet, stitch, stitch_tracklets_array, tracklets_from_dict
+from madlc.tracking.testing import NoiseLevel, degrade, ground_truth_tracks, simulate_poses
+from madlc.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
+
+DLC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
+needs_dlc = pytest.mark.skipif(not (DLC / "montblanc_tracklets.pickle").exists(), reason=f"DeepLabCut test files not in {DLC}")
+
+warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+
+@pytest.fixture()
+def montblanc(tmp_path: Path) -> Path:
+    for f in DLC.glob("montblanc_*"):
+        shutil.copy(f, tmp_path / f.name)
+        (tmp_path / f.name).chmod(0o644)
+    return tmp_path
+
+
+def _frames(d: dict) -> dict[int, set[int]]:
+    return {k: set(v) for k, v in d.items() if k not in ("header", "single")}
+
+
+# ------------------------------------------------------------------ DeepLabCut's files
+@needs_dlc
+def test_ellipse_tracking_of_dlc_assemblies_reproduces_dlc_tracklets(montblanc: Path) -> None:
+    from madlc.io import read_tracklets
+    from madlc.tracking.api import track
+
+    out = track(str(montblanc / "montblanc_assemblies.pickle"), "ellipse", output=str(montblanc / "a_el.pickle"),
+                overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "max_age=1", "min_hits=1",
+                           "iou_threshold=0.6"])
+    ours = read_tracklets(out)
+    ref = read_tracklets(montblanc / "montblanc_tracklets.pickle")
+    assert sorted(len(v) for k, v in ours.items() if k not in ("header", "single")) == [45, 131, 179, 179]
+    assert len(ours["single"]) == len(ref["single"])
+    assert list(ours["header"]) == list(ref["header"])
+    for k, frames in _frames(ref).items():
+        assert frames == _frames(ours)[k]
+        for f in frames:
+            np.testing.assert_allclose(ours[k][f], ref[k][f], equal_nan=True)
+
+
+@needs_dlc
+def test_default_tracker_on_dlc_assemblies_gives_long_tracklets(montblanc: Path) -> None:
+    from madlc.io import read_tracklets
+    from madlc.tracking.api import track
+
+    for method in ("ellipse", "box", "skeleton"):
+        out = read_tracklets(track(str(montblanc / "montblanc_assemblies.pickle"), method))
+        lengths = sorted((len(v) for k, v in out.items() if k not in ("header", "single")), reverse=True)
+        assert lengths[0] >= 100 if method == "ellipse" else lengths[0] >= 10, (method, lengths)
+
+
+@needs_dlc
+def test_stitching_dlc_tracklets_matches_dlc_tracks(montblanc: Path) -> None:
+    from madlc.tracking.api import stitch as stitch_file
+
+    out = stitch_file(str(montblanc / "montblanc_tracklets.pickle"), n_tracks=3, output=str(montblanc / "s.h5"),
+                      individuals="bird1,bird2,bird3")
+    ours, ref = pd.read_hdf(out), pd.read_hdf(montblanc / "montblanc_tracks.h5")
+    assert ours.shape == ref.shape == (180, 39)
+    assert list(ours.columns.names) == list(ref.columns.names)
+    assert ours.index.equals(ref.index) and ours.index.dtype == np.int64
+    assert set(ours.columns) == set(ref.columns)
+    a = ours.to_numpy().reshape(180, 13, 3)[:, :12].reshape(180, 3, 4, 3)
+    b = ref.to_numpy().reshape(180, 13, 3)[:, :12].reshape(180, 3, 4, 3)
+    # agreement up to the naming of the tracks: every frame of every track identical
+    best = max(
+        np.mean([np.allclose(a[:, i], b[:, j], equal_nan=True) for i, j in enumerate(perm)])
+        for perm in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
+    )
+    per_frame = max(
+        np.mean([np.isclose(a[:, i], b[:, j], equal_nan=True).all(axis=(1, 2)).mean() for i, j in enumerate(perm)])
+        for perm in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
+    )
+    assert per_frame == 1.0 and best == 1.0
+    np.testing.assert_allclose(ours.xs("single", level="individuals", axis=1).to_numpy(),
+                               ref.xs("single", level="individuals", axis=1).to_numpy(), equal_nan=True)
+
+
+@needs_dlc
+def test_track_full_pickle_assembles_first(montblanc: Path) -> None:
+    from madlc.io import read_tracklets
+    from madlc.tracking.api import stitch as stitch_file
+    from madlc.tracking.api import track
+
+    out = track(str(montblanc / "montblanc_full.pickle"), "ellipse")
+    assert (montblanc / "montblanc_assemblies.pickle").exists()
+    assert out.endswith("montblanc_el.pickle")
+    t = read_tracklets(out)
+    assert [b for b in dict.fromkeys(t["header"].get_level_values("bodyparts"))][-1] == "center"
+    h5 = stitch_file(out, n_tracks=3)
+    df = pd.read_hdf(h5)
+    assert df.columns.get_level_values("individuals").unique().tolist() == ["ind1", "ind2", "ind3", "single"]
+
+
+# ------------------------------------------------------------------ synthetic hard cases
+def _straight_crossing(n_frames: int = 120, offset: float = 4.0, seed: int = 0) -> np.ndarray:
+    """Two animals running at each other on (almost) the same line and passing over each other."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames, dtype=float)
+    body = np.array([[20.0, 0], [10, 4], [10, -4], [5, 0], [-5, 0], [-20, 0]])
+    a = np.stack([body + [100 + 3 * s, 200] for s in t])
+    b = np.stack([body * [-1, 1] + [100 + 3 * (n_frames - 1) - 3 * s, 200 + offset] for s in t])
+    gt = np.stack([a, b], 1)
+    return gt + rng.normal(0, 0.5, gt.shape)
+
+
+def _as_assemblies(gt: np.ndarray, missing: dict[int, range] | None = None, shuffle_seed: int = 0) -> dict:
+    rng = np.random.default_rng(shuffle_seed)
+    out = {}
+    for f in range(len(gt)):
+        rows = []
+        for a in range(gt.shape[1]):
+            if missing and a in missing and f in missing[a]:
+                continue
+            rows.append(np.concatenate([gt[f, a], np.ones((gt.shape[2], 1)), np.full((gt.shape[2], 1), -1.0)], 1))
+        arr = np.asarray(rows) if rows else np.zeros((0, gt.shape[2], 4))
+        out[f] = arr[rng.permutation(len(arr))]
+    return out
+
+
+@pytest.mark.parametrize("method", ["box", "ellipse", "skeleton"])
+def test_crossing_does_not_swap(method: str) -> None:
+    gt = _straight_crossing()
+    tracklets = track_assemblies(_as_assemblies(gt), TrackerConfig(method=method))
+    pred, _ = stitch_tracklets_array(tracklets, 2)
+    m = tracking_metrics(pred, ground_truth_tracks(gt))
+    assert m["num_switches"] == 0, m
+    assert m["idf1"] > 0.97, m
+
+
+def test_stitcher_bridges_a_40_frame_occlusion() -> None:
+    gt = simulate_poses(3, 400, seed=3)
+    missing = {0: range(150, 190), 1: range(250, 290)}
+    tracklets = track_assemblies(_as_assemblies(gt, missing), TrackerConfig(method="ellipse"))
+    assert len(tracklets) >= 5  # the occlusions cut the tracks
+    pred, result = stitch_tracklets_array(tracklets, 3)
+    visible = np.ones(gt.shape[:2], bool)
+    visible[150:190, 0] = visible[250:290, 1] = False
+    m = tracking_metrics(pred, ground_truth_tracks(gt, visible))
+    assert m["num_switches"] == 0 and m["idf1"] > 0.99, (m, result.messages)
+
+
+def test_moderate_noise_three_animals_with_identity() -> None:
+    gt = simulate_poses(3, 600, seed=2)
+    det = degrade(gt, NoiseLevel.moderate(), seed=2)
+    tracklets = track_assemblies(det.assemblies, TrackerConfig(method="ellipse", identity_weight=0.5, n_identities=3))
+    pred, _ = stitch_tracklets_array(tracklets, 3, StitchConfig(n_identities=3))
+    m = tracking_metrics(pred, ground_truth_tracks(gt, det.visible))
+    assert m["idf1"] > 0.9 and m["mota"] > 0.9, m
+
+
+def test_identity_only_links_by_identity() -> None:
+    gt = simulate_poses(3, 200, seed=4)
+    det = degrade(gt, NoiseLevel(identity_accuracy=0.95, false_rate=0.0), seed=4)
+    tracklets = link_by_identity(det.assemblies, 3)
+    assert sorted(tracklets) == [0, 1, 2]
+    pred, _ = stitch_tracklets_array(tracklets, 3, StitchConfig(n_identities=3))
+    m = tracking_metrics(pred, ground_truth_tracks(gt, det.visible))
+    assert m["idf1"] > 0.95, m
+
+
+@pytest.mark.parametrize("n_tracks", [1, 2, 5])
+def test_n_tracks_smaller_or_larger_than_animals(n_tracks: int) -> None:
+    gt = simulate_poses(3, 200, seed=5)
+    tracklets = track_assemblies(_as_assemblies(gt), TrackerConfig())
+    pred, result = stitch_tracklets_array(tracklets, n_tracks)
+    assert pred.shape == (200, n_tracks, 6, 3)
+    filled = np.isfinite(pred[..., 0]).any(-1).any(0)
+    assert filled.sum() == min(n_tracks, 3)
+    if n_tracks > 3:
+        assert any("got no tracklet" in m for m in result.messages)
+
+
+def _tracklet(frames, x0=0.0, k=4):
+    frames = np.asarray(list(frames))
+    data = np.zeros((len(frames), k, 4))
+    data[..., 0] = x0 + frames[:, None] + np.arange(k)
+    data[..., 1] = 10.0
+    data[..., 2] = 1.0
+    data[..., 3] = -1
+    return {int(f): d for f, d in zip(frames, data)}
+
+
+@pytest.mark.parametrize("case", ["empty", "one_huge", "overlapping", "all_short", "solver_fails", "no_finite"])
+def test_hard_inputs_never_crash(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if case == "empty":
+        tracklets = {}
+    elif case == "one_huge":
+        tracklets = {0: _tracklet(range(5000))}
+    elif case == "overlapping":
+        tracklets = {i: _tracklet(range(100), 30.0 * i) for i in range(5)}
+    elif case == "all_short":
+        tracklets = {i: _tracklet(range(3 * i, 3 * i + 3)) for i in range(20)}
+    elif case == "no_finite":
+        tracklets = {0: {f: np.full((4, 4), np.nan) for f in range(20)}, 1: _tracklet(range(30, 60))}
+    else:
+        def boom(*a, **k):
+            raise RuntimeError("no feasible flow")
+        monkeypatch.setattr(stitch_mod, "_solve_flow", boom)
+        tracklets = {i: _tracklet(range(20 * i, 20 * i + 20)) for i in range(6)}
+    pred, result = stitch_tracklets_array(tracklets, 2)
+    assert pred.ndim == 4 and pred.shape[1] == 2
+    if case == "solver_fails":
+        assert result.solver == "greedy" and any("greedy" in m for m in result.messages)
+        assert np.isfinite(pred[..., 0]).any(-1).any(-1).sum() == 120
+    if case == "overlapping":
+        assert any("did not fit" in m for m in result.messages)
+    if case == "one_huge":
+        assert len(pred) == 5000
+
+
+def test_stitch_zero_tracks_and_tracklet_class() -> None:
+    items = tracklets_from_dict({0: _tracklet(range(10)), "header": None, "single": {}})
+    assert len(items) == 1 and isinstance(items[0], Tracklet)
+    assert stitch(items, 0).tracks == []
+
+
+def test_flat_prediction_rows_and_string_keys_are_accepted() -> None:
+    flat = {f"frame{f:03d}": np.array([1.0 + f, 2.0, 1.0] * 4) for f in range(15)}
+    pred, _ = stitch_tracklets_array({0: flat}, 1)
+    assert pred.shape == (15, 1, 4, 3)
+    assert pred[3, 0, 0, 0] == 4.0
+
+
+# ------------------------------------------------------------------ settings
+def test_settings_precedence(tmp_path: Path) -> None:
+    from madlc.errors import ConfigError
+    from madlc.tracking.api import tracking_settings
+
+    assert tracking_settings()["max_age"] == 1
+    cfg_file = tmp_path / "inference_cfg.yaml"
+    cfg_file.write_text("max_age: 7\nmin_hits: 2\npafthreshold: 0.1\n")
+    s = tracking_settings(cfg_file)
+    assert s["max_age"] == 7 and s["min_hits"] == 2 and "pafthreshold" not in s
+    s = tracking_settings(cfg_file, ["tracking.max_age=3", "inference.min_hits=4", "train.x=1"])
+    assert s["max_age"] == 3 and s["min_hits"] == 4
+    with pytest.raises(ConfigError):
+        tracking_settings(overrides=["tracking.nonsense=1"])
+
+
+def test_track_missing_file_raises_clear_error(tmp_path: Path) -> None:
+    from madlc.errors import MadlcError
+    from madlc.tracking.api import track
+
+    with pytest.raises(MadlcError, match="no such file"):
+        track(str(tmp_path / "nothing_assemblies.pickle"))
