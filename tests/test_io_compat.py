@@ -61,13 +61,24 @@ def test_pickler_avoids_numpy2_and_pandas3_paths():
     assert back["empty"].shape == (0, 2) and back["obj"][0][0] == "x" and back["s"].equals(obj["s"])
 
 
+def test_numpy1_side_of_the_loader_maps_numpy_core(monkeypatch):
+    """Under numpy 1 the loader maps ``numpy._core`` (numpy-2 pickles) to ``numpy.core``."""
+    from madlc.io import compat
+
+    monkeypatch.setattr(compat, "_NUMPY2", False)
+    plain = pickle.dumps({"a": np.arange(3.0), "s": np.float64(2.0)}, protocol=5)  # references numpy._core
+    assert any(name.startswith("numpy._core") for name in _globals_in(plain))
+    back = compat.loads(plain)
+    assert np.array_equal(back["a"], [0.0, 1.0, 2.0]) and back["s"] == 2.0
+
+
 def _write_everything(folder: Path, dlc: Path) -> list[dict]:
     """Write one file per madlc writer (real DLC content where available); return the manifest entries."""
     entries: list[dict] = []
 
-    def add(path: Path, kind: str, obj=None, **extra):
+    def add(path: Path, kind: str, obj=None, reader: str | None = None, **extra):
         summary_obj = obj if obj is not None else read_all.load(path, kind, **extra)
-        entries.append({"file": path.name, "kind": kind, **extra,
+        entries.append({"file": path.name, "kind": kind, "reader": reader, **extra,
                         "summary": json.loads(json.dumps(read_all.summarize(summary_obj)))})
 
     read_all = _read_all_module()
@@ -80,43 +91,44 @@ def _write_everything(folder: Path, dlc: Path) -> list[dict]:
         ("montblanc_eval.pickle", mio.read_evaluation_pickle, mio.write_evaluation_pickle),
     ):
         out = writer(reader(dlc / name), folder / name)
-        add(out, "pickle", pickle.loads(out.read_bytes()))
+        add(out, "pickle", pickle.loads(out.read_bytes()), reader=reader.__name__)
     full = mio.read_full_pickle(dlc / "montblanc_full.pickle")
     with mio.FullPickleWriter(folder / "streamed_full.pickle", full["metadata"]) as out:
         for i in mio.frame_indices(full):
             out.add(i, mio.get_frame(full, i))
-    add(out.path, "pickle", pickle.loads(out.path.read_bytes()))
+    add(out.path, "pickle", pickle.loads(out.path.read_bytes()), reader="read_full_pickle")
     entries_td = [{"image": ("labeled-data", "v", "img01.png"), "size": np.array([3, 96, 128]),
                    "joints": {0: np.array([[0, 1.5, 2.5]], np.float32)}}]
-    add(mio.write_training_data(entries_td, folder / "T_S80shuffle1.pickle"), "pickle")
+    add(mio.write_training_data(entries_td, folder / "T_S80shuffle1.pickle"), "pickle", reader="read_training_data")
     add(mio.write_documentation({"data": entries_td, "train_indices": [2, 0], "test_indices": [1],
-                                 "train_fraction": 0.8}, folder / "Documentation_data-T_80shuffle1.pickle"), "pickle")
+                                 "train_fraction": 0.8}, folder / "Documentation_data-T_80shuffle1.pickle"), "pickle",
+        reader="read_documentation")
     # HDF5 + CSV
     tracks = mio.read_tracks(dlc / "montblanc_tracks.h5")
-    add(mio.write_tracks(tracks, folder / "vidDLC_el.h5", csv=True), "h5", key="tracks")
-    add(folder / "vidDLC_el.csv", "csv", header_rows=4, index_cols=1)
-    add(mio.write_filtered(tracks, folder / "vidDLC_el_filtered.h5"), "h5", key="df_with_missing")
+    add(mio.write_tracks(tracks, folder / "vidDLC_el.h5", csv=True), "h5", key="tracks", reader="read_tracks")
+    add(folder / "vidDLC_el.csv", "csv", header_rows=4, index_cols=1, reader="read_tracks")
+    add(mio.write_filtered(tracks, folder / "vidDLC_el_filtered.h5"), "h5", key="df_with_missing", reader="read_filtered")
     arr, scorer, inds, bpts = mio.tracks_to_array(tracks)
     labels = mio.array_to_labels(arr[:6, ..., :2], "Daniel", inds, bpts[:4], bpts[4:],
                                  [("labeled-data", "montblanc", f"img{i:04d}.png") for i in range(6)])
-    add(mio.write_labels(labels, folder / "CollectedData_Daniel.h5"), "h5", key="df_with_missing")
-    add(folder / "CollectedData_Daniel.csv", "csv", header_rows=4, index_cols=3)
+    add(mio.write_labels(labels, folder / "CollectedData_Daniel.h5"), "h5", key="df_with_missing", reader="read_labels")
+    add(folder / "CollectedData_Daniel.csv", "csv", header_rows=4, index_cols=3, reader="read_labels")
     add(mio.write_machinelabels(tracks.iloc[:3].set_axis(labels.index[:3]), folder / "machinelabels-iter0.h5"),
-        "h5", key="df_with_missing")
+        "h5", key="df_with_missing", reader="read_machinelabels")
     single = labels.xs("bird1", level="individuals", axis=1, drop_level=False)
     single.columns = pd.MultiIndex.from_tuples([(s, "animal", b, c) for s, _, b, c in single.columns],
                                                names=single.columns.names)
-    add(mio.write_labels(single, folder / "CollectedData_single.h5"), "h5", key="df_with_missing")
-    add(folder / "CollectedData_single.csv", "csv", header_rows=3, index_cols=3)
+    add(mio.write_labels(single, folder / "CollectedData_single.h5"), "h5", key="df_with_missing", reader="read_labels")
+    add(folder / "CollectedData_single.csv", "csv", header_rows=3, index_cols=3, reader="read_labels")
     # YAML
-    add(mio.write_pose_cfg(mio.read_pose_cfg(dlc / "example_pose_cfg.yaml"), folder / "pose_cfg.yaml"), "yaml")
+    add(mio.write_pose_cfg(mio.read_pose_cfg(dlc / "example_pose_cfg.yaml"), folder / "pose_cfg.yaml"), "yaml", reader="read_pose_cfg")
     add(mio.write_inference_cfg(mio.default_inference_cfg({"multianimalproject": True, "individuals": ["a", "b"],
                                                             "multianimalbodyparts": ["p", "q"]}),
-                                folder / "inference_cfg.yaml"), "yaml")
+                                folder / "inference_cfg.yaml"), "yaml", reader="read_inference_cfg")
     add(mio.write_dataset_metadata({"shuffles": {"TD-trainset80shuffle1": {"train_fraction": 0.8, "index": 1, "split": 1,
                                                                            "engine": "pytorch"}}},
-                                   folder / "metadata.yaml"), "yaml")
-    add(mio.write_config(mio.read_config(dlc / "example_config.yaml"), folder / "config.yaml"), "yaml")
+                                   folder / "metadata.yaml"), "yaml", reader="read_dataset_metadata")
+    add(mio.write_config(mio.read_config(dlc / "example_config.yaml"), folder / "config.yaml"), "yaml", reader="read_config")
     (folder / "manifest.json").write_text(json.dumps(entries, indent=1))
     return entries
 
@@ -129,7 +141,7 @@ def test_every_output_loads_under_numpy1_pandas2(dlc_data_dir, tmp_path):
         pytest.skip(f"compat venv {VENV} (numpy<2, pandas<3) not found: run .ci/compat_env.sh to enable this check")
     entries = _write_everything(tmp_path, dlc_data_dir)
     assert len(entries) == 20
-    proc = subprocess.run([str(python), str(READ_ALL), str(tmp_path)], capture_output=True, text=True, timeout=300,
+    proc = subprocess.run([str(python), str(READ_ALL), str(tmp_path), "--madlc"], capture_output=True, text=True, timeout=300,
                           env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")})
     assert "numpy 1." in proc.stdout and "pandas 2." in proc.stdout, proc.stdout + proc.stderr
     assert proc.returncode == 0, proc.stdout + proc.stderr

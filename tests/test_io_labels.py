@@ -123,6 +123,10 @@ def test_bad_label_files_raise_format_error(tmp_path):
         f["data"] = np.zeros(3)
     with pytest.raises(FormatError, match="foreign.h5.*no pandas"):
         mio.read_labels(tmp_path / "foreign.h5")
+    good = mio.write_labels(sample_labels(), tmp_path / "good.h5", csv=False)
+    (tmp_path / "truncated.h5").write_bytes(good.read_bytes()[:3000])
+    with pytest.raises(FormatError, match="truncated.h5.*truncated"):
+        mio.read_labels(tmp_path / "truncated.h5")
     (tmp_path / "text.h5").write_text("not hdf5")
     with pytest.raises(FormatError, match="text.h5"):
         mio.read_labels(tmp_path / "text.h5")

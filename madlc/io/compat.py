@@ -63,15 +63,15 @@ def _index_values(index: Any) -> tuple[Any, Any]:
 
 
 class _CompatReducer:
-    """``reducer_override`` shared by the C pickler and the streaming (pure Python) pickler."""
+    """The reductions of :class:`CompatPickler` (see the module docstring)."""
 
     def reducer_override(self, obj: Any) -> Any:  # noqa: C901 - one dispatch table
         if type(obj) is np.ndarray:
             return (np.ndarray, ((0,), "b"), obj.__reduce__()[2])
         if isinstance(obj, np.generic):
             value = obj.item()
-            if isinstance(value, (bytes, complex)) or type(value) not in (float, int, bool, str):
-                return NotImplemented
+            if type(value) not in (float, int, bool, str, bytes, complex):
+                return NotImplemented  # datetime64 & co: numpy's own reduction
             return (type(value), (value,))
         if isinstance(obj, (float, int, str)) and not isinstance(obj, bool) and type(obj) not in (float, int, str):
             base = float if isinstance(obj, float) else int if isinstance(obj, int) else str
@@ -84,8 +84,12 @@ class _CompatReducer:
         if pd is None:
             return NotImplemented
         if isinstance(obj, pd.MultiIndex):
+            names = [_builtin_scalar(n) for n in obj.names]
+            if len(obj) == 0:
+                empty = [[] for _ in names]
+                return (pd.MultiIndex, (empty, empty, None, names))
             tuples = [tuple(_builtin_scalar(v) for v in t) for t in obj]
-            return (pd.MultiIndex.from_tuples, (tuples, None, [_builtin_scalar(n) for n in obj.names]))
+            return (pd.MultiIndex.from_tuples, (tuples, None, names))
         if isinstance(obj, pd.Index):
             values, dtype = _index_values(obj)
             return (pd.Index, (values, dtype, False, _builtin_scalar(obj.name)))

@@ -44,22 +44,16 @@ def read_h5_frame(path: str | Path, what: str, preferred_keys: Sequence[str] = (
             warnings.simplefilter("ignore")
             with pd.HDFStore(path, mode="r") as store:
                 keys = [k.lstrip("/") for k in store.keys()]
-                if not keys:
-                    raise file_error(path, f"this HDF5 file contains no pandas DataFrame, so it is not a {what}",
-                                     "pass a file written by DeepLabCut or madlc (pandas .h5)")
-                key = next((k for k in preferred_keys if k in keys), keys[0])
-                obj = store.get(key)
-    except (OSError, ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
-        if type(err).__name__ == "FormatError":
-            raise
-        raise file_error(path, f"cannot read this {what}: it is not a pandas HDF5 file or it is truncated "
+                key = next((k for k in preferred_keys if k in keys), keys[0]) if keys else None
+                obj = store.get(key) if key is not None else None
+    except Exception as err:  # OSError, tables.HDF5ExtError, pandas' TypeError/ValueError on odd storers
+        raise file_error(path, f"cannot read this {what}: it is not a pandas HDF5 file, or it is truncated "
                          f"({type(err).__name__}: {err})",
-                         "re-run the step that wrote it, or restore it from a backup") from err
-    except Exception as err:  # tables.HDF5ExtError and friends
-        if type(err).__name__ == "FormatError":
-            raise
-        raise file_error(path, f"cannot read this {what} ({type(err).__name__}: {err})",
-                         "re-run the step that wrote it, or restore it from a backup") from err
+                         "pass a .h5 written by DeepLabCut or madlc; re-run the step that wrote it, "
+                         "or restore it from a backup") from err
+    if key is None:
+        raise file_error(path, f"this HDF5 file contains no pandas DataFrame, so it is not a {what}",
+                         "pass a file written by DeepLabCut or madlc (pandas .h5)")
     if isinstance(obj, pd.Series):
         obj = obj.to_frame()
     if not isinstance(obj, pd.DataFrame):
@@ -107,7 +101,7 @@ def read_csv_frame(path: str | Path, what: str) -> pd.DataFrame:
         df.index.name = None
     if n_index == 3:
         df.index.names = [None, None, None]
-    return df.astype(np.float64)
+    return df
 
 
 def check_column_levels(df: pd.DataFrame, path: str | Path, what: str, allowed: Sequence[Sequence[str]]) -> pd.DataFrame:

@@ -2,13 +2,14 @@
 
 Run by tests/test_io_compat.py with the compat venv's python (``.ci/compat_env.sh``)::
 
-    <venv>/bin/python tests/compat/read_all.py <folder>
+    <venv>/bin/python tests/compat/read_all.py <folder> [--madlc]
 
 ``<folder>/manifest.json`` lists ``{"file", "kind", "key"?, "summary"}`` entries written by the test
 under numpy 2 / pandas 3. For each entry this script loads the file with plain pickle / pandas /
 yaml (no madlc import: DeepLabCut does not have madlc), computes :func:`summarize` of what it
 loaded and compares with the recorded summary (structure, key types, shapes, dtypes, column
-tuples, value sums). It prints one line per file and exits 1 if any file failed.
+tuples, value sums). It prints one line per file and exits 1 if any file failed. With ``--madlc`` each entry's
+``reader`` (a ``madlc.io`` function name) must also read the file in this environment.
 
 This file must run under both environments (the test imports :func:`summarize` too), so it only
 uses the standard library, numpy, pandas and yaml.
@@ -93,15 +94,22 @@ def load(path: Path, kind: str, key: str | None = None, **extra: Any) -> Any:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def main(folder: str) -> int:
+def main(folder: str, with_madlc: bool = False) -> int:
     root = Path(folder)
     manifest = json.loads((root / "manifest.json").read_text())
     failures = 0
     print(f"numpy {np.__version__}, pandas {pd.__version__}")
+    mio = None
+    if with_madlc:  # also read every file with madlc's own readers (madlc supports numpy 1 / pandas 2 too)
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        import madlc.io as mio
     for entry in manifest:
         name = entry["file"]
         try:
-            got = json.loads(json.dumps(summarize(load(root / name, **{k: v for k, v in entry.items() if k not in ("file", "summary")}))))
+            if mio is not None and entry.get("reader"):
+                getattr(mio, entry["reader"])(root / name)
+            loaded = load(root / name, **{k: v for k, v in entry.items() if k not in ("file", "summary", "reader")})
+            got = json.loads(json.dumps(summarize(loaded)))
             if got != entry["summary"]:
                 failures += 1
                 print(f"FAIL {name}: loaded but differs\n  expected {json.dumps(entry['summary'])[:600]}\n"
@@ -116,4 +124,4 @@ def main(folder: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], with_madlc="--madlc" in sys.argv[2:]))
