@@ -177,14 +177,25 @@ def test_calibration_and_length_plausibility():
     p = length_plausibility(cal, 0, 1, np.array([5.0, 10.0, 40.0, 400.0]))
     assert p[0] == 1.0 and p[1] == pytest.approx(1.0, abs=0.05)
     assert p[2] < 0.1 and p[3] == pytest.approx(1e-3)
-    # a calibrated assembler refuses a link three times too long
+    # with length_weight, a link 4.5 times too long loses its affinity
     far = np.array([[[10.0, 10.0], [20.0, 10.0], [15.0, 20.0]], [[100.0, 100.0], [145.0, 100.0], [105.0, 110.0]]])
     frame = make_frame(far)
     frame["costs"][0]["m1"] = np.array([[0.9, 0.05], [0.05, 0.2]], dtype=np.float32)
     loose = assemble_frame(frame, settings(min_n_links=1))
-    tight = assemble_frame(frame, settings(min_n_links=1, calibration=cal))
+    tight = assemble_frame(frame, settings(min_n_links=1, calibration=cal, length_weight=1.0, calibration_z=0))
     assert np.isfinite(loose.animals[:, 1, 0]).sum() == 2
     assert np.isfinite(tight.animals[:, 1, 0]).sum() == 1
+    # scale-free proportions: a big animal is fine, a tail 10x too far is refused
+    big = ANIMALS[1:] * 5
+    res = assemble_frame(make_frame(big), settings(calibration=cal))
+    assert same_animals(res.animals, big)
+    odd = ANIMALS[1:].copy()
+    odd[0, 1] = (200.0, 100.0)
+    loose = assemble_frame(make_frame(odd), settings(min_n_links=1))
+    tight = assemble_frame(make_frame(odd), settings(min_n_links=1, calibration=cal, calibration_z=4.0))
+    assert same_animals(loose.animals, odd)
+    assert tight.animals.shape == (1, 3, 4)
+    assert np.isfinite(tight.animals[0, :, 0]).sum() == 2  # the three parts are never grouped
 
 
 def test_pruning_on_hand_made_frames():

@@ -32,7 +32,7 @@ takes the best detection of each body part.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -54,7 +54,8 @@ class AssemblySettings:
     grouping: str = "average"  # "average" | "greedy"
     max_candidates: int | None = None  # best detections per part considered; None -> all >= pcutoff
     calibration: dict | None = None
-    length_weight: float = 1.0  # exponent on the calibrated length plausibility
+    length_weight: float = 0.0  # exponent on the calibrated (absolute) length plausibility of links
+    calibration_z: float = 4.0  # reject merges whose proportions are this many spreads off (0 = off)
     score: str = "affinity"  # AssembledFrame.scores: "affinity" (DLC) | "expected_oks" (affinity x size term)
     merge_rule: str = "max"  # average grouping: merge if the "mean" or the "max" joining affinity >= threshold
     pairing: str = "optimal"  # "optimal": per edge, pairs outside one optimal assignment get affinity 0
@@ -64,6 +65,8 @@ class AssemblySettings:
     def __post_init__(self) -> None:
         self.graph = [tuple(int(v) for v in e) for e in self.graph]  # type: ignore[misc]
         self.paf_inds = [int(i) for i in self.paf_inds]
+        if self.calibration is not None:  # private copy: the calibration caches arrays in it
+            self.calibration = {k: v for k, v in self.calibration.items() if not str(k).startswith("_")}
         if self.grouping not in ("average", "greedy"):
             raise ValueError(f"assembly grouping must be 'average' or 'greedy', got {self.grouping!r}")
 
@@ -128,24 +131,38 @@ def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) 
     n_parts = s.n_bodyparts or len(xy)
     unique = _unique_parts(xy, conf, n_multi, n_parts, s.pcutoff)
 
-    # candidate detections of the multi-animal parts: (part, row) sorted by confidence
+    # candidate detections of the multi-animal parts, contiguous per part
     k = s.max_candidates or None
-    parts, rows = [], []
+    spans: dict[int, tuple[int, int]] = {}
+    rows: dict[int, np.ndarray] = {}
+    xs, cs, ps = [], [], []
+    start = 0
     for p in range(min(n_multi, len(conf))):
         c = conf[p]
         if len(c) == 0:
             continue
-        order = np.argsort(-c, kind="stable")[:k]
-        order = order[c[order] >= s.pcutoff]
-        parts.extend([p] * len(order))
-        rows.extend(order.tolist())
-    if not parts:
+        if k is not None and len(c) > k:
+            order = np.sort(np.argsort(-c, kind="stable")[:k])
+            order = order[c[order] >= s.pcutoff]
+        else:
+            order = np.flatnonzero(c >= s.pcutoff)
+        if len(order) == 0:
+            continue
+        spans[p] = (start, start + len(order))
+        rows[p] = order
+        start += len(order)
+        xs.append(xy[p][order])
+        cs.append(c[order])
+        ps.append(np.full(len(order), p))
+    if not spans:
         return AssembledFrame(_empty(n_multi), np.zeros(0), unique)
-    part = np.asarray(parts)
-    row = np.asarray(rows)
-    node_xy = np.array([xy[p][r] for p, r in zip(parts, rows)])
-    node_conf = np.array([conf[p][r] for p, r in zip(parts, rows)])
-    node_id = np.array([_identity_of(ident, p, r) for p, r in zip(parts, rows)])
+    part = np.concatenate(ps)
+    node_xy = np.concatenate(xs)
+    node_conf = np.concatenate(cs)
+    if ident is None:
+        node_id = np.full(len(part), -1.0)
+    else:
+        node_id = np.array([_identity_of(ident, p, r) for p in spans for r in rows[p]])
 
     def _pack(groups: list[list[int]], scores: list[float], n_links: list[int]) -> AssembledFrame:
         animals = np.full((len(groups), n_multi, 4), np.nan)
@@ -160,108 +177,159 @@ def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) 
         order = np.argsort(-node_conf, kind="stable")[: s.max_n_individuals]
         return _pack([[int(i)] for i in order], node_conf[order].tolist(), [0] * len(order))
     if s.max_n_individuals == 1:  # single animal: best detection per part
-        best = [int(np.flatnonzero(part == p)[0]) for p in np.unique(part)]
+        best = [a + int(np.argmax(node_conf[a:b])) for a, b in spans.values()]
         return _pack([best], [float(node_conf[best].mean())], [0])
     if s.withid and ident is not None:
         return _pack(*_group_by_identity(part, node_conf, node_id, s.max_n_individuals))
 
-    W, W_link = _affinity_matrix(frame.get("costs") or {}, part, row, node_xy, s)
+    W, W_link = _affinity_matrix(frame.get("costs") or {}, spans, rows, node_xy, s)
     if s.grouping == "average":
-        groups = _group_average(W_link, part, n_multi, s.pafthreshold, s.merge_rule)
+        plausible = None
+        if s.calibration is not None and s.calibration_z:
+            from madlc.assembly.calibration import is_plausible
+
+            def plausible(members: list[int]) -> bool:
+                return is_plausible(s.calibration, part[members], node_xy[members], s.calibration_z)
+
+        adjacent = _part_adjacency(s)
+        groups = _group_average(W_link, part, adjacent, s.pafthreshold, s.merge_rule, plausible)
     else:
         groups = _group_greedy(W_link, part, n_multi, s.pafthreshold)
     return _pack(*_finish(groups, W, part, node_xy, node_conf, n_multi, s))
 
 
-def _affinity_matrix(costs: Mapping, part: np.ndarray, row: np.ndarray, node_xy: np.ndarray,
-                     s: AssemblySettings) -> tuple[np.ndarray, np.ndarray]:
+def _part_adjacency(s: AssemblySettings) -> list[int]:
+    """Per body part, the bitmask of the parts joined to it by an edge in use."""
+    adj = [0] * s.n_multibodyparts
+    for e in s.paf_inds:
+        if e < len(s.graph):
+            a, b = s.graph[e]
+            if a < s.n_multibodyparts and b < s.n_multibodyparts and a != b:
+                adj[a] |= 1 << b
+                adj[b] |= 1 << a
+    return adj
+
+
+def _affinity_matrix(costs: Mapping, spans: dict[int, tuple[int, int]], rows: dict[int, np.ndarray],
+                     node_xy: np.ndarray, s: AssemblySettings) -> tuple[np.ndarray, np.ndarray]:
     """``(N, N)`` affinities between candidate detections (NaN: no PAF edge joins their parts):
     the raw PAF affinity (for scoring) and the one used for linking (times the
     calibrated length plausibility when a calibration is given)."""
     from madlc.assembly.calibration import length_plausibility
 
-    n = len(part)
+    n = len(node_xy)
     W = np.full((n, n), np.nan)
     W_link = W if s.calibration is None or not s.length_weight else np.full((n, n), np.nan)
-    idx_of = {int(p): np.flatnonzero(part == p) for p in np.unique(part)}
+    optimal = s.pairing == "optimal" and s.grouping == "average"
     for e in s.paf_inds:
         if e >= len(s.graph):
             continue
         a, b = s.graph[e]
-        if a not in idx_of or b not in idx_of:
+        if a not in spans or b not in spans:
             continue
         cost = costs.get(e)
         if cost is None:
             cost = costs.get(str(e))
         if cost is None or s.method not in cost:
             continue
-        ia, ib = idx_of[a], idx_of[b]
         block = np.asarray(cost[s.method], dtype=float)
-        try:
-            block = block[np.ix_(row[ia], row[ib])]
-        except IndexError:
+        ra, rb = rows[a], rows[b]
+        if block.ndim != 2 or block.shape[0] <= ra[-1] or block.shape[1] <= rb[-1]:
             continue  # cost matrix does not match the detections: skip the edge
-        block = np.nan_to_num(block, nan=0.0)
-        if s.pairing == "optimal" and s.grouping == "average":
+        if len(ra) != block.shape[0]:
+            block = block[ra]
+        if len(rb) != block.shape[1]:
+            block = block[:, rb]
+        if np.isnan(block).any():
+            block = np.where(np.isnan(block), 0.0, block)
+        if optimal:
             r, c = linear_sum_assignment(block, maximize=True)
             kept = np.zeros_like(block)
             kept[r, c] = block[r, c]
             block = kept
-        W[np.ix_(ia, ib)] = block
-        W[np.ix_(ib, ia)] = block.T
+        (a0, a1), (b0, b1) = spans[a], spans[b]
+        W[a0:a1, b0:b1] = block
+        W[b0:b1, a0:a1] = block.T
         if W_link is not W:
-            d = np.linalg.norm(node_xy[ia][:, None] - node_xy[ib][None], axis=2)
+            d = np.linalg.norm(node_xy[a0:a1][:, None] - node_xy[b0:b1][None], axis=2)
             block = block * length_plausibility(s.calibration, a, b, d) ** s.length_weight
-            W_link[np.ix_(ia, ib)] = block
-            W_link[np.ix_(ib, ia)] = block.T
+            W_link[a0:a1, b0:b1] = block
+            W_link[b0:b1, a0:a1] = block.T
     return W, W_link
 
 
-def _group_average(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float,
-                   rule: str = "mean") -> list[list[int]]:
+def _group_average(W: np.ndarray, part: np.ndarray, adjacent: list[int], threshold: float,
+                   rule: str = "max", plausible: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
     """Average-linkage agglomeration under the one-detection-per-part constraint.
 
-    Groups are merged in descending mean affinity over the edges joining them; a
+    Groups are merged in descending mean affinity over the edges joining them (every
+    pair of detections whose parts share a PAF edge counts, zero affinities too); a
     merge is allowed if that mean (``rule="mean"``) or the strongest joining link
-    (``rule="max"``) is >= ``threshold``.
+    (``rule="max"``) is >= ``threshold`` and ``plausible(members)`` (if given)
+    accepts the merged group. ``adjacent[p]``: bitmask of the parts joined to part p.
+    Sparse: only groups with a positive affinity between them are ever compared.
     """
+    import heapq
+
     n = len(part)
-    defined = ~np.isnan(W)
-    S = np.where(defined, W, 0.0)
-    K = defined.astype(float)
-    M = np.where(defined, W, -np.inf)
-    labels = np.zeros((n, n_multi), dtype=bool)
-    labels[np.arange(n), part] = True
+    labels = [1 << int(p) for p in part]
     members: list[list[int]] = [[i] for i in range(n)]
-    active = np.ones(n, dtype=bool)
-    blocked = (part[:, None] == part[None]) | np.eye(n, dtype=bool)
-    gate = S / np.maximum(K, 1) if rule == "mean" else M
-    L = np.where((K > 0) & ~blocked & (gate >= threshold), S / np.maximum(K, 1), -np.inf)
-    while True:
-        flat = int(np.argmax(L))
-        i, j = divmod(flat, n)
-        if not np.isfinite(L[i, j]):
-            break
+    active = [True] * n
+    version = [0] * n
+    S: list[dict[int, float]] = [{} for _ in range(n)]
+    M: list[dict[int, float]] = [{} for _ in range(n)]
+    ii, jj = np.nonzero(np.triu(W > 0, 1))
+    for i, j, w in zip(ii.tolist(), jj.tolist(), W[ii, jj].tolist()):
+        S[i][j] = S[j][i] = w
+        M[i][j] = M[j][i] = w
+    parts_of = [[int(p)] for p in part]
+
+    def n_pairs(a: int, b: int) -> int:
+        lb = labels[b]
+        return sum((adjacent[p] & lb).bit_count() for p in parts_of[a])
+
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        if labels[a] & labels[b]:
+            return
+        k = n_pairs(a, b)
+        if k == 0:
+            return
+        mean = S[a][b] / k
+        if (mean if rule == "mean" else M[a][b]) < threshold:
+            return
+        heapq.heappush(heap, (-mean, a, b, version[a], version[b]))
+
+    for i in range(n):
+        for j in S[i]:
+            if j > i:
+                push(i, j)
+    while heap:
+        _, i, j, vi, vj = heapq.heappop(heap)
+        if not (active[i] and active[j]) or version[i] != vi or version[j] != vj:
+            continue
+        if plausible is not None and not plausible(members[i] + members[j]):
+            continue
         # merge j into i
-        S[i] += S[j]
-        S[:, i] += S[:, j]
-        K[i] += K[j]
-        K[:, i] += K[:, j]
-        M[i] = np.maximum(M[i], M[j])
-        M[:, i] = M[i]
-        labels[i] |= labels[j]
-        members[i] += members[j]
         active[j] = False
-        L[j, :] = -np.inf
-        L[:, j] = -np.inf
-        ok = ~(labels[i][None] & labels).any(axis=1) & active & (K[i] > 0)
-        ok[i] = False
-        mean = S[i] / np.maximum(K[i], 1)
-        ok &= (mean if rule == "mean" else M[i]) >= threshold
-        row_l = np.where(ok, mean, -np.inf)
-        L[i] = row_l
-        L[:, i] = row_l
-    return [members[i] for i in np.flatnonzero(active)]
+        version[i] += 1
+        members[i] += members[j]
+        labels[i] |= labels[j]
+        parts_of[i] += parts_of[j]
+        del S[i][j], M[i][j]
+        for c, w in S[j].items():
+            if c == i:
+                continue
+            S[i][c] = S[i].get(c, 0.0) + w
+            M[i][c] = max(M[i].get(c, -np.inf), M[j][c])
+            del S[c][j], M[c][j]
+            S[c][i] = S[i][c]
+            M[c][i] = M[i][c]
+        S[j], M[j] = {}, {}
+        for c in S[i]:
+            push(i, c) if i < c else push(c, i)
+    return [members[i] for i in range(n) if active[i]]
 
 
 def _group_greedy(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float) -> list[list[int]]:
@@ -314,14 +382,14 @@ def _finish(groups: list[list[int]], W: np.ndarray, part: np.ndarray, xy: np.nda
     for g in groups:
         if len(g) < 2:
             continue
-        sub = W[np.ix_(g, g)]
-        iu = np.triu_indices(len(g), 1)
-        vals = sub[iu]
-        vals = vals[~np.isnan(vals)]
-        n_links = int((vals >= s.pafthreshold).sum())
+        ga = np.asarray(g)
+        sub = W[ga[:, None], ga]  # symmetric, NaN diagonal
+        n_links = int(np.count_nonzero(sub >= s.pafthreshold)) // 2
         if n_links < s.min_n_links:
             continue
-        score = float(vals.mean()) if len(vals) else float(conf[g].mean())
+        defined = ~np.isnan(sub)
+        n_pairs = int(np.count_nonzero(defined))
+        score = float(sub[defined].sum() / n_pairs) if n_pairs else float(conf[ga].mean())
         if s.score == "expected_oks":
             score *= expected_oks(xy[g], s.score_px, n_multi)
         kept.append((len(g), score, g, n_links))
