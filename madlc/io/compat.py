@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from madlc.errors import FormatError, file_error
+from madlc.errors import file_error
 from madlc.io.atomic import atomic_path
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
