@@ -85,6 +85,9 @@ def test_likelihood_dropped_for_labels_kept_for_machinelabels(tmp_path):
     assert (tmp_path / "machinelabels.csv").exists()
     assert "likelihood" in mio.read_machinelabels(path).columns.get_level_values("coords")
     assert "likelihood" not in mio.read_labels(path).columns.get_level_values("coords")
+    pred = mio.write_evaluation_predictions(with_lik, tmp_path / "DLC_Resnet50_TDshuffle1_snapshot_10.h5")
+    assert not pred.with_suffix(".csv").exists()
+    pd.testing.assert_frame_equal(mio.read_evaluation_predictions(pred), with_lik, check_column_type=False)
 
 
 def test_single_animal_files_keep_three_levels(tmp_path):

@@ -9,6 +9,7 @@ format                 file                                            module
 =====================  ==============================================  ========================
 config                 config.yaml                                     config
 labels                 labeled-data/<vid>/CollectedData_<S>.h5/.csv    labels
+evaluation_predictions evaluation-results-pytorch/.../<scorer>.h5      labels
 machinelabels          labeled-data/<vid>/machinelabels-iter<N>.h5     labels
 pose_cfg               train|test/pose_cfg.yaml                        yaml_cfgs
 inference_cfg          test/inference_cfg.yaml                         yaml_cfgs
@@ -48,8 +49,10 @@ from madlc.io.labels import (
     label_columns,
     labels_index,
     labels_to_array,
+    read_evaluation_predictions,
     read_labels,
     read_machinelabels,
+    write_evaluation_predictions,
     write_labels,
     write_machinelabels,
 )
@@ -81,11 +84,11 @@ __all__ = [
     "default_inference_cfg", "drop_single_animal_level", "dump_pickle", "dumps", "frame_indices",
     "frame_key_width", "frame_number", "get_frame", "label_columns", "labels_index", "labels_to_array",
     "load_pickle", "loads", "normalise_assemblies", "normalise_tracklets", "read_assemblies", "read_config",
-    "read_dataset_metadata", "read_documentation", "read_evaluation_pickle", "read_filtered", "read_full_pickle",
+    "read_dataset_metadata", "read_documentation", "read_evaluation_pickle", "read_evaluation_predictions", "read_filtered", "read_full_pickle",
     "read_inference_cfg", "read_labels", "read_machinelabels", "read_meta_pickle", "read_pose_cfg",
     "read_tracklets", "read_tracks", "read_training_data", "read_yaml", "to_builtin", "tracklet_header",
     "tracks_to_array", "write_assemblies", "write_config", "write_dataset_metadata", "write_documentation",
-    "write_evaluation_pickle", "write_filtered", "write_full_pickle", "write_inference_cfg", "write_labels",
+    "write_evaluation_pickle", "write_evaluation_predictions", "write_filtered", "write_full_pickle", "write_inference_cfg", "write_labels",
     "write_machinelabels", "write_meta_pickle", "write_pose_cfg", "write_tracklets", "write_tracks",
     "write_tracks_csv", "write_training_data", "write_yaml",
 ]

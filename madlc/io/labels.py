@@ -24,7 +24,9 @@ Traps the reader handles:
 * Wrong level names / coords / non-numeric values -> :class:`~madlc.errors.FormatError`.
 
 Writers: ``key="df_with_missing"``, ``fixed`` format, ``mode="w"``, rows sorted, plus the CSV twin
-beside the ``.h5`` (``machinelabels-iter<N>.h5`` gets ``machinelabels.csv``). :func:`write_labels`
+beside the ``.h5`` (``machinelabels-iter<N>.h5`` gets ``machinelabels.csv``). Evaluation predictions
+(``<DLCSCORER>.h5`` in the evaluation folder, FORMATS.md §8.1) share the layout with likelihood and
+no CSV: :func:`read_evaluation_predictions` / :func:`write_evaluation_predictions`. :func:`write_labels`
 keeps a ``.bak`` copy of an existing labels file before overwriting it (user work).
 """
 from __future__ import annotations
@@ -152,6 +154,20 @@ def write_machinelabels(df: pd.DataFrame, path: str | Path, csv: bool = True) ->
     write_h5_frame(out, path, H5_KEY)
     if csv:
         write_csv_frame(out, path.with_name("machinelabels.csv"))
+    return path
+
+
+def read_evaluation_predictions(path: str | Path) -> pd.DataFrame:
+    """Read evaluation predictions ``evaluation-results-pytorch/.../<DLCSCORER>.h5`` (labels index, x/y/likelihood)."""
+    path = Path(path)
+    what = "evaluation predictions file"
+    return _normalise(read_h5_frame(path, what, (H5_KEY,)), path, what, keep_likelihood=True)
+
+
+def write_evaluation_predictions(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write evaluation predictions (FORMATS.md §8.1): key ``df_with_missing``, fixed, rows as given, no csv."""
+    path = Path(path)
+    write_h5_frame(_prepare_for_writing(df, path, "evaluation predictions file", sort=False), path, H5_KEY)
     return path
 
 
