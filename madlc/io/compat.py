@@ -215,15 +215,16 @@ def load_pickle(path: str | Path, what: str = "pickle", fix: str = "") -> Any:
     path = Path(path)
     if not path.is_file():
         raise file_error(path, f"no such {what} file", fix or "check the path (and that the previous step ran)")
-    data = path.read_bytes()
     try:
-        return loads(data)
+        with open(path, "rb") as fh, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=DeprecationWarning, message=r".*numpy\.core.*")
+            return CompatUnpickler(fh).load()
     except ModuleNotFoundError as err:
         raise file_error(path, f"the {what} needs the Python module {err.name!r}, which is not installed",
                          fix or "install it, or re-create the file with madlc") from err
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError,
-            KeyError, UnicodeDecodeError, MemoryError) as err:
-        size = len(data)
+            KeyError, UnicodeDecodeError, MemoryError, OverflowError) as err:
+        size = path.stat().st_size
         reason = "it is empty" if size == 0 else f"it is not a readable pickle ({type(err).__name__}: {err}; {size} bytes)"
         raise file_error(path, f"cannot read this {what}: {reason}; it is truncated (an interrupted write?) "
                          "or not a pickle",

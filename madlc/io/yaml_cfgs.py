@@ -79,6 +79,8 @@ def _construct_python_object(loader: yaml.SafeLoader, suffix: str, node: yaml.No
 
 
 _Loader.add_constructor("tag:yaml.org,2002:python/tuple", _construct_tuple)
+for _tag in ("python/unicode", "python/str"):  # Python 2 era files
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", yaml.SafeLoader.construct_yaml_str)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/object", _construct_python_object)
 
 
