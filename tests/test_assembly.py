@@ -285,3 +285,55 @@ def test_beats_deeplabcut_on_montblanc_eval(dlc):
         print(f"\n{grouping}: mAP {r['mAP']:.4f} (DLC {theirs['mAP']:.4f}), mAR {r['mAR']:.4f} (DLC {theirs['mAR']:.4f})")
         assert r["mAP"] >= theirs["mAP"] + 0.02
         assert r["mAR"] >= theirs["mAR"] - 1e-9
+
+
+def test_assemble_api_with_calibration_and_errors(tmp_path):
+    import madlc
+    from madlc.assembly.api import load_calibration, save_calibration
+    from madlc.errors import MadlcError
+
+    frames = {f"frame{i}": make_frame(ANIMALS + i) for i in range(3)}
+    full = {"metadata": {"PAFgraph": [list(e) for e in GRAPH3], "PAFinds": [0, 1, 2],
+                         "all_joints_names": ["a", "b", "c"], "nframes": 3}, **frames}
+    path = tmp_path / "vidDLC_full.pickle"
+    path.write_bytes(pickle.dumps(full))
+    cfg = tmp_path / "inference_cfg.yaml"
+    cfg.write_text("topktoretain: 2\ncalibration: true\n")
+    cal = fit_calibration(np.stack([ANIMALS] * 5))
+    save_calibration(cal, tmp_path / "calibration.yaml")
+    loaded = load_calibration({"calibration": True}, cfg)
+    assert np.allclose(loaded["log_mean"], cal["log_mean"], equal_nan=True)
+    out = madlc.assemble(str(path), inference_cfg=str(cfg))
+    assert out == str(tmp_path / "vidDLC_assemblies.pickle")
+    with open(out, "rb") as fh:
+        asm = pickle.load(fh)
+    assert sorted(asm) == [0, 1, 2] and len(asm[2]) == 2
+    # a malformed frame is reported with the file and the frame
+    full["frame1"] = {"coordinates": ([np.zeros((1, 2))] * 3,), "confidence": [np.ones((1, 1))] * 3,
+                      "costs": {0: {"m1": "bad"}}}
+    path.write_bytes(pickle.dumps(full))
+    with pytest.raises(MadlcError, match="frame 1"):
+        madlc.assemble(str(path), output=str(tmp_path / "x.pickle"))
+    with pytest.raises(MadlcError, match="does not exist"):
+        madlc.assemble(str(tmp_path / "missing_full.pickle"))
+
+
+def test_assemble_api_on_pytorch_layout(tmp_path):
+    import madlc
+
+    # DeepLabCut 3 PyTorch: already assembled, row a of every bodypart = animal a, -1 = missing
+    xy = [np.array([[10.0, 10.0], [-1.0, -1.0]]), np.array([[20.0, 10.0], [110.0, 100.0]]),
+          np.array([[15.0, 20.0], [105.0, 110.0]]), np.array([[7.0, 7.0], [-1.0, -1.0]])]
+    conf = [np.array([[0.9], [-1.0]]), np.array([[0.8], [0.7]]), np.array([[0.9], [0.6]]), np.array([[0.5], [-1.0]])]
+    full = {"metadata": {"PAFgraph": None, "all_joints_names": ["a", "b", "c", "u"], "nframes": 1},
+            "frame0": {"coordinates": (xy,), "confidence": conf, "costs": None}}
+    meta = {"data": {"bodyparts": ["a", "b", "c"], "unique_bodyparts": ["u"], "individuals": ["m1", "m2"]}}
+    (tmp_path / "v_full.pickle").write_bytes(pickle.dumps(full))
+    (tmp_path / "v_meta.pickle").write_bytes(pickle.dumps(meta))
+    out = madlc.assemble(str(tmp_path / "v_full.pickle"))
+    with open(out, "rb") as fh:
+        asm = pickle.load(fh)
+    animals = np.asarray(asm[0])
+    assert animals.shape == (2, 3, 4)
+    assert np.isnan(animals[1, 0]).all() and np.allclose(animals[1, 1, :3], [110.0, 100.0, 0.7])
+    assert np.allclose(asm["single"][0], [[7.0, 7.0, 0.5]])

@@ -100,6 +100,21 @@ def load_calibration(settings: Mapping[str, Any], inference_cfg: str | Path | No
     return data
 
 
+def save_calibration(calibration: Mapping[str, Any], path: str | Path) -> Path:
+    """Write a calibration (:func:`madlc.assembly.calibration.fit_calibration`) as YAML, atomically.
+
+    NaN entries are written as ``.nan``; private cache keys are dropped.
+    """
+    from madlc.io.atomic import atomic_path
+
+    path = Path(path)
+    clean = {k: v for k, v in calibration.items() if not str(k).startswith("_")}
+    text = yaml.safe_dump(clean, default_flow_style=None, sort_keys=False)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text)
+    return path
+
+
 def _n_multibodyparts(metadata: Mapping[str, Any], meta: Mapping[str, Any] | None) -> int | None:
     data = (meta or {}).get("data", {})
     if data.get("bodyparts") is not None:
@@ -188,7 +203,10 @@ def assemble(full_pickle: str, inference_cfg: str | None = None, output: str | N
             asm = assembly_settings(settings, metadata, meta, n_multi, calibration)
         except ValueError as err:
             raise FormatError(f"{full_path}: {err}") from err
-        assemblies = assemble_frames(full, asm, progress=True)
+        try:
+            assemblies = assemble_frames(full, asm, progress=True)
+        except ValueError as err:
+            raise file_error(full_path, str(err), "re-run analyze_videos to rewrite the detections") from err
     out = Path(output) if output else default_output(full_path)
     _write(assemblies, out)
     return str(out)

@@ -426,9 +426,17 @@ def frame_index(key: Any) -> int | None:
 
 def iter_assembled(frames: Iterable[tuple[int, Mapping | None]], settings: AssemblySettings
                    ) -> Iterator[tuple[int, AssembledFrame]]:
-    """Streaming assembly: ``(frame index, frame dict)`` pairs in, ``(index, AssembledFrame)`` out."""
+    """Streaming assembly: ``(frame index, frame dict)`` pairs in, ``(index, AssembledFrame)`` out.
+
+    A malformed frame raises ``ValueError`` naming the frame.
+    """
     for i, frame in frames:
-        yield i, assemble_frame(frame, settings)
+        if frame is not None and not isinstance(frame, Mapping):
+            raise ValueError(f"frame {i}: expected a dict of detections, found {type(frame).__name__}")
+        try:
+            yield i, assemble_frame(frame, settings)
+        except (IndexError, KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"frame {i}: the detections are malformed ({type(err).__name__}: {err})") from err
 
 
 def assemble_frames(full: Mapping[Any, Any], settings: AssemblySettings, progress: bool = False) -> dict:
