@@ -45,16 +45,14 @@ _FULL_FIX = "pass the <video><scorer>_full.pickle written by analyze_videos (Dee
 
 
 def _open_shelve(path: Path) -> dict[str, Any] | None:
-    candidates = [path] if path.exists() else []
-    if Path(str(path) + ".dat").exists() or Path(str(path) + ".db").exists():
-        candidates.append(path)
-    for candidate in candidates:
-        try:
-            with shelve.open(str(candidate), flag="r") as db:
-                return {key: db[key] for key in db.keys()}
-        except Exception:  # dbm raises module-specific errors; any failure = not a shelve
-            continue
-    return None
+    """The contents of DLC's ``use_shelve`` variant (a dbm database under the .pickle name), or None."""
+    if not any(Path(str(path) + ext).exists() for ext in ("", ".dat", ".db")):
+        return None
+    try:
+        with shelve.open(str(path), flag="r") as db:
+            return {key: db[key] for key in db.keys()}
+    except Exception:  # dbm raises module-specific errors; any failure = not a shelve
+        return None
 
 
 def read_full_pickle(path: str | Path) -> dict[str, Any]:
