@@ -103,8 +103,10 @@ class ProjectContext:
 
     def _is_video_link(self, path: Path) -> bool:
         """The project's own video links (videos/<name> -> the original video elsewhere)."""
+        from madlc.project.manage import VIDEO_EXTENSIONS
+
         assert self.root is not None
-        return path.parent == self.root / "videos" and path.is_symlink()
+        return path.parent == self.root / "videos" and path.is_symlink() and path.suffix.lower() in VIDEO_EXTENSIONS
 
     def relative(self, path: Path) -> str:
         root = self.require()

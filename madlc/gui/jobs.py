@@ -87,7 +87,7 @@ class JobManager:
         self.jobs: dict[int, Job] = {}
 
     def start(self, command_template: Sequence[str], config: str, target: str, extra: Sequence[str] = ()) -> Job:
-        command = [part.format(config=config, target=target) for part in command_template] + list(extra)
+        command = [part.replace("{config}", config).replace("{target}", target) for part in command_template] + list(extra)
         job = Job(next(_ids), target, command)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         job.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -1,0 +1,348 @@
+"""GUI server API (no browser): labels autosave, config edits, extraction, refinement, safety."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from madlc.gui.server import create_app, serve_page, start_server  # noqa: E402
+
+TRACKS_NAME = "synth0DLC_Resnet50_synthNov24shuffle1_snapshot_010_el.h5"
+
+
+def client(config: str | None, **kwargs) -> TestClient:
+    return TestClient(create_app(config, **kwargs), base_url="http://127.0.0.1")
+
+
+def labels_h5(config: str) -> Path:
+    return Path(config).parent / "labeled-data" / "synth0" / "CollectedData_synth.h5"
+
+
+def make_tracks(config: str, name: str = TRACKS_NAME) -> Path:
+    """A stitched-tracks file for the synthetic video: its ground truth under a network scorer."""
+    from madlc.postprocess.tracks import load_tracks, save_tracks
+
+    root = Path(config).parent
+    tracks = load_tracks(root / "ground-truth" / "synth0_gt.h5")
+    tracks.scorer = "DLC_Resnet50_synthNov24shuffle1_snapshot_010"
+    return save_tracks(tracks, root / "videos" / name)
+
+
+def read_tracks_array(path: Path) -> tuple[np.ndarray, list[str]]:
+    from madlc.postprocess.tracks import load_tracks
+
+    t = load_tracks(path)
+    return t.data, t.individuals
+
+
+# ---------------------------------------------------------------- labeling
+def test_label_edit_is_saved_at_once_with_one_backup(synth_project_small_copy):
+    config = synth_project_small_copy
+    h5 = labels_h5(config)
+    original = pd.read_hdf(h5)
+    c = client(config)
+    data = c.get("/api/label/synth0/data").json()
+    assert data["individuals"] == ["animal1", "animal2", "animal3"]
+    assert data["multi_bodyparts"] == ["snout", "neck", "back", "tailbase"]
+    image = data["images"][0]
+    assert set(data["labels"][image]) == {"animal1", "animal2", "animal3"}
+
+    r = c.post("/api/label/synth0/point", json={"image": image, "individual": "animal2", "bodypart": "neck",
+                                                "x": 12.25, "y": 40.5})
+    assert r.status_code == 200, r.text
+    df = pd.read_hdf(h5)  # on disk right after the request: nothing waits for a "save"
+    row = ("labeled-data", "synth0", image)
+    assert df.loc[row, ("synth", "animal2", "neck", "x")] == 12.25
+    assert df.loc[row, ("synth", "animal2", "neck", "y")] == 40.5
+    csv = pd.read_csv(h5.with_suffix(".csv"), header=[0, 1, 2, 3], index_col=[0, 1, 2])
+    assert csv.loc[row, ("synth", "animal2", "neck", "x")] == 12.25
+    assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
+    # the file as it was before the session is kept, and a second edit does not replace that backup
+    c.post("/api/label/synth0/point", json={"image": image, "individual": "animal2", "bodypart": "neck", "x": None, "y": None})
+    backup = pd.read_hdf(h5.with_name(h5.name + ".bak"))
+    pd.testing.assert_frame_equal(backup, original)
+    df = pd.read_hdf(h5)
+    assert np.isnan(df.loc[row, ("synth", "animal2", "neck", "x")])
+    # everything else untouched
+    other = [c for c in df.columns if c[1:3] != ("animal2", "neck")]
+    pd.testing.assert_frame_equal(df[other], original[other])
+
+
+def test_label_unknown_part_or_image_is_refused(synth_project_small_copy):
+    c = client(synth_project_small_copy)
+    image = c.get("/api/label/synth0/data").json()["images"][0]
+    r = c.post("/api/label/synth0/point", json={"image": image, "individual": "animal9", "bodypart": "snout", "x": 1, "y": 2})
+    assert r.status_code == 400 and "animal9" in r.json()["detail"]
+    r = c.post("/api/label/synth0/point", json={"image": "img999.png", "individual": "animal1", "bodypart": "snout", "x": 1, "y": 2})
+    assert r.status_code == 400 and "img999.png" in r.json()["detail"]
+
+
+def test_new_body_part_in_config_extends_existing_labels(synth_project_small_copy):
+    config = synth_project_small_copy
+    c = client(config)
+    r = c.post("/api/project/config", json={"edits": {"multianimalbodyparts": ["snout", "neck", "back", "tailbase", "tailtip"]}})
+    assert r.status_code == 200, r.text
+    data = c.get("/api/label/synth0/data").json()
+    assert data["multi_bodyparts"][-1] == "tailtip" and "tailtip" in data["colors"]
+    image = data["images"][1]
+    c.post("/api/label/synth0/point", json={"image": image, "individual": "animal1", "bodypart": "tailtip", "x": 5, "y": 6})
+    df = pd.read_hdf(labels_h5(config))
+    assert ("synth", "animal3", "tailtip", "y") in df.columns
+    assert df[("synth", "animal1", "tailtip", "x")].notna().sum() == 1
+    assert df[("synth", "animal1", "snout", "x")].notna().sum() > 10  # old labels kept
+    # the new part sits after the old ones of the same individual (DeepLabCut's column order)
+    parts = [bp for ind, bp in dict.fromkeys((col[1], col[2]) for col in df.columns) if ind == "animal1"]
+    assert parts == ["snout", "neck", "back", "tailbase", "tailtip"]
+
+
+def test_config_errors_are_returned_to_the_page(synth_project_small_copy):
+    c = client(synth_project_small_copy)
+    r = c.post("/api/project/config", json={"edits": {"individuals": ["mouse 1", "mouse2"]}})
+    assert r.status_code == 400 and "space" in r.json()["detail"]
+    r = c.post("/api/project/config", json={"edits": {"skeleton": [["snout", "wing"]]}})
+    assert r.status_code == 400 and "wing" in r.json()["detail"]
+    assert c.get("/api/project").json()["fields"]["individuals"] == ["animal1", "animal2", "animal3"]
+
+
+def test_project_summary_open_and_create(tmp_path, synth_project_small):
+    c = client(None)
+    assert c.get("/api/project").json() == {"open": False}
+    assert c.get("/api/label/folders").status_code == 409
+    r = c.post("/api/project/open", json={"config": str(tmp_path / "nope" / "config.yaml")})
+    assert r.status_code == 400 and "config.yaml" in r.json()["detail"]
+    video = Path(synth_project_small).parent / "videos" / "synth0.mp4"
+    r = c.post("/api/project/create", json={"project": "mice", "experimenter": "ann", "videos": [str(video)],
+                                            "working_directory": str(tmp_path)})
+    assert r.status_code == 200, r.text
+    p = r.json()
+    assert p["open"] and p["task"] == "mice" and p["videos"] == ["synth0.mp4"]
+    assert Path(p["config_path"]).exists()
+
+
+# ---------------------------------------------------------------- extraction
+def test_grab_frames_into_labeled_data(synth_project_small_copy):
+    from madlc.project.paths import image_name
+    from madlc.video.reader import VideoReader
+
+    config = synth_project_small_copy
+    folder = Path(config).parent / "labeled-data" / "synth0"
+    c = client(config)
+    videos = c.get("/api/videos").json()["videos"]
+    assert videos[0]["name"] == "synth0.mp4" and videos[0]["nframes"] == 100
+    free = [i for i in range(100) if i not in videos[0]["extracted"]]
+    r = c.post("/api/extract/grab", json={"video": "synth0.mp4", "start": free[0], "stop": free[0] + 4, "step": 2})
+    assert r.status_code == 200, r.text
+    names = [image_name(i, 100) for i in range(free[0], free[0] + 5, 2)]
+    assert set(r.json()["written"]) | set(r.json()["skipped"]) == set(names)
+    import cv2
+    with VideoReader(Path(config).parent / "videos" / "synth0.mp4") as reader:
+        expected = reader.read(free[0])
+    saved = cv2.cvtColor(cv2.imread(str(folder / names[0])), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(saved, expected)  # PNG: lossless, the decoded frame itself
+    # grabbing again never overwrites; the labeling page sees the new frame (all NaN)
+    again = c.post("/api/extract/grab", json={"video": "synth0.mp4", "start": free[0]}).json()
+    assert again["written"] == [] and again["skipped"] == [names[0]]
+    data = c.get("/api/label/synth0/data").json()
+    assert names[0] in data["images"] and data["labels"][names[0]] == {}
+    frame = c.get(f"/api/video/synth0.mp4/frame/{free[0]}")
+    assert frame.status_code == 200 and frame.headers["content-type"] == "image/jpeg"
+    assert c.get("/api/video/synth0.mp4/frame/100").status_code == 400
+    assert c.post("/api/extract/grab", json={"video": "synth0.mp4", "start": 5, "stop": 2}).status_code == 400
+    assert c.post("/api/extract/grab", json={"video": "../etc.mp4", "start": 1}).status_code == 404
+
+
+# ---------------------------------------------------------------- refinement
+def test_refine_swap_saves_tracks_and_undo(synth_project_small_copy):
+    config = synth_project_small_copy
+    path = make_tracks(config)
+    before, inds = read_tracks_array(path)
+    c = client(config)
+    key = f"videos/{TRACKS_NAME}"
+    assert key in c.get("/api/refine/files").json()["tracks"]
+    info = c.get("/api/refine/data", params={"tracks": key, "video": "synth0.mp4"}).json()
+    assert info["individuals"][:3] == ["animal1", "animal2", "animal3"] and info["n_rows"] == 100
+    raw = c.get("/api/refine/array", params={"tracks": key}).content
+    arr = np.frombuffer(raw, dtype="<f4").reshape(before.shape)
+    np.testing.assert_allclose(arr, before, rtol=1e-6)
+
+    r = c.post("/api/refine/op", json={"tracks": key, "op": "swap", "params": {"a": "animal1", "b": "animal2", "start": 40}})
+    assert r.status_code == 200, r.text
+    after, _ = read_tracks_array(path)
+    np.testing.assert_array_equal(after[:40], before[:40])
+    np.testing.assert_array_equal(after[40:, 0], before[40:, 1])
+    np.testing.assert_array_equal(after[40:, 1], before[40:, 0])
+    with pd.HDFStore(path, "r") as store:
+        assert store.keys() == ["/df_with_missing"]  # refined tracks key (FORMATS §7.3)
+
+    c.post("/api/refine/op", json={"tracks": key, "op": "move", "params": {"frame": 3, "individual": "animal3",
+                                                                             "bodypart": "snout", "x": 7.5, "y": 8.5}})
+    moved, _ = read_tracks_array(path)
+    np.testing.assert_array_equal(moved[3, 2, 0], [7.5, 8.5, 1.0])
+    c.post("/api/refine/op", json={"tracks": key, "op": "delete", "params": {"individual": "animal3", "start": 10, "stop": 13}})
+    deleted, _ = read_tracks_array(path)
+    assert np.isnan(deleted[10:13, 2]).all()
+    r = c.post("/api/refine/op", json={"tracks": key, "op": "fill_gaps", "params": {"max_gap": 0}})
+    assert "filled" in r.json()["message"]
+    filled, _ = read_tracks_array(path)
+    np.testing.assert_allclose(filled[10:13, 2, :, 2], 0.01)
+    for _ in range(3):
+        c.post("/api/refine/op", json={"tracks": key, "op": "undo"})
+    undone, _ = read_tracks_array(path)
+    np.testing.assert_array_equal(undone, after)
+    # the stitched file found at the start is the backup, not an intermediate state
+    original, _ = read_tracks_array(path.with_name(path.name + ".bak"))
+    np.testing.assert_array_equal(original, before)
+    bad = c.post("/api/refine/op", json={"tracks": key, "op": "swap", "params": {"a": "animal1", "b": "mouse7"}})
+    assert bad.status_code == 400 and "mouse7" in bad.json()["detail"]
+
+
+def test_refine_finds_candidate_swaps(synth_project_small_copy):
+    from madlc.postprocess.tracks import load_tracks, save_tracks
+
+    config = synth_project_small_copy
+    path = make_tracks(config)
+    t = load_tracks(path)
+    t.data[50:70, [0, 1]] = t.data[50:70, [1, 0]]
+    save_tracks(t, path)
+    c = client(config)
+    swaps = c.get("/api/refine/data", params={"tracks": f"videos/{TRACKS_NAME}"}).json()["swaps"]
+    assert any({s["a"], s["b"]} == {"animal1", "animal2"} and s["start"] == 50 for s in swaps), swaps
+
+
+# ---------------------------------------------------------------- safety
+def test_paths_outside_the_project_are_refused(synth_project_small_copy, tmp_path):
+    config = synth_project_small_copy
+    root = Path(config).parent
+    secret = tmp_path / "secret.h5"
+    secret.write_bytes(b"not yours")
+    (root / "labeled-data" / "synth0" / "link.png").symlink_to(secret)
+    (root / "videos" / "sneaky_el.h5").symlink_to(secret)
+    c = client(config)
+    attempts = [
+        ("/api/label/synth0/image/link.png", {}),
+        ("/api/label/synth0/image/..%2F..%2F..%2Fconfig.yaml", {}),
+        ("/api/label/..%2F..%2Fvideos/data", {}),
+        ("/api/label/..%2F..%2F..%2F/image/secret.h5", {}),
+        ("/api/refine/data", {"tracks": str(secret)}),
+        ("/api/refine/data", {"tracks": "../secret.h5"}),
+        ("/api/refine/data", {"tracks": "videos/../../secret.h5"}),
+        ("/api/refine/data", {"tracks": "videos/sneaky_el.h5"}),
+        ("/api/refine/data", {"tracks": "C:\\Windows\\win.ini"}),
+        ("/api/refine/array", {"tracks": "/etc/passwd"}),
+        ("/api/video/..%2F..%2Fsecret.h5/frame/0", {}),
+    ]
+    for url, params in attempts:
+        r = c.get(url, params=params)
+        assert r.status_code in (403, 404), (url, params, r.status_code)
+        assert b"not yours" not in r.content
+    assert c.get("/api/refine/data", params={"tracks": "videos/sneaky_el.h5"}).status_code == 403
+    assert c.get("/api/label/synth0/image/link.png").status_code == 403
+    # what belongs to the project is served
+    first = c.get("/api/label/synth0/data").json()["images"][0]
+    assert c.get(f"/api/label/synth0/image/{first}").status_code == 200
+
+
+def test_only_local_json_requests_are_answered(synth_project_small_copy):
+    c = client(synth_project_small_copy)
+    assert c.get("/api/project", headers={"host": "attacker.example:8080"}).status_code == 403
+    assert c.get("/api/project", headers={"host": "localhost:8080"}).status_code == 200
+    r = c.post("/api/project/config", content=json.dumps({"edits": {"pcutoff": 0.1}}), headers={"content-type": "text/plain"})
+    assert r.status_code == 415  # a form post from another web page cannot edit the project
+    r = c.post("/api/project/config", json={"edits": {"pcutoff": 0.1}}, headers={"origin": "http://attacker.example"})
+    assert r.status_code == 403
+    assert c.get("/api/project").json()["fields"]["pcutoff"] == 0.6
+
+
+def _outside_ip() -> str | None:
+    """An address of this machine that is not loopback (None if there is none)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.254.254.254", 1))  # no packet is sent: this only picks the outgoing interface
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") or ip == "0.0.0.0" else ip
+
+
+def test_server_listens_on_localhost_only(synth_project_small):
+    handle = start_server(synth_project_small, port=0)
+    try:
+        assert handle.host == "127.0.0.1"
+        assert handle.server.servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
+        with urllib.request.urlopen(f"{handle.url}/api/project", timeout=10) as resp:
+            assert json.load(resp)["open"] is True
+        with urllib.request.urlopen(f"{handle.url}/label", timeout=10) as resp:
+            assert b"Label frames" in resp.read()
+        ip = _outside_ip()
+        if ip is not None:
+            with pytest.raises(OSError):
+                socket.create_connection((ip, handle.port), timeout=3).close()
+    finally:
+        handle.stop()
+
+
+def test_serve_page_allows_caller_named_files_only(synth_project_small_copy, tmp_path):
+    config = synth_project_small_copy
+    outside = tmp_path / "elsewhere" / TRACKS_NAME
+    outside.parent.mkdir()
+    shutil.copy(make_tracks(config), outside)
+    other = tmp_path / "elsewhere" / "other_el.h5"
+    shutil.copy(outside, other)
+    handle = serve_page(config, "refine", port=0, open_browser=False, block=False, tracks=str(outside),
+                        video=str(Path(config).parent / "videos" / "synth0.mp4"))
+    try:
+        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        ok = c.get("/api/refine/data", params={"tracks": outside.as_posix()})
+        assert ok.status_code == 200, ok.text
+        assert outside.as_posix() in c.get("/api/refine/files").json()["tracks"]
+        assert c.get("/api/refine/data", params={"tracks": other.as_posix()}).status_code == 403
+    finally:
+        handle.stop()
+
+
+# ---------------------------------------------------------------- pipeline runs
+FAKE_RUN = r"""
+import sys, time
+print("madlc run", sys.argv[1], sys.argv[2], flush=True)
+for i in range(1, 4):
+    print(f"{i} of 3 steps ({round(100 * i / 3)}%) done", flush=True)
+for i in range(1, 4):
+    sys.stdout.write(f"\r train: {30 * i}%|###| {i}/3"); sys.stdout.flush(); time.sleep(0.05)
+print("\nall done", flush=True)
+"""
+
+
+def test_pipeline_run_streams_output_and_progress(synth_project_small, tmp_path):
+    c = client(synth_project_small, run_command=[sys.executable, "-c", FAKE_RUN, "{config}", "{target}"])
+    assert "track" in c.get("/api/pipeline/targets").json()["targets"]
+    assert c.post("/api/jobs", json={"target": "rm -rf"}).status_code == 400
+    job = c.post("/api/jobs", json={"target": "train"}).json()
+    deadline = time.time() + 30
+    view = job
+    while view["running"] and time.time() < deadline:
+        time.sleep(0.1)
+        view = c.get(f"/api/jobs/{job['id']}").json()
+    assert view["returncode"] == 0
+    text = "\n".join(view["lines"])
+    assert f"madlc run {synth_project_small} train" in text and "all done" in text
+    assert view["progress"] == 1.0 and view["step_progress"] == 0.9
+    assert sum(line.startswith(" train:") for line in view["lines"]) == 1  # tqdm's \r updates one line
+
+
+def test_gui_import_does_not_load_torch():
+    code = "import sys, madlc.gui.server as s; s.create_app(); assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
