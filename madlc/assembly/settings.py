@@ -22,13 +22,18 @@ LEGACY_KEYS = frozenset({
 
 
 def _read_inference_cfg(path: Path) -> dict[str, Any]:
+    """The keys actually written in the file (madlc.io's reader would fill DeepLabCut's template
+    values for missing keys, which must not shadow madlc's defaults and project settings)."""
     try:
-        from madlc.io import read_inference_cfg  # type: ignore[attr-defined]
-    except ImportError:
-        read_inference_cfg = None
-    if read_inference_cfg is not None:
-        data = read_inference_cfg(path)
-    else:
+        from madlc.io.yaml_cfgs import read_yaml
+    except ImportError:  # pragma: no cover
+        read_yaml = None
+    if read_yaml is not None:
+        if not path.exists():
+            raise file_error(path, "the inference_cfg.yaml does not exist",
+                             "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
+        data = read_yaml(path, "inference_cfg.yaml")
+    else:  # pragma: no cover
         if not path.exists():
             raise file_error(path, "the inference_cfg.yaml does not exist",
                              "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
