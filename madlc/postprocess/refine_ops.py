@@ -66,17 +66,22 @@ def fill_gaps(data: np.ndarray, max_gap: int = 0, likelihood: float = FILLED_LIK
     for i in range(data.shape[1]):
         for b in range(data.shape[2]):
             known = ~np.isnan(data[:, i, b, 0]) & ~np.isnan(data[:, i, b, 1])
-            if known.sum() < 2:
+            idx = np.flatnonzero(known)
+            if idx.size < 2:
                 continue
-            first, last = np.flatnonzero(known)[[0, -1]]
-            for start, stop in runs(~known[first:last + 1]):
-                start, stop = start + first, stop + first
-                if max_gap and stop - start > max_gap:
-                    continue
-                for c in (0, 1):
-                    out[start:stop, i, b, c] = np.interp(t[start:stop], t[known], data[known, i, b, c])
-                out[start:stop, i, b, 2] = likelihood
-                filled[start:stop, i, b] = True
+            gaps = ~known
+            gaps[: idx[0]] = False  # leading and trailing gaps stay empty
+            gaps[idx[-1] + 1:] = False
+            if max_gap:
+                for start, stop in runs(gaps):
+                    if stop - start > max_gap:
+                        gaps[start:stop] = False
+            if not gaps.any():
+                continue
+            for c in (0, 1):
+                out[gaps, i, b, c] = np.interp(t[gaps], idx, data[idx, i, b, c])
+            out[gaps, i, b, 2] = likelihood
+            filled[gaps, i, b] = True
     return out, filled
 
 
@@ -110,11 +115,12 @@ class SwapCandidate:
 
 def _carried_positions(data: np.ndarray) -> np.ndarray:
     """``(n_frames, n_individuals, n_bodyparts, 2)`` x, y with each point's last known value carried forward."""
-    xy = data[..., :2].copy()
-    for t in range(1, len(xy)):
-        missing = np.isnan(xy[t])
-        xy[t][missing] = xy[t - 1][missing]
-    return xy
+    xy = data[..., :2].reshape(len(data), -1)
+    known = ~np.isnan(xy)
+    last = np.where(known, np.arange(len(xy))[:, None], 0)
+    np.maximum.accumulate(last, axis=0, out=last)
+    carried = xy[last, np.arange(xy.shape[1])[None, :]]
+    return carried.reshape(*data.shape[:3], 2)
 
 
 def _pose_distance(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -172,8 +178,9 @@ class TrackEditor:
         self.source = Path(source) if source else None
         self.tracklets = tracklets or {}
         self.owner = np.full((tracks.n_frames, len(tracks.individuals)), -1, dtype=np.int64)
+        known = set(tracks.frames.tolist())
         for tid, ind in (placed or {}).items():
-            rows = [tracks.row(f) for f in self.tracklets.get(tid, {}) if f in set(tracks.frames.tolist())]
+            rows = [tracks.row(f) for f in self.tracklets.get(tid, {}) if f in known]
             self.owner[rows, ind] = tid
         self._undo: list[tuple[Any, np.ndarray, np.ndarray]] = []
         self.max_undo = max_undo
