@@ -229,6 +229,11 @@ def test_inference_settings_precedence(tmp_path):
     assert "averagescore" not in s and "upperbound_factor" not in s  # legacy keys ignored
     assert s["minconfidence"] == 0.01 and s["method"] == "m1"  # defaults
     assert "max_age" in s and s["max_age"] == 1
+    # merged settings drive assemble_frames directly, the rest comes from the metadata
+    full = {"metadata": {"PAFgraph": [list(e) for e in GRAPH3], "PAFinds": [0, 1, 2],
+                         "all_joints_names": ["a", "b", "c"]}, "frame0": make_frame(ANIMALS)}
+    out = assemble_frames(full, inference_settings(None, ["inference.topktoretain=1"]))
+    assert out[0].shape == (1, 3, 4)
 
 
 @pytest.fixture(scope="module")

@@ -439,12 +439,20 @@ def iter_assembled(frames: Iterable[tuple[int, Mapping | None]], settings: Assem
             raise ValueError(f"frame {i}: the detections are malformed ({type(err).__name__}: {err})") from err
 
 
-def assemble_frames(full: Mapping[Any, Any], settings: AssemblySettings, progress: bool = False) -> dict:
+def assemble_frames(full: Mapping[Any, Any], settings: AssemblySettings | Mapping[str, Any],
+                    progress: bool = False) -> dict:
     """Assemble every frame of a full-pickle dict -> assemblies dict (BRIEF contract).
 
+    ``settings``: an :class:`AssemblySettings`, or merged inference settings (a dict
+    from :func:`madlc.assembly.settings.inference_settings`), completed from
+    ``full["metadata"]`` (graph, PAF edges in use, body part names).
     Returns ``{frame: (n_animals, n_multibodyparts, 4)}`` for frames with at least one
     animal, plus ``"single": {frame: (n_unique, 3)}`` when unique parts were found.
     """
+    if not isinstance(settings, AssemblySettings):
+        from madlc.assembly.settings import assembly_settings
+
+        settings = assembly_settings(settings, full.get("metadata") or {})
     keys = [(frame_index(k), k) for k in full if frame_index(k) is not None]
     keys.sort()
     items = ((i, full[k]) for i, k in keys)
