@@ -342,3 +342,19 @@ def test_assemble_api_on_pytorch_layout(tmp_path):
     assert animals.shape == (2, 3, 4)
     assert np.isnan(animals[1, 0]).all() and np.allclose(animals[1, 1, :3], [110.0, 100.0, 0.7])
     assert np.allclose(asm["single"][0], [[7.0, 7.0, 0.5]])
+
+
+def test_assemble_api_without_paf_graph(tmp_path):
+    import madlc
+    from madlc.errors import MadlcError
+
+    frame = make_frame(ANIMALS, graph=[])
+    full = {"metadata": {"PAFgraph": [], "all_joints_names": ["a", "b", "c"], "nframes": 1}, "frame0": frame}
+    path = tmp_path / "s_full.pickle"
+    path.write_bytes(pickle.dumps(full))
+    with pytest.raises(MadlcError, match="PAFgraph"):
+        madlc.assemble(str(path), overrides=["inference.topktoretain=3"])
+    out = madlc.assemble(str(path), overrides=["inference.topktoretain=1"])
+    with open(out, "rb") as fh:
+        asm = pickle.load(fh)
+    assert len(asm[0]) == 1 and np.isfinite(np.asarray(asm[0])[0, :, 0]).all()

@@ -122,15 +122,22 @@ def _n_multibodyparts(metadata: Mapping[str, Any], meta: Mapping[str, Any] | Non
     return None
 
 
-def _is_preassembled(full: Mapping[str, Any]) -> bool:
-    """DeepLabCut-3 PyTorch full pickles hold animals already (row a = animal a, no costs)."""
+def _is_preassembled(full: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> bool:
+    """DeepLabCut-3 PyTorch full pickles hold animals already (row a = animal a, no costs):
+    no PAF graph, no costs, and a PyTorch meta file or equally long arrays for every part."""
     md = full.get("metadata", {})
     if md.get("PAFgraph"):
         return False
+    if "pytorch-config" in (meta or {}).get("data", {}) or md.get("key_str_width") is not None:
+        return True
     for key, frame in full.items():
         if key == "metadata" or not isinstance(frame, dict):
             continue
-        return frame.get("costs") is None
+        if frame.get("costs") is not None:
+            return False
+        lengths = {len(c) for c in frame.get("confidence") or []}
+        return len(lengths) == 1 and lengths != {0} and any(
+            (np.asarray(c) < 0).any() for c in frame.get("confidence") or [])
     return False
 
 
@@ -189,20 +196,21 @@ def assemble(full_pickle: str, inference_cfg: str | None = None, output: str | N
     settings = inference_settings(inference_cfg, overrides)
     metadata = full.get("metadata") or {}
     n_multi = _n_multibodyparts(metadata, meta)
-    if _is_preassembled(full):
+    if _is_preassembled(full, meta):
         if n_multi is None:
             names = metadata.get("all_joints_names") or []
             n_multi = len(names)
         assemblies = preassembled_frames(full, n_multi)
     else:
-        if not metadata.get("PAFgraph"):
-            raise file_error(full_path, "its metadata has no 'PAFgraph' and its frames hold no PAF costs, "
-                             "so the detections cannot be assembled", "re-run analyze_videos with a multi-animal model")
         calibration = load_calibration(settings, inference_cfg)
         try:
             asm = assembly_settings(settings, metadata, meta, n_multi, calibration)
         except ValueError as err:
             raise FormatError(f"{full_path}: {err}") from err
+        if not asm.graph and asm.n_multibodyparts > 1 and asm.max_n_individuals > 1 and not asm.withid:
+            raise file_error(full_path, "its metadata has no 'PAFgraph', so the detections of several animals "
+                             "cannot be grouped", "re-run analyze_videos with a multi-animal model, or set "
+                             "inference.topktoretain=1 for a single animal")
         try:
             assemblies = assemble_frames(full, asm, progress=True)
         except ValueError as err:
