@@ -190,3 +190,27 @@ def test_reader_falls_back_when_a_seek_lands_elsewhere(index_videos, monkeypatch
     assert not reader.seeks_exactly
     assert frame_index(reader.read(30)) == 30  # later seeks decode forward from the start
     reader.close()
+
+
+def test_h264_seeking_across_keyframes(tmp_path):
+    """Long H.264 GOPs with B-frames: seeks must decode forward from the right keyframe."""
+    import av
+
+    path = tmp_path / "gop.mp4"
+    container = av.open(str(path), mode="w")
+    stream = container.add_stream("libx264", rate=30)
+    stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+    stream.options = {"g": "48", "bf": "3", "crf": "18"}
+    n = 400
+    for i in range(n):
+        for packet in stream.encode(av.VideoFrame.from_ndarray(index_frame(i), format="rgb24")):
+            container.mux(packet)
+    for packet in stream.encode():
+        container.mux(packet)
+    container.close()
+    assert video_info(path).nframes == n
+    order = [399, 47, 48, 49, 96, 95, 250, 5, 397, 200, 201, 144, 143]
+    with VideoReader(path) as reader:
+        for i in order:
+            assert frame_index(reader.read(i)) == i
+        assert reader.seeks_exactly
