@@ -179,10 +179,13 @@ def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) 
     if s.max_n_individuals == 1:  # single animal: best detection per part
         best = [a + int(np.argmax(node_conf[a:b])) for a, b in spans.values()]
         return _pack([best], [float(node_conf[best].mean())], [0])
-    if s.withid and ident is not None:
-        return _pack(*_group_by_identity(part, node_conf, node_id, s.max_n_individuals))
-
     W, W_link = _affinity_matrix(frame.get("costs") or {}, spans, rows, node_xy, s)
+    if s.withid and ident is not None:
+        groups = _group_by_identity(part, node_conf, node_id, s.max_n_individuals)
+        scores = [_group_score(W, g, node_conf) for g in groups]
+        if s.score == "expected_oks":
+            scores = [sc * expected_oks(node_xy[g], s.score_px, n_multi) for sc, g in zip(scores, groups)]
+        return _pack(groups, scores, [0] * len(groups))
     if s.grouping == "average":
         plausible = None
         if s.calibration is not None and s.calibration_z:
@@ -387,9 +390,7 @@ def _finish(groups: list[list[int]], W: np.ndarray, part: np.ndarray, xy: np.nda
         n_links = int(np.count_nonzero(sub >= s.pafthreshold)) // 2
         if n_links < s.min_n_links:
             continue
-        defined = ~np.isnan(sub)
-        n_pairs = int(np.count_nonzero(defined))
-        score = float(sub[defined].sum() / n_pairs) if n_pairs else float(conf[ga].mean())
+        score = _group_score(W, g, conf, sub)
         if s.score == "expected_oks":
             score *= expected_oks(xy[g], s.score_px, n_multi)
         kept.append((len(g), score, g, n_links))
@@ -405,14 +406,27 @@ def expected_oks(xy: np.ndarray, error_px: float, n_parts: int, sigma: float = 0
     return float(np.exp(-error_px ** 2 / (2 * area * (2 * sigma) ** 2))) * len(xy) / n_parts
 
 
-def _group_by_identity(part, conf, ident, max_n):
+def _group_score(W: np.ndarray, g: list[int], conf: np.ndarray, sub: np.ndarray | None = None) -> float:
+    """Mean PAF affinity over all edges among the group's detections (mean confidence if none)."""
+    ga = np.asarray(g)
+    if sub is None:
+        sub = W[ga[:, None], ga]
+    defined = ~np.isnan(sub)
+    n_pairs = int(np.count_nonzero(defined))
+    return float(sub[defined].sum() / n_pairs) if n_pairs else float(conf[ga].mean())
+
+
+def _group_by_identity(part: np.ndarray, conf: np.ndarray, ident: np.ndarray, max_n: int) -> list[list[int]]:
+    """One group per predicted identity, the most confident detection of each part."""
     groups: dict[int, list[int]] = {}
     for i in np.argsort(-conf, kind="stable"):
         g = groups.setdefault(int(ident[i]), [])
         if part[i] not in {part[m] for m in g}:
             g.append(int(i))
-    out = [g for _, g in sorted(groups.items()) if g][:max_n] if len(groups) > max_n else [g for _, g in sorted(groups.items()) if g]
-    return out, [float(conf[g].mean()) for g in out], [0] * len(out)
+    out = [g for _, g in sorted(groups.items()) if g]
+    if len(out) > max_n:  # keep the most complete, then most confident
+        out = sorted(out, key=lambda g: (-len(g), -float(conf[g].mean())))[:max_n]
+    return out
 
 
 def frame_index(key: Any) -> int | None:
