@@ -66,9 +66,9 @@ def accuracy() -> None:
     dlc = oks_map(list(dlc_asm), list(dlc_aff), list(gt), sigma=0.1)
     dlc_conf = oks_map(list(dlc_asm), [mean_keypoint_score(a) for a in dlc_asm], list(gt), sigma=0.1)
     print("== accuracy: montblanc_eval (30 images, 115 labelled animals) ==")
-    print(f"{'assembler':58s} {'mAP':>7s} {'mAR':>7s} {'mAP/DLC':>8s}")
-    print(f"{'DeepLabCut (its saved assemblies, scored by affinity)':58s} {dlc['mAP']:7.4f} {dlc['mAR']:7.4f} {1:8.3f}")
-    print(f"{'DeepLabCut (scored by mean keypoint confidence)':58s} {dlc_conf['mAP']:7.4f} {dlc_conf['mAR']:7.4f} "
+    print(f"{'assembler':60s} {'mAP':>7s} {'mAR':>7s} {'mAP/DLC':>8s}")
+    print(f"{'DeepLabCut (its saved assemblies, scored by affinity)':60s} {dlc['mAP']:7.4f} {dlc['mAR']:7.4f} {1:8.3f}")
+    print(f"{'DeepLabCut (scored by mean keypoint confidence)':60s} {dlc_conf['mAP']:7.4f} {dlc_conf['mAR']:7.4f} "
           f"{dlc_conf['mAP'] / dlc['mAP']:8.3f}")
 
     # where the gain comes from: DeepLabCut's own assemblies, scored like madlc scores
@@ -76,7 +76,7 @@ def accuracy() -> None:
     # not only the links the assembler used)
     rescored = [all_pairs_affinity(frame, animals, md["PAFgraph"]) for frame, animals in zip(frames, dlc_asm)]
     r = oks_map(list(dlc_asm), rescored, list(gt), sigma=0.1)
-    print(f"{'DeepLabCut assemblies re-scored by all-pairs affinity':58s} {r['mAP']:7.4f} {r['mAR']:7.4f} "
+    print(f"{'DeepLabCut assemblies re-scored by all-pairs affinity':60s} {r['mAP']:7.4f} {r['mAR']:7.4f} "
           f"{r['mAP'] / dlc['mAP']:8.3f}")
 
     def run(label: str, calibrated: bool = False, **kw) -> None:
@@ -87,13 +87,23 @@ def accuracy() -> None:
             preds.append(res.animals)
             scores.append(res.scores)
         r = oks_map(preds, scores, list(gt), sigma=0.1)
-        print(f"{label:58s} {r['mAP']:7.4f} {r['mAR']:7.4f} {r['mAP'] / dlc['mAP']:8.3f}")
+        print(f"{label:60s} {r['mAP']:7.4f} {r['mAR']:7.4f} {r['mAP'] / dlc['mAP']:8.3f}")
 
     run("madlc average linkage (default), scored by affinity")
     run("madlc average linkage + calibration (leave-one-out)", calibrated=True)
     run("madlc DeepLabCut-style greedy grouping", grouping="greedy")
     run("madlc average linkage, scored by expected OKS", score="expected_oks")
     run("madlc average + calibration (LOO), scored by expected OKS", calibrated=True, score="expected_oks")
+    run("madlc identity-based assembly (withid, 8 identity channels)", withid=True)
+
+    # data-driven graph (in-sample: edges scored and selected on these same images)
+    from madlc.assembly.pruning import candidate_graphs, score_edges, select_graph
+
+    edge_scores = score_edges(frames, gt, md["PAFgraph"])
+    edges, table = select_graph(candidate_graphs(edge_scores, md["PAFgraph"]), frames, gt, base)
+    print("edge separability (AUC): " + ", ".join(f"{tuple(md['PAFgraph'][e])}: {v:.3f}" for e, v in edge_scores.items()))
+    print("candidate graphs: " + "; ".join(f"{row['n_edges']} edges mAP {row['mAP']:.4f}" for row in table)
+          + f" -> selected {edges}")
 
 
 def speed(repeats: int) -> None:
