@@ -43,6 +43,7 @@
     const have = S.video.extracted.includes(S.frame);
     $("grab-one").disabled = have;
     $("grab-one").firstChild.textContent = have ? "Already grabbed " : "Grab this frame ";
+    $("extracted").querySelectorAll("li").forEach((li) => li.classList.toggle("active", +li.dataset.frame === S.frame));
     request(S.frame);
     drawTicks();
   }
@@ -73,8 +74,10 @@
     ctx.imageSmoothingEnabled = s < 3;
     ctx.drawImage(S.img, (w - iw) / 2, (h - ih) / 2, iw, ih);
     if (S.video && S.video.extracted.includes(S.frame)) {
-      ctx.fillStyle = "rgba(26,127,55,0.9)"; ctx.fillRect((w - iw) / 2 + 10, (h - ih) / 2 + 10, 118, 24);
-      ctx.fillStyle = "#fff"; ctx.font = "13px system-ui, sans-serif"; ctx.fillText("✓ in labeled-data", (w - iw) / 2 + 18, (h - ih) / 2 + 27);
+      const text = `✓ ${pad(S.frame)} is in labeled-data`;
+      ctx.font = "13px system-ui, sans-serif";
+      ctx.fillStyle = "rgba(26,127,55,0.92)"; ctx.fillRect((w - iw) / 2 + 10, (h - ih) / 2 + 10, ctx.measureText(text).width + 16, 24);
+      ctx.fillStyle = "#fff"; ctx.fillText(text, (w - iw) / 2 + 18, (h - ih) / 2 + 27);
     }
   }
   function drawTicks() {
@@ -92,7 +95,7 @@
   function renderExtracted() {
     const ul = $("extracted"); ul.innerHTML = "";
     $("extracted-count").textContent = `${S.video.extracted.length} frame(s) in labeled-data/${S.video.folder}`;
-    for (const i of S.video.extracted) ul.appendChild(madlc.el("li", { onclick: () => seek(i) }, madlc.el("span", { class: "grow" }, pad(i)), madlc.el("span", { class: "badge" }, `frame ${i}`)));
+    for (const i of S.video.extracted) ul.appendChild(madlc.el("li", { "data-frame": i, onclick: () => seek(i) }, madlc.el("span", { class: "grow" }, pad(i)), madlc.el("span", { class: "badge" }, `frame ${i}`)));
     document.querySelector(`#videos li[data-name="${CSS.escape(S.video.name)}"] .badge`).textContent = `${S.video.extracted.length} grabbed`;
   }
   function updateRange() {

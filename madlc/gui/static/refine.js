@@ -91,7 +91,7 @@
     for (const s of st.swaps) {
       const go = madlc.el("button", { onclick: (e) => { e.stopPropagation(); seek(s.start); } }, "Go");
       const fix = madlc.el("button", { onclick: (e) => { e.stopPropagation(); op("swap", { a: s.a, b: s.b, start: s.start, stop: s.stop }); } }, "Swap");
-      sl.appendChild(madlc.el("li", { onclick: () => seek(s.start) }, madlc.el("span", { class: "grow small" }, `${s.a} ↔ ${s.b}`, madlc.el("br"),
+      sl.appendChild(madlc.el("li", { class: "swap-item", onclick: () => seek(s.start) }, madlc.el("span", { class: "swap-text" }, `${s.a} ↔ ${s.b}`, madlc.el("br"),
         madlc.el("span", { class: "muted" }, `frames ${s.start}–${s.stop - 1}`)), go, fix));
     }
     drawTimeline();
