@@ -203,3 +203,25 @@ def test_cli_synth_project(tmp_path, capsys):
     out = capsys.readouterr().out
     assert str(tmp_path / "p" / "config.yaml") in out
     assert (tmp_path / "p" / "labeled-data" / "synth0" / "CollectedData_synth.h5").exists()
+
+
+def test_ground_truth_tracks_round_trip_through_madlc_io(tmp_path):
+    from madlc.io import read_tracks, tracks_to_array
+    from madlc.synth.groundtruth import write_ground_truth_tracks
+
+    poses, visible = simulate_poses(2, 3, 30, (96, 64), seed=9)
+    landmarks = np.array([[10.0, 12.0]])
+    lm_vis = np.ones((30, 1), bool)
+    lm_vis[5] = False
+    path = write_ground_truth_tracks(tmp_path / "v_gt.h5", poses, visible, ["a1", "a2"], ["p0", "p1", "p2", "lm"],
+                                     landmarks, lm_vis, ["lm"])
+    arr, scorer, inds, bpts = tracks_to_array(read_tracks(path))
+    assert scorer == "groundtruth" and inds == ["a1", "a2", "single"] and bpts == ["p0", "p1", "p2", "lm"]
+    np.testing.assert_allclose(arr[:, :2, :3, :2], poses)
+    np.testing.assert_array_equal(arr[:, :2, :3, 2], visible.astype(float))
+    np.testing.assert_allclose(arr[:, 2, 3, :2], np.broadcast_to(landmarks, (30, 2)))
+    assert arr[5, 2, 3, 2] == 0.0 and arr[4, 2, 3, 2] == 1.0
+    path2 = write_ground_truth_tracks(tmp_path / "n_gt.h5", poses, visible, ["a1", "a2"], ["p0", "p1", "p2"],
+                                      hidden="nan")
+    arr2 = tracks_to_array(read_tracks(path2))[0]
+    assert np.isnan(arr2[..., 0][~visible]).all() and np.isfinite(arr2[..., 0][visible]).all()

@@ -4,8 +4,7 @@ Labels (FORMATS.md §3): visible parts get their exact position, hidden parts Na
 labeler would do). Ground-truth tracks (FORMATS.md §7.3 layout, scorer ``groundtruth``):
 x, y of every part in every frame, likelihood 1.0 where the part is visible in the video and
 0.0 where it is hidden (its true position is still given; ``hidden="nan"`` blanks it instead).
-Writing goes through ``madlc.io`` when it provides the writers, else through a private
-pandas fallback producing the same layout.
+Files are written by ``madlc.io`` (``write_labels``, ``write_tracks``).
 """
 from __future__ import annotations
 
@@ -21,6 +20,7 @@ LEVELS = ["scorer", "individuals", "bodyparts", "coords"]
 
 def _columns(scorer: str, individuals: Sequence[str], bodyparts: Sequence[str], unique: Sequence[str],
              coords: Sequence[str], multianimal: bool) -> pd.MultiIndex:
+    bodyparts = [b for b in bodyparts if b not in set(unique)]  # unique parts may or may not be listed
     if not multianimal:
         tuples = [(scorer, b, c) for b in list(bodyparts) + list(unique) for c in coords]
         return pd.MultiIndex.from_tuples(tuples, names=["scorer", "bodyparts", "coords"])
@@ -74,21 +74,10 @@ def tracks_frame(poses: np.ndarray, visible: np.ndarray, individuals: Sequence[s
 
 
 def write_labels_file(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write CollectedData ``.h5`` + ``.csv`` (madlc.io.write_labels if available, same layout otherwise)."""
-    path = Path(path).with_suffix(".h5")
-    try:
-        from madlc.io import write_labels  # type: ignore[attr-defined]
-    except ImportError:
-        write_labels = None
-    if write_labels is not None:
-        return Path(write_labels(df, path))
-    from madlc.io.atomic import atomic_path
+    """Write CollectedData ``.h5`` + ``.csv`` with :func:`madlc.io.write_labels` (DeepLabCut's layout)."""
+    from madlc.io import write_labels
 
-    with atomic_path(path) as tmp:
-        df.to_hdf(tmp, key="df_with_missing", mode="w")
-    with atomic_path(path.with_suffix(".csv")) as tmp:
-        df.to_csv(tmp)
-    return path
+    return Path(write_labels(df, Path(path).with_suffix(".h5")))
 
 
 def write_ground_truth_tracks(path: str | Path, poses: np.ndarray, visible: np.ndarray, individuals: Sequence[str],
@@ -99,20 +88,12 @@ def write_ground_truth_tracks(path: str | Path, poses: np.ndarray, visible: np.n
     """Write ground-truth tracks ``.h5`` in the stitched-tracks layout (FORMATS.md §7.3).
 
     ``poses`` ``(n_frames, n_animals, n_bodyparts, 2)``, ``visible`` ``(n_frames, n_animals, n_bodyparts)``;
-    ``landmarks`` ``(n_unique, 2)`` fixed positions of the unique parts (under individual ``single``).
+    ``bodyparts`` names axis 2 of ``poses`` (the per-animal parts; unique parts listed there are ignored);
+    ``landmarks`` ``(n_unique, 2)`` fixed positions of the ``unique_bodyparts`` (under individual ``single``).
     likelihood = 1.0 where visible, 0.0 where hidden (``hidden="nan"``: NaN x, y instead).
     """
     df = tracks_frame(poses, visible, individuals, bodyparts, landmarks, landmark_visible, unique_bodyparts,
                       scorer, hidden, multianimal)
-    path = Path(path)
-    try:
-        from madlc.io import write_tracks  # type: ignore[attr-defined]
-    except ImportError:
-        write_tracks = None
-    if write_tracks is not None and multianimal:
-        return Path(write_tracks(df, path))
-    from madlc.io.atomic import atomic_path
+    from madlc.io import write_tracks
 
-    with atomic_path(path) as tmp:
-        df.to_hdf(tmp, key="tracks", mode="w")
-    return path
+    return Path(write_tracks(df, Path(path)))
