@@ -358,3 +358,26 @@ def test_assemble_api_without_paf_graph(tmp_path):
     with open(out, "rb") as fh:
         asm = pickle.load(fh)
     assert len(asm[0]) == 1 and np.isfinite(np.asarray(asm[0])[0, :, 0]).all()
+
+
+def test_assembly_report_for_evaluate_network():
+    from madlc.assembly.evaluation import assembly_report, miss_and_purity
+
+    graph4 = list(combinations(range(4), 2))
+    animals = np.array([[[0, 0], [10, 0], [0, 10], [10, 10]], [[50, 50], [60, 50], [50, 60], [60, 60]]], float)
+    frames = [make_frame(animals + k, graph=graph4) for k in range(6)]
+    gt = np.stack([animals + k for k in range(6)])
+    base = settings(n_multi=4, graph=graph4)
+    rep = assembly_report(frames, gt, base, train=range(5), test=[5])
+    assert rep["train"]["mAP"] == pytest.approx(1.0) and rep["test"]["mAR"] == pytest.approx(1.0)
+    assert rep["train"]["miss"] == pytest.approx(0.0) and rep["train"]["purity"] == pytest.approx(1.0)
+    assert rep["calibration"]["n_bodyparts"] == 4 and len(rep["paf_scores"]) == 6
+    assert len(rep["candidates"]) >= 2 and rep["paf_best"] == rep["candidates"][0]["edges"]  # smallest best
+    assert len(rep["paf_best"]) == 3
+    # an assembly mixing two animals: purity 3/4; a keypoint left out: miss 1/8
+    mixed = np.full((2, 4, 4), np.nan)
+    mixed[0, :, :2] = animals[0]
+    mixed[0, 3, :2] = animals[1, 3]
+    mixed[1, :3, :2] = animals[1, :3]
+    miss, purity = miss_and_purity(mixed, frames[0], gt[0])
+    assert miss == pytest.approx(1 / 8) and purity == pytest.approx((3 / 4 + 1) / 2)
