@@ -89,3 +89,12 @@ def test_check_labels_without_labels_warns(tmp_path, synth_project_small_copy):
     with pytest.warns(UserWarning, match="no CollectedData"):
         result = check_labels(synth_project_small_copy)
     assert result["images"] == []
+
+
+def test_check_labels_damaged_labels_file_is_named(synth_project_small_copy):
+    from madlc.errors import MadlcError
+
+    path = Path(synth_project_small_copy).parent / "labeled-data" / "synth0" / "CollectedData_synth.h5"
+    path.write_bytes(b"not an hdf5 file" * 10)
+    with pytest.raises(MadlcError, match=r"CollectedData_synth\.h5"):
+        check_labels(synth_project_small_copy)
