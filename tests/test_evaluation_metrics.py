@@ -105,6 +105,13 @@ def test_small_animals_are_dropped():
     assert r["mAR"] == pytest.approx(1.0)
 
 
+def test_minus_one_padding_is_missing():
+    padded = with_score(GT.copy())
+    padded[0, 1:] = -1.0  # DLC 3: -1 in x, y and score
+    r = oks_map([padded], [np.array([0.9, 0.8])], [GT])
+    assert r["mAR"] == pytest.approx(0.5)  # the padded animal has 1 keypoint: dropped
+
+
 def test_mean_keypoint_score():
     animals = with_score(GT.copy())
     animals[0, 0, 2] = 0.1

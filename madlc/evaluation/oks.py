@@ -117,6 +117,9 @@ def _drop_small(animals: np.ndarray, scores: np.ndarray | None = None):
     animals = np.asarray(animals, dtype=float)
     if animals.ndim != 3 or len(animals) == 0:
         return np.zeros((0, 1, 2)), (np.zeros(0) if scores is not None else None)
+    if animals.shape[-1] >= 3 and (animals[:, :, 2] < 0).any():  # DLC-3 "-1" padding = missing
+        animals = animals.copy()
+        animals[animals[:, :, 2] < 0] = np.nan
     keep = n_valid_keypoints(animals) >= 2
     if scores is not None:
         return animals[keep], np.asarray(scores, dtype=float)[keep]
