@@ -165,18 +165,20 @@
     const bpIndex = Object.fromEntries(S.info.bodyparts.map((b, k) => [b, k]));
     for (let i = 0; i < S.nI; i++) {
       const col = color(i), selected = i === S.sel.ind;
-      // trails: where each point came from over the last `trail` frames
+      // trail: where the animal (centre of its points) was over the last `trail` frames, fading out
       if (trail > 0) {
-        ctx.lineWidth = 1.5; ctx.strokeStyle = col;
-        for (let b = 0; b < S.nB; b++) {
-          ctx.beginPath(); let started = false;
-          for (let rr = Math.max(0, r - trail); rr <= r; rr++) {
-            const x = at(rr, i, b, 0);
-            if (Number.isNaN(x)) { started = false; continue; }
-            const [sx, sy] = toScreen(x, at(rr, i, b, 1));
-            if (started) ctx.lineTo(sx, sy); else { ctx.moveTo(sx, sy); started = true; }
+        let prev = null;
+        ctx.lineWidth = selected ? 2.5 : 1.8; ctx.strokeStyle = col;
+        for (let rr = Math.max(0, r - trail); rr <= r; rr++) {
+          let sx = 0, sy = 0, n = 0;
+          for (let b = 0; b < S.nB; b++) { const x = at(rr, i, b, 0); if (!Number.isNaN(x)) { sx += x; sy += at(rr, i, b, 1); n++; } }
+          if (!n) { prev = null; continue; }
+          const p = toScreen(sx / n, sy / n);
+          if (prev) {
+            ctx.globalAlpha = 0.15 + 0.75 * (1 - (r - rr) / trail);
+            ctx.beginPath(); ctx.moveTo(prev[0], prev[1]); ctx.lineTo(p[0], p[1]); ctx.stroke();
           }
-          ctx.globalAlpha = 0.45; ctx.stroke();
+          prev = p;
         }
         ctx.globalAlpha = 1;
       }
@@ -220,6 +222,13 @@
     }
   }
 
+  function swapPattern(c) {  // dark diagonal stripes: visible over any animal colour
+    const tile = document.createElement("canvas"); tile.width = tile.height = 6;
+    const t = tile.getContext("2d"); t.strokeStyle = "rgba(20,24,31,0.75)"; t.lineWidth = 1.5;
+    t.beginPath(); t.moveTo(0, 6); t.lineTo(6, 0); t.moveTo(-1, 1); t.lineTo(1, -1); t.moveTo(5, 7); t.lineTo(7, 5); t.stroke();
+    return c.createPattern(tile, "repeat");
+  }
+
   function drawTimeline() {
     const c = tl.getContext("2d"), w = tl.clientWidth, h = tl.clientHeight;
     c.clearRect(0, 0, w, h);
@@ -243,13 +252,16 @@
       c.globalAlpha = 1;
     }
     const names = S.info.individuals;
+    const stripes = swapPattern(c);
     for (const s of S.info.swaps) {
-      c.fillStyle = "rgba(211,51,51,0.9)";
+      const xa = xOf(s.start), wd = Math.max(2, xOf(s.stop) - xOf(s.start));
       for (const who of [s.a, s.b]) {
         const y = 4 + names.indexOf(who) * ROW_H;
-        c.fillRect(xOf(s.start), y + ROW_H - 6, Math.max(2, xOf(s.stop) - xOf(s.start)), 3);
+        c.fillStyle = stripes; c.fillRect(xa, y, wd, ROW_H - 4);
       }
-      c.beginPath(); c.moveTo(xOf(s.start), 4); c.lineTo(xOf(s.start), 4 + S.nI * ROW_H - 4); c.strokeStyle = "rgba(211,51,51,0.9)"; c.lineWidth = 1.5; c.stroke();
+      const ys = [s.a, s.b].map((who) => 4 + names.indexOf(who) * ROW_H);
+      c.strokeStyle = "#14181f"; c.lineWidth = 2;
+      c.beginPath(); c.moveTo(xa, Math.min(...ys)); c.lineTo(xa, Math.max(...ys) + ROW_H - 4); c.stroke();
     }
     const yAxis = 4 + S.nI * ROW_H + 8;
     c.fillStyle = "#667085"; c.font = "11px system-ui, sans-serif";
