@@ -346,3 +346,30 @@ def test_pipeline_run_streams_output_and_progress(synth_project_small, tmp_path)
 def test_gui_import_does_not_load_torch():
     code = "import sys, madlc.gui.server as s; s.create_app(); assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+
+
+def test_unique_parts_and_single_animal_projects(synth_project_identity, synth_project_single, copy_project):
+    config = copy_project(synth_project_identity)
+    c = client(config)
+    data = c.get("/api/label/synth0/data").json()
+    assert data["unique_bodyparts"] == ["landmark1", "landmark2"]
+    image = data["images"][0]
+    assert "single" in data["labels"][image]
+    r = c.post("/api/label/synth0/point", json={"image": image, "individual": "single", "bodypart": "landmark2", "x": 3.5, "y": 4.5})
+    assert r.status_code == 200, r.text
+    df = pd.read_hdf(labels_h5(config))
+    assert df.loc[("labeled-data", "synth0", image), ("synth", "single", "landmark2", "x")] == 3.5
+    assert [c for c in df.columns if c[1] == "single"][-1] == ("synth", "single", "landmark2", "y")  # single last
+    assert c.post("/api/label/synth0/point", json={"image": image, "individual": "animal1", "bodypart": "landmark1",
+                                                   "x": 1, "y": 1}).status_code == 400
+
+    config = copy_project(synth_project_single)
+    c = client(config)
+    data = c.get("/api/label/synth0/data").json()
+    image = data["images"][0]
+    assert data["individuals"] == ["animal"] and data["labels"][image]["animal"]
+    r = c.post("/api/label/synth0/point", json={"image": image, "individual": "animal", "bodypart": "neck", "x": 9.0, "y": 8.0})
+    assert r.status_code == 200, r.text
+    df = pd.read_hdf(labels_h5(config))
+    assert df.columns.nlevels == 3  # single-animal files keep DeepLabCut's 3-level columns
+    assert df.loc[("labeled-data", "synth0", image), ("synth", "neck", "x")] == 9.0
