@@ -381,3 +381,26 @@ def test_assembly_report_for_evaluate_network():
     mixed[1, :3, :2] = animals[1, :3]
     miss, purity = miss_and_purity(mixed, frames[0], gt[0])
     assert miss == pytest.approx(1 / 8) and purity == pytest.approx((3 / 4 + 1) / 2)
+
+
+def test_inference_settings_errors(tmp_path):
+    from madlc.assembly.settings import assembly_settings
+    from madlc.errors import MadlcError
+
+    bad = tmp_path / "inference_cfg.yaml"
+    bad.write_text("pcutoff: [0.1\n")
+    with pytest.raises(MadlcError, match="inference_cfg.yaml"):
+        inference_settings(str(bad))
+    bad.write_text("- 1\n- 2\n")
+    with pytest.raises(MadlcError, match="inference_cfg.yaml"):
+        inference_settings(str(bad))
+    with pytest.raises(MadlcError, match="inference_cfg.yaml"):
+        inference_settings(str(tmp_path / "missing" / "inference_cfg.yaml"))
+    with pytest.raises(MadlcError, match="key=value"):
+        inference_settings(None, ["inference.pcutoff"])
+    s = inference_settings(None, ["pcutoff=abc"])
+    with pytest.raises(MadlcError, match="inference settings"):
+        assembly_settings(s, {"PAFgraph": [[0, 1]], "all_joints_names": ["a", "b"]})
+    s = inference_settings(None, ["grouping=nonsense"])
+    with pytest.raises(MadlcError, match="grouping"):
+        assembly_settings(s, {"PAFgraph": [[0, 1]], "all_joints_names": ["a", "b"]})
