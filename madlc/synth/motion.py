@@ -32,8 +32,10 @@ class BodyGeometry:
         short = min(size)
         body_length = 0.26 * short * scale
         segment = body_length / max(n_bodyparts - 1, 1)
-        return cls(segment=float(segment), limb_width=max(2, int(round(0.045 * short * scale))),
-                   blob_radius=max(1.6, 0.026 * short * scale))
+        # dots no wider than a third of a segment; the body wider than the dots so its colour
+        # (the identity cue) shows around them and part affinity fields have a limb to follow
+        blob = max(1.6, min(0.024 * short * scale, 0.34 * segment))
+        return cls(segment=float(segment), limb_width=max(3, int(round(2.8 * blob))), blob_radius=float(blob))
 
 
 def spine_points(head: np.ndarray, heading: float, bends: np.ndarray, segment: float) -> np.ndarray:
