@@ -76,7 +76,12 @@ def inference_settings(inference_cfg_path: str | Path | None = None, overrides: 
     try:
         settings = dict(to_dict(compose(project, overrides=())).get("inference", {}))
     except ConfigError:
-        settings = {}
+        if project is not None:
+            raise
+        # another group's file is broken: madlc's own inference defaults still apply
+        from madlc.settings import CONFIG_DIR
+
+        settings = yaml.safe_load((CONFIG_DIR / "inference" / "default.yaml").read_text()) or {}
     file_values: dict[str, Any] = {}
     if inference_cfg_path is not None:
         file_values = _read_inference_cfg(Path(inference_cfg_path))
