@@ -160,3 +160,11 @@ def test_missing_and_garbage_videos_are_named(scene_project, tmp_path):
     with pytest.raises(VideoError, match=r"garbage\.mp4: "):
         extract_frames(scene_project, algo="kmeans")
     assert video.exists()
+
+
+def test_extract_on_single_animal_project(synth_project_single, copy_project):
+    config = copy_project(synth_project_single)
+    _set(config, numframes2pick=25)
+    written = extract_frames(config, algo="uniform", seed=0)
+    folder = Path(config).parent / "labeled-data" / "synth0"
+    assert 0 < len(written) <= 25 and len(list(folder.glob("*.png"))) == 20 + len(written)
