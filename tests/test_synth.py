@@ -225,3 +225,15 @@ def test_ground_truth_tracks_round_trip_through_madlc_io(tmp_path):
                                       hidden="nan")
     arr2 = tracks_to_array(read_tracks(path2))[0]
     assert np.isnan(arr2[..., 0][~visible]).all() and np.isfinite(arr2[..., 0][visible]).all()
+
+
+def test_train_fixture_has_sixty_labeled_frames(synth_project_train):
+    from madlc.io import read_labels
+    from madlc.project.config import load_config
+
+    cfg = load_config(synth_project_train)
+    root = Path(synth_project_train).parent
+    assert len(cfg["video_sets"]) == 2 and cfg["TrainingFraction"] == [0.8]
+    total = sum(len(read_labels(root / "labeled-data" / f"synth{v}" / "CollectedData_synth.h5")) for v in (0, 1))
+    assert total == 60
+    assert (root / "held-out" / "heldout0.mp4").exists() and (root / "ground-truth" / "heldout0_gt.h5").exists()
