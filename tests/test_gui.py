@@ -373,3 +373,50 @@ def test_unique_parts_and_single_animal_projects(synth_project_identity, synth_p
     df = pd.read_hdf(labels_h5(config))
     assert df.columns.nlevels == 3  # single-animal files keep DeepLabCut's 3-level columns
     assert df.loc[("labeled-data", "synth0", image), ("synth", "neck", "x")] == 9.0
+
+
+def test_config_edited_elsewhere_is_picked_up(synth_project_small_copy):
+    from madlc.project.manage import edit_config
+
+    config = synth_project_small_copy
+    c = client(config)
+    assert c.get("/api/label/synth0/data").json()["multi_bodyparts"][-1] == "tailbase"
+    time.sleep(0.01)
+    edit_config(config, {"multianimalbodyparts": ["snout", "neck", "back", "tailbase", "tail2"]})
+    os.utime(config, (time.time() + 1, time.time() + 1))  # coarse filesystem clocks
+    assert c.get("/api/label/synth0/data").json()["multi_bodyparts"][-1] == "tail2"
+
+
+def test_refine_tracklet_pickle_reassign(synth_project_small_copy):
+    """Tracklets from a pickle: animal1 is cut in two pieces; reassigning one piece fixes the identity."""
+    from madlc.io.tracklets import tracklet_header, write_tracklets
+    from madlc.postprocess.tracks import load_tracks
+
+    config = synth_project_small_copy
+    root = Path(config).parent
+    truth = load_tracks(root / "ground-truth" / "synth0_gt.h5").data  # (100, 3, 4, 3)
+    scorer = "DLC_Resnet50_synthNov24shuffle1_snapshot_010"
+
+    def piece(animal: int, frames: range) -> dict[int, np.ndarray]:
+        return {f: np.concatenate([truth[f, animal], np.full((4, 1), -1.0)], axis=1) for f in frames}
+
+    tracklets = {"header": tracklet_header(scorer, ["snout", "neck", "back", "tailbase"]),
+                 0: piece(1, range(100)), 1: piece(2, range(100)), 2: piece(0, range(0, 60)), 3: piece(0, range(60, 100))}
+    pickle = root / "videos" / "synth0DLC_Resnet50_synthNov24shuffle1_snapshot_010_el.pickle"
+    write_tracklets(tracklets, pickle, nframes=100)
+    c = client(config)
+    key = f"videos/{pickle.name}"
+    info = c.get("/api/refine/data", params={"tracks": key, "video": "synth0.mp4"}).json()
+    assert info["n_rows"] == 100 and info["output"] == pickle.with_suffix(".h5").name
+    assert info["has_tracklets"]
+    # placed longest first: 0 -> animal1, 1 -> animal2, 2 and 3 -> animal3
+    owner = c.get("/api/refine/tracklet", params={"tracks": key, "frame": 70, "individual": "animal3"}).json()
+    assert owner["tracklet"] == 3
+    r = c.post("/api/refine/op", json={"tracks": key, "op": "reassign", "params": {"tracklet": 3, "individual": "animal1"}})
+    assert r.status_code == 200, r.text
+    saved = load_tracks(pickle.with_suffix(".h5")).data
+    np.testing.assert_allclose(saved[60:, 0, :, :2], truth[60:, 0, :, :2])  # tracklet 3 now on animal1
+    np.testing.assert_allclose(saved[60:, 2, :, :2], truth[60:, 1, :, :2])  # and animal1's old piece moved over
+    np.testing.assert_allclose(saved[:60, 0, :, :2], truth[:60, 1, :, :2])
+    assert c.post("/api/refine/op", json={"tracks": key, "op": "reassign",
+                                          "params": {"tracklet": 42, "individual": "animal1"}}).status_code == 400

@@ -53,7 +53,17 @@ class ProjectContext:
             self.config_path = path.resolve()
             self.root = self.config_path.parent
             self.cfg = cfg
+            self.config_mtime = self.config_path.stat().st_mtime
         return cfg
+
+    def refresh_if_changed(self) -> bool:
+        """Re-read config.yaml if it was edited outside the GUI since it was read; True if it was."""
+        if self.config_path is None or not self.config_path.exists():
+            return False
+        if self.config_path.stat().st_mtime == getattr(self, "config_mtime", None):
+            return False
+        self.open(self.config_path)
+        return True
 
     def reload(self) -> dict[str, Any]:
         if self.config_path is None:

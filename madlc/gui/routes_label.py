@@ -38,7 +38,7 @@ def session_for(request: Request, folder: str) -> LabelSession:
     if not path.is_dir():
         raise HTTPException(status_code=404, detail=f"labeled-data/{folder} is not a folder.")
     sessions = getattr(request.app.state, "label_sessions", None)
-    if sessions is None:
+    if sessions is None or ctx.refresh_if_changed():  # config.yaml edited elsewhere: new parts, names
         sessions = request.app.state.label_sessions = {}
     if folder not in sessions:
         try:

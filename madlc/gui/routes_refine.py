@@ -66,6 +66,10 @@ def session_for(request: Request, tracks: str, video: str | None = None) -> Refi
     except (MadlcError, ValueError, KeyError, OSError) as err:
         raise HTTPException(status_code=400, detail=f"{tracks}: cannot be opened for refinement ({err}).") from err
     session = RefineSession(editor, editor.default_output())
+    out = session.output
+    if path.suffix == ".pickle" and out.exists() and out.stat().st_mtime > path.stat().st_mtime:
+        session.last_message = (f"note: {out.name} is newer than this pickle (refined or stitched already); "
+                                f"open it instead to continue from it. Changes made here are saved to {out.name}.")
     sessions[tracks] = session
     return session
 
@@ -81,7 +85,8 @@ def _state(session: RefineSession, min_swap_len: int = 2) -> dict[str, Any]:
         "unique_bodyparts": list(tr.unique_bodyparts), "scorer": tr.scorer,
         "n_rows": int(tr.n_frames), "frames": [int(f) for f in tr.frames],
         "swaps": swaps, "summary": ed.summary(), "undo": len(ed._undo),
-        "n_filled": int(filled.sum()), "output": session.output.name, "saved_at": session.saved_at,
+        "n_filled": int(filled.sum()), "has_tracklets": bool(ed.tracklets),
+        "output": session.output.name, "saved_at": session.saved_at,
         "message": session.last_message,
     }
 
@@ -97,16 +102,30 @@ def data(tracks: str, request: Request, video: str | None = None, min_swap_len: 
     session = session_for(request, tracks, video)
     with session.lock:
         state = _state(session, min_swap_len)
-    inds = state["individuals"]
+    animals = [i for i in state["individuals"] if i != "single"]
     cfg = ctx.cfg
     state.update({
         "tracks": tracks,
-        "individual_colors": dict(zip(inds, colormap_hex(str(cfg.get("colormap") or "rainbow"), len(inds)))),
+        "individual_colors": {**dict(zip(animals, colormap_hex(str(cfg.get("colormap") or "rainbow"), len(animals)))),
+                              "single": "#d0d4da"},
         "skeleton": [list(map(str, p)) for p in (cfg.get("skeleton") or []) if len(p) == 2],
         "pcutoff": float(cfg.get("pcutoff", 0.6) or 0.0),
         "params": getattr(request.app.state, "refine_params", {}),
     })
     return state
+
+
+@router.get("/api/refine/tracklet")
+def tracklet(tracks: str, frame: int, individual: str, request: Request):
+    """Which tracklet of the pickle a track's point on ``frame`` came from (None: none, or edited)."""
+    session = session_for(request, tracks)
+    ed = session.editor
+    with session.lock:
+        try:
+            owner = int(ed.owner[ed.tracks.row(frame), ed.tracks.ind(individual)])
+        except (IndexError, KeyError) as err:
+            raise HTTPException(status_code=400, detail=str(err.args[0] if err.args else err)) from err
+    return {"tracklet": owner if owner >= 0 else None, "frames": len(ed.tracklets.get(owner, {})) if owner >= 0 else 0}
 
 
 @router.get("/api/refine/array")

@@ -54,6 +54,7 @@
     madlc.fillSelect($("del-bp"), [["", "all parts"]].concat(S.info.bodyparts.map((b) => [b, b])), "");
     await fetchArray();
     applyState(S.info);
+    if (S.info.message && S.info.message.startsWith("note:")) madlc.toast(S.info.message.slice(6), "err");
     S.view = null; seek(S.info.frames[0] || 0);
   }
   async function fetchArray() {
@@ -117,6 +118,7 @@
     $("swap-from-label").textContent = $("swap-start").value = S.frame;
     if (S.video) request(S.frame); else draw();
     drawTimeline();
+    clearTimeout(S.trackletTimer); S.trackletTimer = setTimeout(showTracklet, 150);
   }
   function request(f) {
     S.want = f;
@@ -277,7 +279,14 @@
     if (String(i) === $("swap-b").value) $("swap-b").value = String((i + 1) % S.nI);
     $("del-bp").value = b === null ? "" : S.info.bodyparts[b];
     document.querySelectorAll("#individuals li").forEach((li, k) => li.classList.toggle("active", k === i));
-    draw(); drawTimeline();
+    draw(); drawTimeline(); showTracklet();
+  }
+  async function showTracklet() {  // tracklet pickles: which tracklet the selected animal shows here
+    if (!S.info || !S.info.has_tracklets) return;
+    const q = new URLSearchParams({ tracks: S.tracks, frame: S.frame, individual: S.info.individuals[S.sel.ind] });
+    const t = await madlc.api(`/api/refine/tracklet?${q}`).catch(() => ({ tracklet: null }));
+    $("reassign-row").style.display = t.tracklet === null ? "none" : "flex";
+    if (t.tracklet !== null) { $("tracklet-id").textContent = `${t.tracklet} (${t.frames} frames)`; S.tracklet = t.tracklet; }
   }
   function hit(sx, sy) {
     const r = rowFor(S.frame); if (r < 0) return null;
@@ -337,6 +346,7 @@
   $("fill").onclick = () => op("fill_gaps", { max_gap: +$("max-gap").value || 0 });
   $("drop").onclick = () => op("drop_short", { min_tracklet_len: +$("min-len").value || 1 });
   $("undo").onclick = () => op("undo", {});
+  $("reassign").onclick = () => op("reassign", { tracklet: S.tracklet, individual: names()[+$("reassign-ind").value] }).then(showTracklet);
   $("load").onclick = open;
   $("tracks").onchange = guessVideo;
   $("min-swap").onchange = async () => { if (!S.info) return; const q = new URLSearchParams({ tracks: S.tracks, min_swap_len: $("min-swap").value }); applyState(await madlc.api(`/api/refine/data?${q}`)); };
