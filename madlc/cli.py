@@ -187,7 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; finished outputs are kept, rerun the same command to resume.", file=sys.stderr)
         return 130
     if name not in _PRINTS_ITSELF:
-        _print_result(result)
+        try:
+            _print_result(result)
+        except BrokenPipeError:  # `madlc … | head`
+            sys.stderr.close()
     return 0
 
 
