@@ -420,3 +420,44 @@ def test_refine_tracklet_pickle_reassign(synth_project_small_copy):
     np.testing.assert_allclose(saved[:60, 0, :, :2], truth[:60, 1, :, :2])
     assert c.post("/api/refine/op", json={"tracks": key, "op": "reassign",
                                           "params": {"tracklet": 42, "individual": "animal1"}}).status_code == 400
+
+
+def test_refine_hook_serves_the_callers_editor(synth_project_small_copy):
+    """refine_tracklets hands its editor (short tracklets already dropped) to the page: the page shows that state."""
+    from madlc.gui.routes_refine import serve_editor
+    from madlc.postprocess.refine import open_editor
+
+    config = synth_project_small_copy
+    path = make_tracks(config)
+    video = Path(config).parent / "videos" / "synth0.mp4"
+    editor = open_editor(config, path, video)
+    editor.delete_points("animal2", range(0, 30))  # an in-memory change the file does not have
+    handle = serve_editor(editor, config, video, port=0, open_browser=False, block=False, max_gap=5)
+    try:
+        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        key = f"videos/{TRACKS_NAME}"
+        arr = np.frombuffer(c.get("/api/refine/array", params={"tracks": key}).content, dtype="<f4")
+        arr = arr.reshape(editor.tracks.data.shape)
+        assert np.isnan(arr[:30, 1]).all() and not np.isnan(arr[30:, 1, :, :2]).any()
+        c.post("/api/refine/op", json={"tracks": key, "op": "swap", "params": {"a": "animal1", "b": "animal3"}})
+        np.testing.assert_array_equal(editor.tracks.data[:, 0], read_tracks_array(path)[0][:, 0])
+    finally:
+        handle.stop()
+
+
+def test_remove_an_unlabeled_extracted_frame_only(synth_project_small_copy):
+    config = synth_project_small_copy
+    folder = Path(config).parent / "labeled-data" / "synth0"
+    c = client(config)
+    extracted = c.get("/api/videos").json()["videos"][0]["extracted"]
+    free = next(i for i in range(100) if i not in extracted)
+    c.post("/api/extract/grab", json={"video": "synth0.mp4", "start": free})
+    labeled = extracted[0]
+    r = c.post("/api/extract/remove", json={"video": "synth0.mp4", "index": labeled})
+    assert r.status_code == 409 and "labels" in r.json()["detail"]
+    r = c.post("/api/extract/remove", json={"video": "synth0.mp4", "index": free})
+    assert r.status_code == 200, r.text
+    assert free not in r.json()["extracted"] and labeled in r.json()["extracted"]
+    assert not (folder / f"img{free:02d}.png").exists()
+    data = c.get("/api/label/synth0/data").json()
+    assert f"img{free:02d}.png" not in data["images"] and f"img{free:02d}.png" not in data["labels"]

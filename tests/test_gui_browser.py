@@ -77,10 +77,12 @@ def project(tmp_path) -> str:
 
 
 @pytest.fixture
-def server(project):
+def server(project, tmp_path):
     from madlc.gui.server import start_server
 
-    handle = start_server(project, port=0, run_command=[sys.executable, "-c", FAKE_RUN, "{config}", "{target}"])
+    fake = tmp_path / "fake_madlc_run.py"  # stands in for `madlc run CONFIG TARGET`
+    fake.write_text(FAKE_RUN)
+    handle = start_server(project, port=0, run_command=[sys.executable, str(fake), "{config}", "{target}"])
     yield handle
     handle.stop()
 
@@ -256,4 +258,31 @@ def test_project_page_edits_config_and_runs_a_target(page, server, project):
     log = page.inner_text("#run-log")
     assert "3 of 3 steps (100%) done" in log and "train_network: 100%" in log
     assert "finished" in page.inner_text("#run-state")
-    shot(page, "project", full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 1180})
+    shot(page, "project")
+
+
+def test_create_a_project_from_the_page(page, project, tmp_path):
+    from madlc.gui.server import start_server
+    from madlc.io.config import read_config
+
+    handle = start_server(None, port=0)
+    try:
+        page.goto(f"{handle.url}/project")
+        page.wait_for_selector("text=no project open")
+        page.click("#create-box summary")
+        page.fill("#new-name", "openfield")
+        page.fill("#new-experimenter", "ann")
+        page.fill("#new-videos", str(Path(project).parent / "videos" / "synth0.mp4"))
+        page.fill("#new-dir", str(tmp_path / "work"))
+        (tmp_path / "work").mkdir()
+        page.click("#create-btn")
+        page.wait_for_selector("#project-msg .okmsg")
+        assert "openfield (ann" in page.inner_text("header.top .project")
+        config = next((tmp_path / "work").glob("openfield-ann-*/config.yaml"))
+        assert read_config(config)["scorer"] == "ann"
+        assert page.input_value("#f-individuals") == "individual1, individual2, individual3"
+        page.set_viewport_size({"width": 1440, "height": 1180})
+        shot(page, "project-created")
+    finally:
+        handle.stop()

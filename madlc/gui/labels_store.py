@@ -119,9 +119,14 @@ class LabelSession:
         return self._with_all_images(df)
 
     def _with_all_images(self, df: pd.DataFrame) -> pd.DataFrame:
+        """One row per frame in the folder; rows of removed frames go too, unless they hold labels."""
         stem = self.folder.name
+        images = set(list_images(self.folder))
+        gone = [idx for idx in df.index if idx[2] not in images and df.loc[[idx]].isna().all(axis=None)]
+        if gone:
+            df = df.drop(index=gone)
         have = {idx[2] for idx in df.index}
-        new = [("labeled-data", stem, name) for name in list_images(self.folder) if name not in have]
+        new = [("labeled-data", stem, name) for name in sorted(images) if name not in have]
         if new:
             add = pd.DataFrame(np.nan, index=pd.MultiIndex.from_tuples(new), columns=df.columns)
             df = pd.concat([df, add]) if len(df) else add
@@ -135,6 +140,11 @@ class LabelSession:
                 self.df = self._load()
             else:
                 self.df = self._with_all_images(self.df)
+
+    def is_labeled(self, image: str) -> bool:
+        key = ("labeled-data", self.folder.name, image)
+        with self.lock:
+            return key in self.df.index and bool(self.df.loc[[key]].notna().any(axis=None))
 
     # -- edits -----------------------------------------------------------------------------
     def _row(self, image: str) -> tuple:

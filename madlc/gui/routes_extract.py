@@ -141,3 +141,29 @@ def grab(body: GrabBody, request: Request):
         written.append(name)
     return {"folder": path.stem, "written": written, "skipped": skipped,
             "extracted": extracted_indices(folder)}
+
+
+class RemoveBody(BaseModel):
+    video: str
+    index: int
+
+
+@router.post("/api/extract/remove")
+def remove(body: RemoveBody, request: Request):
+    """Delete an extracted frame that holds no labels (it can be grabbed again from the video)."""
+    from madlc.gui.routes_label import session_for
+    from madlc.project.paths import image_name
+    from madlc.video.reader import video_info
+
+    ctx: ProjectContext = ctx_of(request)
+    path = ctx.video(body.video)
+    name = image_name(body.index, video_info(path).nframes)
+    target = ctx.safe_path(f"labeled-data/{path.stem}/{name}")
+    session = session_for(request, path.stem)
+    session.refresh()
+    if session.is_labeled(name):
+        raise HTTPException(status_code=409, detail=f"{name} has labels in {session.h5.name}. What to do: delete its "
+                                                    "labels on the labeling page first (or keep the frame).")
+    target.unlink()
+    session.refresh()
+    return {"folder": path.stem, "removed": name, "extracted": extracted_indices(target.parent)}

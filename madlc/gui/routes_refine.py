@@ -205,11 +205,12 @@ def save(body: SaveBody, request: Request):
         return _state(session)
 
 
-def launch_refine_gui(editor: Any, *, config: dict[str, Any], video: Path | None, max_gap: int,
-                      min_swap_len: int, trail_len: int, port: int = 8080, open_browser: bool = True) -> Path:
-    """``madlc.postprocess.refine.set_refine_gui`` hook: serve the refine page on an already-open editor.
+def serve_editor(editor: Any, config: str | Path, video: str | Path | None = None, *, port: int = 8080,
+                 host: str = "127.0.0.1", open_browser: bool = True, block: bool = True, **params: Any) -> Any:
+    """Serve the refine page on an already-open TrackEditor (its in-memory state, not the file's).
 
-    Blocks until the server is stopped (Ctrl-C); returns the refined tracks path.
+    ``params`` (max_gap, min_swap_len, min_tracklet_len, trail_len) preset the page's fields.
+    Returns the server handle (after the server stopped, if ``block``).
     """
     from madlc.gui.server import serve_page
 
@@ -218,7 +219,19 @@ def launch_refine_gui(editor: Any, *, config: dict[str, Any], video: Path | None
     def register(handle: Any, query: dict[str, Any]) -> None:
         handle.app.state.refine_sessions = {query["tracks"]: RefineSession(editor, editor.default_output())}
 
-    serve_page(Path(config["project_path"]) / "config.yaml", "refine", port=port, open_browser=open_browser,
-               prepare=register, tracks=str(source), video=str(video) if video else None, max_gap=max_gap,
-               min_swap_len=min_swap_len, trail_len=trail_len)
-    return editor.default_output()
+    return serve_page(config, "refine", host=host, port=port, open_browser=open_browser, block=block,
+                      prepare=register, tracks=str(source), video=str(video) if video else None, **params)
+
+
+def launch_refine_gui(editor: Any, *, config: dict[str, Any], video: Path | None, max_gap: int,
+                      min_swap_len: int, trail_len: int, port: int = 8080, open_browser: bool = True) -> Path | None:
+    """The ``madlc.postprocess.refine.set_refine_gui`` hook: refine ``editor`` in the browser.
+
+    Blocks until the server is stopped (Ctrl-C); returns the refined tracks path, or None if
+    nothing was changed (and so nothing saved).
+    """
+    handle = serve_editor(editor, Path(config["project_path"]) / "config.yaml", video, port=port,
+                          open_browser=open_browser, max_gap=max_gap, min_swap_len=min_swap_len, trail_len=trail_len)
+    sessions = getattr(handle.app.state, "refine_sessions", {})
+    saved = any(s.saved_at for s in sessions.values() if s.editor is editor)
+    return editor.default_output() if saved else None

@@ -217,3 +217,12 @@ def label_frames(config: str, port: int = 8080, host: str = "127.0.0.1", open_br
     ``folder``: the labeled-data subfolder (video name) to open first; default: chosen on the page.
     """
     serve_page(config, "label", host=host, port=port, open_browser=open_browser, folder=folder)
+
+
+def extract_frames_manual(config: str, port: int = 8080, host: str = "127.0.0.1", open_browser: bool = True,
+                          video: str | None = None) -> None:
+    """Pick frames by hand in the browser: scrub a video, grab frames (or ranges) into labeled-data.
+
+    ``video``: the video (file name or path) to show first. This is ``extract_frames(config, mode='manual')``.
+    """
+    serve_page(config, "extract", host=host, port=port, open_browser=open_browser, video=video)

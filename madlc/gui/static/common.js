@@ -49,11 +49,15 @@ const madlc = (() => {
     document.body.prepend(header);
     try {
       const p = await api("/api/project");
-      const el = header.querySelector(".project");
-      if (p.open) { el.innerHTML = `<b></b> &nbsp;·&nbsp; <span></span>`; el.querySelector("b").textContent = `${p.task} (${p.scorer}, ${p.date})`; el.querySelector("span").textContent = p.root; }
-      else el.textContent = "no project open";
+      showProject(p);
       return p;
     } catch (e) { return { open: false }; }
+  }
+  function showProject(p) {  // the project named in the top bar
+    const box = document.querySelector("header.top .project");
+    if (!box) return;
+    if (p.open) { box.innerHTML = `<b></b> &nbsp;·&nbsp; <span></span>`; box.querySelector("b").textContent = `${p.task} (${p.scorer}, ${p.date})`; box.querySelector("span").textContent = p.root; }
+    else box.textContent = "no project open";
   }
 
   function el(tag, attrs, ...children) {
@@ -79,5 +83,5 @@ const madlc = (() => {
 
   function now() { return new Date().toLocaleTimeString(); }
 
-  return { api, post, toast, topbar, el, fillSelect, params, now };
+  return { api, post, toast, topbar, showProject, el, fillSelect, params, now };
 })();

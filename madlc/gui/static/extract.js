@@ -95,8 +95,20 @@
   function renderExtracted() {
     const ul = $("extracted"); ul.innerHTML = "";
     $("extracted-count").textContent = `${S.video.extracted.length} frame(s) in labeled-data/${S.video.folder}`;
-    for (const i of S.video.extracted) ul.appendChild(madlc.el("li", { "data-frame": i, onclick: () => seek(i) }, madlc.el("span", { class: "grow" }, pad(i)), madlc.el("span", { class: "badge" }, `frame ${i}`)));
+    for (const i of S.video.extracted) {
+      const del = madlc.el("button", { class: "icon", title: "remove this frame (only if it has no labels)",
+        onclick: (e) => { e.stopPropagation(); removeFrame(i); } }, "×");
+      ul.appendChild(madlc.el("li", { "data-frame": i, onclick: () => seek(i) }, madlc.el("span", { class: "grow" }, pad(i)),
+        madlc.el("span", { class: "badge" }, `frame ${i}`), del));
+    }
     document.querySelector(`#videos li[data-name="${CSS.escape(S.video.name)}"] .badge`).textContent = `${S.video.extracted.length} grabbed`;
+  }
+  async function removeFrame(i) {
+    try {
+      const r = await madlc.post("/api/extract/remove", { video: S.video.name, index: i });
+      S.video.extracted = r.extracted; renderExtracted(); seek(S.frame);
+      madlc.toast(`${r.removed} removed from labeled-data/${r.folder}`);
+    } catch (e) { madlc.toast(e.message, "err"); }
   }
   function updateRange() {
     const a = +$("range-start").value, b = +$("range-stop").value, step = Math.max(1, +$("range-step").value || 1);

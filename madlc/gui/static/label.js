@@ -302,6 +302,14 @@
     e.preventDefault();
   });
 
+  $("save").onclick = () => {
+    if (!S.folder) return;
+    S.pending += 1; setSaveState();
+    S.queue = S.queue.then(() => madlc.post(`/api/label/${encodeURIComponent(S.folder)}/save`))
+      .then((r) => { S.lastSaved = r.saved_at; madlc.toast(`Saved labeled-data/${S.folder}/${r.file} (+ .csv)`); })
+      .catch((e) => madlc.toast(`Not saved: ${e.message}`, "err"))
+      .finally(() => { S.pending -= 1; setSaveState(); });
+  };
   $("prev").onclick = () => showFrame(S.idx - 1);
   $("next").onclick = () => showFrame(S.idx + 1);
   $("zoom-fit").onclick = () => { fit(); draw(); };

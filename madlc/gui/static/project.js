@@ -57,7 +57,7 @@
   async function reload() { P = await madlc.api("/api/project"); render(); }
 
   $("open-btn").onclick = async () => {
-    try { P = await madlc.post("/api/project/open", { config: $("open-path").value.trim() }); render(); message("project-msg", "Project opened.", true); madlc.topbar && location.reload(); }
+    try { P = await madlc.post("/api/project/open", { config: $("open-path").value.trim() }); render(); madlc.showProject(P); message("project-msg", "Project opened.", true); }
     catch (e) { message("project-msg", e.message); }
   };
   $("create-btn").onclick = async () => {
@@ -66,7 +66,7 @@
         project: $("new-name").value.trim(), experimenter: $("new-experimenter").value.trim(),
         videos: $("new-videos").value.split("\n").map((s) => s.trim()).filter(Boolean),
         working_directory: $("new-dir").value.trim() || null, copy_videos: $("new-copy").checked });
-      render(); message("project-msg", `Created ${P.root}. Now name your animals and body parts.`, true);
+      render(); madlc.showProject(P); message("project-msg", `Created ${P.root}. Now name your animals and body parts.`, true);
     } catch (e) { message("project-msg", e.message); }
   };
 
