@@ -218,6 +218,35 @@ def test_variable_frame_rate_video(tmp_path):
     assert len(present) == n and res.nframes >= n
 
 
+@pytest.mark.parametrize("announced", [23, 57])
+def test_wrong_announced_frame_count(video, tmp_path, monkeypatch, announced):
+    """Containers of variable-frame-rate videos may under- or over-count frames."""
+    import dataclasses
+
+    import madlc.video.reader as reader_mod
+
+    real = reader_mod.video_info
+    monkeypatch.setattr(reader_mod, "video_info", lambda p: dataclasses.replace(real(p), nframes=announced))
+    ctx = pytest.warns(UserWarning, match="could not be decoded") if announced > 50 else _no_warning()
+    with ctx:
+        res = analyze_video(video, fake_model(tmp_path), batch_size=4, destfolder=tmp_path,
+                            analyze={"chunk_size": 10}, progress=False)
+    with open(res.full_pickle, "rb") as fh:
+        data = pickle.load(fh)
+    frames = [k for k in data if k != "metadata"]
+    assert len(frames) == 50  # every real frame analysed
+    assert res.nframes == data["metadata"]["nframes"] == max(50, announced)
+    assert res.missing == list(range(50, announced))
+
+
+class _no_warning:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def test_list_videos_and_overrides(tmp_path):
     for name in ("a.mp4", "b.MP4", "c.avi", "aDLC_x_labeled.mp4"):
         (tmp_path / name).write_bytes(b"")
