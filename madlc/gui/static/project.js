@@ -110,6 +110,7 @@
   $("run-btn").onclick = async () => {
     try {
       const args = $("run-args").value.trim() ? $("run-args").value.trim().split(/\s+/) : [];
+      if ($("dry-run").checked) args.unshift("--dry-run");
       const v = await madlc.post("/api/jobs", { target: $("target").value, args });
       job = { id: v.id, next: 0 }; logLines = [];
       document.body.dataset.job = "running";
