@@ -1,0 +1,230 @@
+"""``train_network``: train a shuffle's bottom-up network (CPU or GPU) with Lightning.
+
+Reads ``train/pytorch_config.yaml`` of the shuffle's model folder (written by
+``create_multianimaltraining_dataset``; the user may edit it), applies the arguments and Hydra
+``overrides`` on top, writes the resolved config back (that file is what evaluation and inference
+read), then trains: snapshots ``train/snapshot-<EEE>.pt``, ``train/learning_stats.csv``,
+``train/train.txt``, Lightning logs in ``train/logs/`` (CSV, or TensorBoard with ``train.logger=tensorboard``).
+
+Resuming: with ``train.resume: true`` (default) the last ``snapshot-<EEE>.pt`` is continued (weights,
+optimizer, step count) until ``train.max_steps``; a corrupt last snapshot stops with an error naming it
+(delete it to resume from the one before, or pass ``train.resume=false`` to start afresh).
+``train.init_weights: <snapshot or state_dict>`` starts from given weights instead (new step count).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from madlc.errors import ConfigError, MadlcError
+from madlc.models.config import PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape
+from madlc.project import paths
+from madlc.project.config import load_config
+
+
+def _resolve_threads(value: Any, workers: int) -> int:
+    """``train.num_threads``: an int, or ``auto`` = cores left after the DataLoader workers (at least 1);
+    oversubscribed OpenMP threads make CPU training several times slower."""
+    if value in (None, "auto"):
+        return max(1, int(os.cpu_count() or 1) - workers)
+    return max(1, int(value))
+
+
+def _device(train_cfg: dict[str, Any], gputouse: int | None) -> tuple[str, Any, str]:
+    """(accelerator, devices, precision) for Lightning."""
+    import torch
+
+    want = str(train_cfg.get("device", "auto"))
+    if gputouse is not None:
+        want = f"cuda:{int(gputouse)}"
+    cuda = torch.cuda.is_available() and want != "cpu"
+    if want.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"train.device={want}: no CUDA GPU is available here. What to do: use train.device=cpu or auto.")
+    precision = str(train_cfg.get("precision", "auto"))
+    if precision == "auto":
+        precision = "16-mixed" if cuda else "32-true"
+    if cuda:
+        devices = [int(want.split(":")[1])] if ":" in want else 1
+        return "gpu", devices, precision
+    return "cpu", 1, precision
+
+
+def _load_init_weights(net: Any, path: str | Path) -> None:
+    from madlc.models import read_snapshot
+
+    state = read_snapshot(path)["model"] if str(path).endswith(".pt") else None
+    if state is None:
+        import torch
+
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    if missing:
+        print(f"init_weights {path}: {len(missing)} tensors not in the file keep their initial values "
+              f"(e.g. {missing[:3]}).")
+
+
+def _resume_point(train_dir: Path) -> tuple[Path | None, dict[str, Any] | None]:
+    from madlc.models import read_snapshot
+
+    regular = [p for p in paths.list_snapshots(train_dir) if not p.name.startswith("snapshot-best")]
+    if not regular:
+        return None, None
+    last = regular[-1]
+    try:
+        return last, read_snapshot(last)
+    except MadlcError as err:
+        raise MadlcError(f"{err} (cannot resume training from it; delete it to resume from the previous snapshot, "
+                         "or pass the override train.resume=false to start afresh)") from err
+
+
+def _make_logger(train_cfg: dict[str, Any], train_dir: Path) -> Any:
+    from lightning.pytorch.loggers import CSVLogger
+
+    if str(train_cfg.get("logger", "csv")) == "tensorboard":
+        try:
+            from lightning.pytorch.loggers import TensorBoardLogger
+
+            return TensorBoardLogger(str(train_dir), name="logs")
+        except (ImportError, ModuleNotFoundError):
+            print("train.logger=tensorboard: tensorboard is not installed; logging to CSV instead.")
+    return CSVLogger(str(train_dir), name="logs")
+
+
+def train_network(
+    config: str | Path,
+    shuffle: int = 1,
+    trainingsetindex: int = 0,
+    max_snapshots_to_keep: int | None = 5,
+    displayiters: int | None = None,
+    saveiters: int | None = None,
+    maxiters: int | None = None,
+    gputouse: int | None = None,
+    allow_growth: bool = True,
+    autotune: bool = False,
+    overrides: Sequence[str] = (),
+) -> str:
+    """Train the network of a shuffle; writes train/snapshot-<EEE>.pt and learning_stats.csv in its model folder.
+
+    ``maxiters``: optimizer steps to train in total (``train.max_steps``); ``saveiters``: steps between
+    snapshots (converted to epochs, snapshots are numbered by epoch as in DeepLabCut 3); ``displayiters``:
+    steps between loss reports. ``overrides``: Hydra settings, e.g. ``model=resnet_50 train.lr=5e-4
+    data.crop_size=[256,256]``. ``allow_growth``/``autotune`` are TensorFlow options, accepted and ignored.
+    Returns the path of the last snapshot.
+    """
+    import lightning as L
+    import torch
+
+    from madlc.data.dataset import PoseDataset, make_datamodule
+    from madlc.data.labels import joint_names
+    from madlc.data.trainingset import dump_yaml, load_training_data
+    from madlc.models import build_model
+    from madlc.models.module import PoseModule, SnapshotCallback, StatsCallback
+
+    del allow_growth, autotune
+    cfg = load_config(config)
+    model_dir = paths.model_folder(cfg, shuffle, trainingsetindex)
+    train_dir = model_dir / "train"
+    pcfg = load_pytorch_config(model_dir)
+    args = []
+    if maxiters is not None:
+        args.append(f"train.max_steps={int(maxiters)}")
+    if displayiters is not None:
+        args.append(f"train.display_iters={int(displayiters)}")
+    if max_snapshots_to_keep != pcfg["train"].get("max_snapshots_to_keep", 5):
+        args.append(f"train.max_snapshots_to_keep={'null' if max_snapshots_to_keep is None else int(max_snapshots_to_keep)}")
+    pcfg = apply_overrides(pcfg, [*args, *overrides])
+    tcfg = pcfg["train"]
+    shape = network_shape(pcfg)
+    entries = load_training_data(cfg, shuffle, trainingsetindex)
+    n_slots = len(paths.individuals(cfg)) + (1 if paths.unique_bodyparts(cfg) else 0)
+    dataset = PoseDataset(cfg["project_path"], entries, shape, pcfg["data"], joint_names(cfg), n_slots,
+                          augment_images=True, seed=int(pcfg.get("seed", 0)))
+    batch_size = int(pcfg["data"].get("batch_size", 8))
+    steps_per_epoch = max(1, len(dataset) // max(1, min(batch_size, len(dataset))))
+    if saveiters is not None:
+        tcfg["save_epochs"] = max(1, round(int(saveiters) / steps_per_epoch))
+    dump_yaml(pcfg, train_dir / PYTORCH_CONFIG)
+
+    from madlc.data.dataset import resolve_workers
+
+    torch.set_num_threads(_resolve_threads(tcfg.get("num_threads"), resolve_workers(pcfg["data"].get("num_workers"))))
+    L.seed_everything(int(pcfg.get("seed", 0)), verbose=False)
+    net = build_model(pcfg)
+    step_offset = epoch_offset = 0
+    optimizer_state = None
+    last, snap = _resume_point(train_dir) if tcfg.get("resume", True) else (None, None)
+    if snap is not None:
+        try:
+            net.load_state_dict(snap["model"])
+        except RuntimeError as err:
+            raise MadlcError(f"{last}: the snapshot does not fit the network of {train_dir / PYTORCH_CONFIG} "
+                             f"({str(err)[:160]}). What to do: move the old snapshots away, or pass train.resume=false.") from err
+        meta = snap.get("metadata") or {}
+        step_offset, epoch_offset = int(meta.get("step", 0)), int(meta.get("epoch", 0))
+        optimizer_state = snap.get("optimizer") or None
+        print(f"train_network: resuming from {last.name} (step {step_offset}, epoch {epoch_offset}).")
+    elif tcfg.get("init_weights"):
+        _load_init_weights(net, tcfg["init_weights"])
+    remaining = int(tcfg.get("max_steps", 50000)) - step_offset
+    if remaining <= 0:
+        print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
+              "raise maxiters / train.max_steps to continue.")
+        return str(last)
+
+    module = PoseModule(net, pcfg, optimizer_state, step_offset, epoch_offset)
+    datamodule = make_datamodule(dataset, batch_size, pcfg["data"].get("num_workers", "auto"))
+    accelerator, devices, precision = _device(tcfg, gputouse)
+    snapshots = SnapshotCallback(train_dir, int(tcfg.get("save_epochs", 25)), tcfg.get("max_snapshots_to_keep"),
+                                 str(pcfg.get("net_type")))
+    display = int(tcfg.get("display_iters", 500))
+    trainer = L.Trainer(
+        accelerator=accelerator, devices=devices, precision=precision, max_steps=remaining,
+        max_epochs=int(tcfg["max_epochs"]) - epoch_offset if tcfg.get("max_epochs") else -1,
+        logger=_make_logger(tcfg, train_dir), callbacks=[snapshots, StatsCallback(train_dir, display)],
+        enable_checkpointing=False, enable_progress_bar=bool(tcfg.get("progress_bar", True)),
+        enable_model_summary=False, log_every_n_steps=max(1, min(display, 50)), num_sanity_val_steps=0,
+        default_root_dir=str(train_dir),
+    )
+    trainer.fit(module, datamodule=datamodule)
+    final = snapshots.saved[-1] if snapshots.saved else last
+    if tcfg.get("eval_at_end", True) and final is not None:
+        report = evaluate_snapshot(cfg, model_dir, shuffle, trainingsetindex)
+        line = f"final snapshot {Path(final).name}: " + ", ".join(f"{k} {v:.2f}" for k, v in report.items())
+        print("train_network: " + line)
+        with (train_dir / "train.txt").open("a") as f:
+            f.write(line + "\n")
+    return str(final)
+
+
+def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path, shuffle: int = 1,
+                      trainingsetindex: int = 0, snapshotindex: int = -1, threshold: float = 0.1) -> dict[str, float]:
+    """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
+    and detection rate on the full train and test images of a shuffle. A quick training check, not the evaluation stage."""
+    import torch
+
+    from madlc.data.dataset import read_image
+    from madlc.data.trainingset import keypoints_for_split
+    from madlc.models import load_model, model_forward
+    from madlc.models.decode import find_peaks, match_errors
+
+    cfg = load_config(config)
+    model, mcfg = load_model(model_dir, snapshotindex)
+    out: dict[str, float] = {}
+    for which in ("train", "test"):
+        keys, truth = keypoints_for_split(cfg, shuffle, trainingsetindex, which)
+        dists, missed = [], 0
+        for key, gt in zip(keys, truth):
+            img = read_image(Path(cfg["project_path"]).joinpath(*key))
+            res = model_forward(model, torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0)
+            peaks = find_peaks(res["heatmaps"][0].numpy(), res["locref"][0].numpy(), res["stride"], threshold)
+            d, m = match_errors(peaks, gt)
+            dists.append(d)
+            missed += m
+        d = np.concatenate(dists) if dists else np.zeros(0)
+        if len(keys):
+            out[f"{which}_rmse_px"] = float(d.mean()) if len(d) else float("nan")
+            out[f"{which}_detected"] = float(len(d) / max(1, len(d) + missed))
+    return out
