@@ -1,7 +1,6 @@
 """Project page API: open/create a project, edit config.yaml, run pipeline targets."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
