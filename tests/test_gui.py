@@ -461,3 +461,26 @@ def test_remove_an_unlabeled_extracted_frame_only(synth_project_small_copy):
     assert not (folder / f"img{free:02d}.png").exists()
     data = c.get("/api/label/synth0/data").json()
     assert f"img{free:02d}.png" not in data["images"] and f"img{free:02d}.png" not in data["labels"]
+
+
+def test_refine_real_deeplabcut_tracks_without_video(synth_project_small_copy, dlc_data_dir):
+    """DeepLabCut's montblanc files (3 birds + unique 'center'): open, swap, save, read back."""
+    config = synth_project_small_copy
+    videos = Path(config).parent / "videos"
+    h5 = videos / "montblancDLC_dlcrnetms5_montblancJun1shuffle1_100000_el.h5"
+    shutil.copy(dlc_data_dir / "montblanc_tracks.h5", h5)
+    shutil.copy(dlc_data_dir / "montblanc_tracklets.pickle", videos / "montblancDLC_x_el.pickle")
+    before, inds = read_tracks_array(h5)
+    assert inds == ["bird1", "bird2", "bird3", "single"]
+    c = client(config)
+    key = f"videos/{h5.name}"
+    info = c.get("/api/refine/data", params={"tracks": key}).json()
+    assert info["individuals"] == inds and info["unique_bodyparts"] == ["center"]
+    r = c.post("/api/refine/op", json={"tracks": key, "op": "swap", "params": {"a": "bird1", "b": "bird3", "start": 100}})
+    assert r.status_code == 200, r.text
+    after, _ = read_tracks_array(h5)
+    np.testing.assert_array_equal(after[100:, 0], before[100:, 2])
+    np.testing.assert_array_equal(after[:100], before[:100])
+    np.testing.assert_array_equal(after[:, 3], before[:, 3])  # the unique part stays under 'single'
+    info = c.get("/api/refine/data", params={"tracks": "videos/montblancDLC_x_el.pickle"}).json()
+    assert info["has_tracklets"] and "single" in info["individuals"]
