@@ -40,7 +40,7 @@ def test_ellipse_tracking_of_dlc_assemblies_reproduces_dlc_tracklets(montblanc: 
     from madlc.tracking.api import track
 
     out = track(str(montblanc / "montblanc_assemblies.pickle"), "ellipse", output=str(montblanc / "a_el.pickle"),
-                overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "max_age=1", "min_hits=1",
+                overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "tracking.ambiguity_margin=0", "max_age=1", "min_hits=1",
                            "iou_threshold=0.6"])
     ours = read_tracklets(out)
     ref = read_tracklets(montblanc / "montblanc_tracklets.pickle")

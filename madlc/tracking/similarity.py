@@ -142,12 +142,14 @@ def pose_scales(poses: np.ndarray, minimum: float = 1.0) -> np.ndarray:
     return np.maximum(np.nan_to_num(diag, nan=0.0), minimum)
 
 
-def oks_similarity(a: np.ndarray, b: np.ndarray, scale: np.ndarray | float, sigma: float = 0.1) -> np.ndarray:
+def oks_similarity(a: np.ndarray, b: np.ndarray, scale: np.ndarray | float, sigma: float = 0.1,
+                   trim: int = 0) -> np.ndarray:
     """Object keypoint similarity: (n, k, 2), (m, k, 2) -> (n, m).
 
     Mean over keypoints visible in both poses of ``exp(-d^2 / (2 (sigma * scale)^2))``;
     ``scale`` is the animal size in px (scalar or (m,) per pose of ``b``). Pairs
-    sharing no keypoint score 0.
+    sharing no keypoint score 0. ``trim`` drops that many worst keypoints of pairs sharing
+    more than ``2 * trim`` keypoints (robust to an outlier or a part given to the wrong animal).
     """
     a = np.asarray(a, float)[:, None, :, :2]
     b = np.asarray(b, float)[None, :, :, :2]
@@ -157,8 +159,14 @@ def oks_similarity(a: np.ndarray, b: np.ndarray, scale: np.ndarray | float, sigm
     s = s[None, :, None] if s.ndim == 1 else s
     e = np.where(both, np.exp(-np.nan_to_num(d2) / (2 * (sigma * s) ** 2)), 0.0)
     n_both = both.sum(-1)
+    total = e.sum(-1)
+    if trim > 0 and e.shape[-1] > 0:
+        worst = np.sort(np.where(both, e, np.inf), axis=-1)[..., :trim]
+        drop = n_both > 2 * trim
+        total = np.where(drop, total - np.where(np.isfinite(worst), worst, 0).sum(-1), total)
+        n_both = np.where(drop, n_both - trim, n_both)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n_both > 0, e.sum(-1) / np.maximum(n_both, 1), 0.0)
+        return np.where(n_both > 0, total / np.maximum(n_both, 1), 0.0)
 
 
 def identity_votes(identity: np.ndarray, confidence: np.ndarray | None, n_identities: int) -> np.ndarray:

@@ -53,6 +53,7 @@ class StitchConfig:
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
+    position_noise: float | None = None  # px std of a tracklet's end pose; None = 5% of the body size + 2 px
     n_identities: int = 0
     pcutoff: float = 0.1
 
@@ -101,6 +102,10 @@ class Tracklet:
             d = np.linalg.norm(xy[:, iu[0]] - xy[:, iu[1]], axis=-1)
             self.shape = np.nanmedian(d, 0) if len(d) and np.isfinite(d).any() else np.full(len(iu[0]), np.nan)
         self.speeds = np.linalg.norm(np.diff(self.centroids, axis=0), axis=1) / np.maximum(np.diff(self.frames), 1)
+        # evidence that this is a real animal: per frame, visible fraction of parts x their mean likelihood
+        seen = np.isfinite(xy).all(-1)
+        conf = np.clip(np.nan_to_num(self.data[..., 2], nan=0.0), 0, 1) if self.data.shape[-1] > 2 else seen * 1.0
+        self.evidence = float((np.where(seen, conf, 0.0).sum(1) / max(xy.shape[1], 1)).sum())
 
     def set_identity(self, n_identities: int) -> None:
         if n_identities > 0 and self.data.shape[-1] > 3:
@@ -122,19 +127,17 @@ def _edge_state(frames: np.ndarray, xy: np.ndarray, window: int, at_end: bool) -
     f = frames[sl].astype(float)
     p = xy[sl]
     t0 = f[-1] if at_end else f[0]
-    # velocity: median over body parts of least-squares slopes
+    # velocity: median over body parts of least-squares slopes (robust to parts that come and go),
+    # shrunk towards 0 for short windows whose slope is mostly noise
     slopes = []
     for j in range(p.shape[1]):
         ok = np.isfinite(p[:, j]).all(1)
-        if ok.sum() >= 3 and np.ptp(f[ok]) > 0:
+        if ok.sum() >= 2 and np.ptp(f[ok]) > 0:
             ff = f[ok] - f[ok].mean()
             slopes.append((ff[:, None] * (p[ok, j] - p[ok, j].mean(0))).sum(0) / (ff**2).sum())
-    if slopes:
-        vel = np.median(np.asarray(slopes), 0)
-    else:
-        c = pose_centroids(p)
-        ok = np.isfinite(c).all(1)
-        vel = (c[ok][-1] - c[ok][0]) / (f[ok][-1] - f[ok][0]) if ok.sum() >= 2 and np.ptp(f[ok]) > 0 else np.zeros(2)
+    vel = np.median(np.asarray(slopes), 0) if slopes else np.zeros(2)
+    span = float(np.ptp(f)) if len(f) else 0.0
+    vel = vel * span / (span + 2.0)
     # pose at the edge frame: each part from the nearest frame where it is seen, moved by the velocity
     pose = np.full((p.shape[1], 2), np.nan)
     order = range(len(f) - 1, -1, -1) if at_end else range(len(f))
@@ -192,14 +195,14 @@ def _as_row(value: object) -> np.ndarray:
 class _Scales:
     """Video-wide scales (body size, speed) so that costs are unit-free."""
 
-    def __init__(self, tracklets: list[Tracklet]) -> None:
+    def __init__(self, tracklets: list[Tracklet], position_noise: float | None = None) -> None:
         sizes = [t.size for t in tracklets if np.isfinite(t.size)]
         self.size = float(np.median(sizes)) if sizes else 20.0
         speeds = np.concatenate([t.speeds for t in tracklets]) if tracklets else np.zeros(0)
         speeds = speeds[np.isfinite(speeds)]
         self.speed = float(np.median(speeds)) if len(speeds) else 0.1 * self.size
         self.fast = float(np.percentile(speeds, 95)) if len(speeds) else 0.3 * self.size
-        self.sigma0 = 0.15 * self.size + 1.0
+        self.sigma0 = position_noise if position_noise else 0.05 * self.size + 2.0
         self.sigma_v = max(0.5 * self.speed, 0.02 * self.size)
 
 
@@ -213,7 +216,7 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
     e_b = _pose_distance(bwd, a.end_pose)
     e_0 = _pose_distance(a.end_pose, b.start_pose)
     errs = [e for e in (e_f, e_b) if np.isfinite(e)]
-    err = float(np.mean(errs)) if errs else e_0
+    err = float(min(errs)) if errs else e_0
     if not np.isfinite(err):
         c1, c2 = a.centroids[np.isfinite(a.centroids).all(1)], b.centroids[np.isfinite(b.centroids).all(1)]
         err = float(np.linalg.norm(c1[-1] - c2[0])) if len(c1) and len(c2) else 3 * scales.size
@@ -232,9 +235,10 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
 
 
 def _pose_distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Median distance of the parts both poses have (robust to one odd part)."""
     d = np.linalg.norm(p - q, axis=1)
     d = d[np.isfinite(d)]
-    return float(d.mean()) if len(d) else float("nan")
+    return float(np.median(d)) if len(d) else float("nan")
 
 
 def _split_jumps(tracklets: list[Tracklet], scales: _Scales, cfg: StitchConfig) -> tuple[list[Tracklet], int]:
@@ -264,7 +268,7 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
         return StitchResult([[] for _ in range(n_tracks)], [], ["no tracklets: every track is empty."])
     for t in tracklets:
         t.set_identity(cfg.n_identities)
-    scales = _Scales(tracklets)
+    scales = _Scales(tracklets, cfg.position_noise)
     if cfg.split_tracklets:
         tracklets, n_cuts = _split_jumps(tracklets, scales, cfg)
         if n_cuts:
@@ -277,20 +281,24 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
     residuals = [t for t in tracklets if len(t) < cfg.min_length]
     if not long_:
         long_, residuals = sorted(tracklets, key=len, reverse=True), []
-        messages.append(f"no tracklet has min_length={cfg.min_length} frames: all tracklets enter the flow.")
+        messages.append(f"no tracklet has min_length={cfg.min_length} frames: all may start or end a track.")
     cost_fn = weight_func or (lambda a, b: link_cost(a, b, cfg, scales))
+    # every tracklet is a node of the flow; short ones (residuals) only between longer ones, so
+    # that no track is made of residuals alone
+    nodes = long_ + residuals
+    anchors = [True] * len(long_) + [False] * len(residuals)
     try:
-        tracks = _solve_flow(long_, n_tracks, cfg, cost_fn, first, last)
+        tracks = _solve_flow(nodes, n_tracks, cfg, cost_fn, first, last, anchors)
         solver = "min-cost flow"
     except Exception as err:  # noqa: BLE001 - any solver failure falls back to the greedy linker
         messages.append(f"min-cost flow failed ({type(err).__name__}: {err}); used a greedy assignment instead.")
         tracks = _solve_greedy(long_, n_tracks, cost_fn)
         solver = "greedy"
     used = {id(t) for tr in tracks for t in tr}
-    unused = [t for t in long_ if id(t) not in used]
-    if unused:
-        messages.append(f"{len(unused)} tracklet(s) of >= {cfg.min_length} frames did not fit into {n_tracks} track(s).")
-    pool = residuals + unused
+    unused_long = [t for t in long_ if id(t) not in used]
+    if unused_long:
+        messages.append(f"{len(unused_long)} tracklet(s) of >= {cfg.min_length} frames did not fit into {n_tracks} track(s).")
+    pool = [t for t in residuals if id(t) not in used] + unused_long
     if cfg.prestitch_residuals and pool:
         pool, n_slotted = _slot_residuals(tracks, pool, cost_fn, cfg)
         if n_slotted:
@@ -315,8 +323,8 @@ def _candidate_links(tracklets: list[Tracklet], cfg: StitchConfig, cost_fn) -> l
     return links
 
 
-def _solve_flow(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig, cost_fn, first: int, last: int
-                ) -> list[list[Tracklet]]:
+def _solve_flow(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig, cost_fn, first: int, last: int,
+                anchors: list[bool] | None = None) -> list[list[Tracklet]]:
     from ortools.graph.python import min_cost_flow
 
     mcf = min_cost_flow.SimpleMinCostFlow()
@@ -329,9 +337,10 @@ def _solve_flow(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig, cos
     arc(src, snk, n_flow, 0.0)
     for i, t in enumerate(tracklets):
         u, v = 2 + 2 * i, 3 + 2 * i
-        arc(src, u, 1, 0.0 if t.start <= first else cfg.boundary_cost)
-        arc(u, v, 1, -cfg.coverage_reward * len(t))
-        arc(v, snk, 1, 0.0 if t.end >= last else cfg.boundary_cost)
+        if anchors is None or anchors[i]:
+            arc(src, u, 1, 0.0 if t.start <= first else cfg.boundary_cost)
+            arc(v, snk, 1, 0.0 if t.end >= last else cfg.boundary_cost)
+        arc(u, v, 1, -cfg.coverage_reward * t.evidence)
     for i, j, c in _candidate_links(tracklets, cfg, cost_fn):
         arc(3 + 2 * i, 2 + 2 * j, 1, c)
     mcf.set_node_supply(src, n_flow)

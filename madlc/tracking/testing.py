@@ -48,6 +48,7 @@ def simulate_poses(n_animals: int, n_frames: int, seed: int = 0, arena: tuple[fl
     target = np.full(n_animals, -1)
     mode = np.zeros(n_animals, int)  # 0 wander, 1 chase, 2 cross
     left = np.zeros(n_animals, int)
+    cross_heading = np.zeros(n_animals)
     out = np.zeros((n_frames, n_animals, len(_LAYOUT), 2))
     for f in range(n_frames):
         for a in range(n_animals):
@@ -59,10 +60,11 @@ def simulate_poses(n_animals: int, n_frames: int, seed: int = 0, arena: tuple[fl
                 elif r < chase_rate + cross_rate:
                     b = others[int(np.argmin([np.linalg.norm(pos[b] - pos[a]) for b in others]))]
                     d = pos[b] - pos[a]
-                    if np.linalg.norm(d) < 6 * length[a]:
+                    ahead = abs(np.angle(np.exp(1j * (np.arctan2(d[1], d[0]) - heading[a])))) < np.pi / 3
+                    if np.linalg.norm(d) < 6 * length[a] and ahead:
                         mode[a], target[a] = 2, b
                         left[a] = int(np.linalg.norm(d) / (1.8 * mean_speed) + 2 * length[a] / (1.8 * mean_speed))
-                        heading[a] = np.arctan2(d[1], d[0])
+                        cross_heading[a] = np.arctan2(d[1], d[0])
             desired, slow = None, 1.0
             if mode[a] == 1:
                 tb = target[a]
@@ -79,8 +81,8 @@ def simulate_poses(n_animals: int, n_frames: int, seed: int = 0, arena: tuple[fl
             if not (margin < pos[a, 0] < w - margin and margin < pos[a, 1] < h - margin):
                 c = np.array([w / 2, h / 2]) - pos[a]
                 desired = np.arctan2(c[1], c[0])
-            if mode[a] == 2:
-                turn[a] = 0.0
+            if mode[a] == 2:  # steer onto the crossing line, then run straight
+                turn[a] = np.clip(np.angle(np.exp(1j * (cross_heading[a] - heading[a]))), -0.15, 0.15)
             else:
                 turn[a] = 0.85 * turn[a] + rng.normal(0, 0.04)
                 if desired is not None:

@@ -59,14 +59,15 @@ class TrackerConfig:
     min_hits: int = 1
     threshold: float | None = None  # similarity needed to link; None = the method's default
     boundingboxslack: float = 0.0
-    box_relative_slack: float = 0.0  # extra box margin, fraction of the box diagonal (thin animals)
+    box_relative_slack: float = 0.2  # extra box margin, fraction of the box diagonal (thin animals)
     pcutoff: float = 0.1
     backfill: bool = True
     identity_weight: float = 0.0  # 0 = ignore identity predictions
     n_identities: int = 0
     ellipse_sd: float = 2.0
     ellipse_min_points: int = 3
-    oks_sigma: float = 0.15
+    oks_sigma: float = 0.35
+    ambiguity_margin: float = 0.1  # cut tracks whose match is within this similarity of a rival (0 = off)
     keypoint_state: bool = True  # filter every keypoint (True) or the box/ellipse parameters (DeepLabCut)
     kf_measurement_std: float = 2.0  # px
     kf_process_std: float = 1.0  # px / frame^2
@@ -139,7 +140,7 @@ class SortTracker:
         det = z_det.reshape(len(z_det), k, 2)
         trk = z_trk.reshape(len(z_trk), k, 2)
         scale = pose_scales(det, minimum=4.0)
-        return oks_similarity(trk, det, scale, c.oks_sigma).T
+        return oks_similarity(trk, det, scale, c.oks_sigma, trim=1).T
 
     def _new_filter(self, z: np.ndarray) -> ConstantVelocityKF | PoseKF:
         c = self.cfg
@@ -202,8 +203,24 @@ class SortTracker:
                 tv = np.array([t.votes / max(t.votes.sum(), 1e-12) if t.votes is not None else np.zeros(c.n_identities)
                                for t in self.tracks])
                 score = score + c.identity_weight * (votes[det_idx] @ tv.T)
+            if c.keypoint_state:
+                # links below the threshold are not allowed to steer the assignment: maximise the
+                # number of valid links first, then their total similarity
+                score = np.where(sim >= c.threshold, score + 1.0, 0.0)
             rows, cols = linear_sum_assignment(score, maximize=True)
             matches = [(int(det_idx[r]), int(q)) for r, q in zip(rows, cols) if sim[r, q] >= c.threshold]
+        cut: set[int] = set()
+        if c.ambiguity_margin > 0 and matches and len(self.tracks) > 1:
+            # a match that a rival track (or rival detection) almost equals is a coin flip: end the
+            # track and start a fresh one, so that the stitcher decides with the whole trajectories
+            sim_full = np.zeros((len(z_det), len(self.tracks)))
+            sim_full[det_idx] = sim
+            for d, q in matches:
+                own = sim_full[d, q]
+                rival = max(np.delete(sim_full[d], q).max(initial=0.0), np.delete(sim_full[:, q], d).max(initial=0.0))
+                if rival >= c.threshold and own - rival < c.ambiguity_margin:
+                    cut.add(q)
+            matches = [(d, q) for d, q in matches if q not in cut]
         matched_dets = {d for d, _ in matches}
 
         for d, q in matches:
@@ -215,9 +232,13 @@ class SortTracker:
             trk.pending.append((frame, animals[d]))
             if votes is not None:
                 trk.votes = votes[d] if trk.votes is None else trk.votes + votes[d]
+        for q in sorted(cut, reverse=True):
+            self.tracks[q].time_since_update = c.max_age + 1  # ended below
         for d in det_idx:
             if d not in matched_dets:
                 trk = _Track(self._new_filter(z_det[d]))
+                if cut:
+                    trk.hit_streak = c.min_hits  # written at once: the frames of a cut are not dropped
                 trk.pending.append((frame, animals[d]))
                 if votes is not None:
                     trk.votes = votes[d].copy()
