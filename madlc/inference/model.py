@@ -97,7 +97,7 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
         graph=graph,
         paf_inds=paf_inds,
         n_samples=int(analyze.get("n_samples", 10)),
-        sigma=float(pose_cfg.get("sigma", 1) or 1),
+        sigma=pose_cfg.get("sigma", 1) or 1,
     )
 
 

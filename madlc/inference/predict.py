@@ -37,7 +37,7 @@ class InferenceSettings:
     graph: list[list[int]] = field(default_factory=list)  # PAF edges [s, t] (full graph)
     paf_inds: list[int] | None = None  # edges to evaluate (DeepLabCut's paf_best); None = all
     n_samples: int = 10  # points per PAF line integral
-    sigma: float = 1.0
+    sigma: float = 1
 
     @property
     def edges(self) -> list[int]:
