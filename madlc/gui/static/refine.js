@@ -346,6 +346,11 @@
   $("fill").onclick = () => op("fill_gaps", { max_gap: +$("max-gap").value || 0 });
   $("drop").onclick = () => op("drop_short", { min_tracklet_len: +$("min-len").value || 1 });
   $("undo").onclick = () => op("undo", {});
+  $("save").onclick = async () => {
+    if (!S.info) return;
+    try { applyState(await madlc.post("/api/refine/save", { tracks: S.tracks })); madlc.toast(`Saved ${S.info.output}`); }
+    catch (e) { madlc.toast(`Not saved: ${e.message}`, "err"); }
+  };
   $("reassign").onclick = () => op("reassign", { tracklet: S.tracklet, individual: names()[+$("reassign-ind").value] }).then(showTracklet);
   $("load").onclick = open;
   $("tracks").onchange = guessVideo;
