@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from madlc.viz.colors import colormap_colors, named_color, to_bgr
+from madlc.viz.colors import colormap_colors, named_color
 
 
 def draw_points(
@@ -40,31 +40,33 @@ def draw_points(
     """
     import cv2
 
-    canvas = frame[..., ::-1].copy()  # OpenCV draws in BGR
+    if not frame.flags["C_CONTIGUOUS"] or not frame.flags["WRITEABLE"]:
+        raise ValueError("draw_points needs a writeable, C-contiguous frame")
     radius = max(1, int(round(dotsize)))
+    small = max(1, radius // 3)
+    palette = [[tuple(int(v) for v in c) for c in row] for row in np.asarray(colors)]  # OpenCV draws RGB as given
 
-    def ok(p: np.ndarray) -> bool:
-        return bool(np.isfinite(p[0]) and np.isfinite(p[1]) and np.isfinite(p[2]) and p[2] >= pcutoff)
+    def shown(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(invalid="ignore"):
+            ok = np.isfinite(p[..., 0]) & np.isfinite(p[..., 1]) & (p[..., 2] >= pcutoff)
+        xy = np.zeros(p.shape[:-1] + (2,), dtype=np.int64)
+        xy[ok] = np.round(p[..., :2][ok]).astype(np.int64)
+        return ok, xy
 
     if trails is not None:
         for past in trails:
-            for i in range(past.shape[0]):
-                for b in range(past.shape[1]):
-                    if ok(past[i, b]):
-                        cv2.circle(canvas, (int(round(past[i, b, 0])), int(round(past[i, b, 1]))),
-                                   max(1, radius // 3), to_bgr(colors[i, b]), -1, cv2.LINE_AA)
+            ok, xy = shown(past)
+            for i, b in zip(*np.nonzero(ok)):
+                cv2.circle(frame, (int(xy[i, b, 0]), int(xy[i, b, 1])), small, palette[i][b], -1, cv2.LINE_AA)
+    ok, xy = shown(points)
     for i in range(points.shape[0]):
         for b1, b2 in edges:
-            p, q = points[i, b1], points[i, b2]
-            if ok(p) and ok(q):
-                color = edge_color if edge_color is not None else tuple(colors[i, b1])
-                cv2.line(canvas, (int(round(p[0])), int(round(p[1]))), (int(round(q[0])), int(round(q[1]))),
-                         to_bgr(color), max(1, radius // 3), cv2.LINE_AA)
-        for b in range(points.shape[1]):
-            p = points[i, b]
-            if ok(p):
-                cv2.circle(canvas, (int(round(p[0])), int(round(p[1]))), radius, to_bgr(colors[i, b]), -1, cv2.LINE_AA)
-    frame[...] = canvas[..., ::-1]
+            if ok[i, b1] and ok[i, b2]:
+                color = tuple(int(v) for v in edge_color) if edge_color is not None else palette[i][b1]
+                cv2.line(frame, (int(xy[i, b1, 0]), int(xy[i, b1, 1])), (int(xy[i, b2, 0]), int(xy[i, b2, 1])),
+                         color, small, cv2.LINE_AA)
+    for i, b in zip(*np.nonzero(ok)):
+        cv2.circle(frame, (int(xy[i, b, 0]), int(xy[i, b, 1])), radius, palette[i][b], -1, cv2.LINE_AA)
     return frame
 
 
