@@ -199,10 +199,7 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
         key, raw = item.split("=", 1)
         add = key.startswith("+")
         key = key.lstrip("+")
-        try:
-            value = yaml.safe_load(raw) if raw != "" else ""
-        except yaml.YAMLError as err:
-            raise ConfigError(f"override {item!r}: value is not valid YAML ({err}).") from None
+        value = _parse_value(raw, item)
         if key in GROUPS and isinstance(value, str):
             option = model_option(value) if key == "model" and value in NET_TYPE_TO_MODEL else value
             path = CONFIG_DIR / key / f"{option}.yaml"
@@ -217,6 +214,20 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
             continue
         _set(out, key, value, add, item)
     return out
+
+
+def _parse_value(raw: str, item: str) -> Any:
+    """YAML value of an override; ``1e-3`` (a string for YAML 1.1) becomes a float as in Hydra."""
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError as err:
+        raise ConfigError(f"override {item!r}: value is not valid YAML ({err}).") from None
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _set(cfg: dict[str, Any], dotted: str, value: Any, add: bool, item: str) -> None:

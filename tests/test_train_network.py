@@ -1,0 +1,87 @@
+"""train_network learns on a toy project; snapshots, resume, load_model, corrupt snapshots."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from madlc.data.trainingset import create_multianimaltraining_dataset
+from madlc.errors import MadlcError
+from madlc.project import paths
+from madlc.project.config import load_config
+from test_data_toyproject import make_toy_project
+
+FAST = ["data.num_workers=0", "train.num_threads=1", "train.lr=2e-3", "train.progress_bar=false",
+        "data.augmentation.rotation_p=0.2", "data.augmentation.occlusion=0.2"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from madlc.models.train import train_network
+
+    root = tmp_path_factory.mktemp("train")
+    config = make_toy_project(root, frames=30, size=(128, 96), identity=True)
+    create_multianimaltraining_dataset(config, net_type="tiny")
+    snapshot = train_network(config, maxiters=90, displayiters=10, saveiters=30, max_snapshots_to_keep=2,
+                             overrides=FAST)
+    cfg = load_config(config)
+    return {"config": config, "cfg": cfg, "snapshot": Path(snapshot), "model_dir": paths.model_folder(cfg)}
+
+
+def _stats(model_dir: Path) -> list[dict]:
+    with (model_dir / "train" / "learning_stats.csv").open() as f:
+        return list(csv.DictReader(f))
+
+
+def test_tiny_network_learns(trained: dict) -> None:
+    from madlc.models.train import evaluate_snapshot
+
+    rows = _stats(trained["model_dir"])
+    first, last = float(rows[0]["loss"]), float(rows[-1]["loss"])
+    assert int(rows[-1]["step"]) == 90
+    assert first / last > 5, (first, last)
+    report = evaluate_snapshot(trained["config"], trained["model_dir"])
+    # chance level (a guess anywhere in a 128x96 image) is ~40 px; the trained net is within a few px
+    assert report["train_rmse_px"] < 10 and report["train_detected"] > 0.8, report
+
+
+def test_snapshots_named_pruned_and_loadable(trained: dict) -> None:
+    from madlc.models import load_model, model_forward
+
+    train_dir = trained["model_dir"] / "train"
+    snaps = paths.list_snapshots(train_dir)
+    # 24 training images / batch 8 = 3 steps per epoch: 90 steps = 30 epochs; saveiters=30 -> every 10 epochs
+    assert [s.name for s in snaps] == ["snapshot-020.pt", "snapshot-030.pt"]  # pruned to max_snapshots_to_keep
+    assert trained["snapshot"] == snaps[-1]
+    pcfg = yaml.safe_load((train_dir / "pytorch_config.yaml").read_text())
+    assert pcfg["train"]["max_steps"] == 90 and pcfg["train"]["lr"] == 2e-3  # the resolved config is saved
+    model, mcfg = load_model(trained["model_dir"])
+    assert not model.training and mcfg["stride"] == 8 and mcfg["shape"]["num_joints"] == 4
+    out = model_forward(model, torch.rand(1, 3, 96, 128))
+    assert out["heatmaps"].shape == (1, 4, 12, 16) and out["paf"].shape == (1, 12, 12, 16)
+    assert out["identity"].shape == (1, 3, 12, 16) and out["stride"] == 8
+
+
+def test_resume_and_corrupt_snapshot(trained: dict) -> None:
+    from madlc.models.train import train_network
+
+    before = paths.list_snapshots(trained["model_dir"] / "train")[-1]
+    snap = train_network(trained["config"], maxiters=96, overrides=FAST + ["train.eval_at_end=false"])
+    assert Path(snap) != before
+    steps = [int(r["step"]) for r in _stats(trained["model_dir"])]
+    assert steps[-1] > 90 and steps == sorted(steps)
+    assert torch.load(snap, weights_only=True)["metadata"]["step"] == 96
+    # training already done: no-op
+    assert train_network(trained["config"], maxiters=96, overrides=FAST) == snap
+    bad = trained["model_dir"] / "train" / "snapshot-999.pt"
+    bad.write_bytes(b"not a checkpoint")
+    try:
+        with pytest.raises(MadlcError, match="snapshot-999.pt"):
+            train_network(trained["config"], maxiters=200, overrides=FAST)
+    finally:
+        bad.unlink()
+    assert np.isfinite(float(_stats(trained["model_dir"])[-1]["loss"]))
