@@ -231,6 +231,7 @@ def test_swap_two_tracks_in_the_refinement_page(page, server, project):
     np.testing.assert_allclose(moved[15, 1, 0], [x + 12, y - 6, 1.0], atol=0.5)
     page.click("#save")
     page.wait_for_selector("#toast >> text=Saved")
+    page.wait_for_selector("#toast div", state="detached")
     page.keyboard.press("Shift+ArrowRight")  # frame 25: the planted swap
     page.wait_for_timeout(300)
     shot(page, "refine")

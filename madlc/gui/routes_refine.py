@@ -201,7 +201,7 @@ def save(body: SaveBody, request: Request):
     session = session_for(request, body.tracks)
     with session.lock:
         path = session.save()
-        session.last_message = f"saved {path.name}"
+        session.last_message = f"wrote {path.name}"
         return _state(session)
 
 

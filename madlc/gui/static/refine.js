@@ -78,7 +78,7 @@
   function applyState(st) {
     Object.assign(S.info, { swaps: st.swaps, summary: st.summary, undo: st.undo, saved_at: st.saved_at, message: st.message });
     $("undo").disabled = !st.undo;
-    if (st.saved_at) { $("save-state").className = "saved"; $("save-state").textContent = `✓ saved to ${st.output} (${st.saved_at})`; }
+    if (st.saved_at) { $("save-state").className = "saved"; $("save-state").textContent = `✓ all changes saved (${st.saved_at})`; $("save-state").title = st.output; }
     $("last-op").textContent = st.message || "";
     const ul = $("individuals"); ul.innerHTML = "";
     S.info.individuals.forEach((name, i) => {
@@ -348,7 +348,7 @@
   $("undo").onclick = () => op("undo", {});
   $("save").onclick = async () => {
     if (!S.info) return;
-    try { applyState(await madlc.post("/api/refine/save", { tracks: S.tracks })); madlc.toast(`Saved ${S.info.output}`); }
+    try { applyState(await madlc.post("/api/refine/save", { tracks: S.tracks })); madlc.toast(`Saved ${S.info.output}`, "ok"); }
     catch (e) { madlc.toast(`Not saved: ${e.message}`, "err"); }
   };
   $("reassign").onclick = () => op("reassign", { tracklet: S.tracklet, individual: names()[+$("reassign-ind").value] }).then(showTracklet);
