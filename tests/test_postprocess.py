@@ -297,3 +297,17 @@ def test_extract_outlier_frames_jump_and_merge(synth_project_small_copy):
     Image.new("RGB", (8, 8)).save(proj / "labeled-data" / "newvideo" / "img1.png")
     with pytest.raises(MadlcError, match="newvideo"):
         madlc.merge_datasets(config)
+
+
+def test_fitting_outliers_flag_a_point_off_its_trajectory():
+    from madlc.postprocess.outliers import outlier_frames, spread_evenly
+
+    rng = np.random.default_rng(1)
+    data = np.zeros((80, 1, 1, 3))
+    data[:, 0, 0, 0] = 30 + np.cumsum(rng.normal(0, 0.5, 80))
+    data[:, 0, 0, 1] = 40 + np.cumsum(rng.normal(0, 0.5, 80))
+    data[:, 0, 0, 2] = 0.9
+    data[33, 0, 0, :2] += 35
+    assert 33 in outlier_frames(data, "fitting", epsilon=15).tolist()
+    assert outlier_frames(data, "jump", epsilon=15).tolist() == [33, 34]
+    assert spread_evenly(range(100), 3) == [0, 50, 99] and spread_evenly([4, 2], 5) == [2, 4]

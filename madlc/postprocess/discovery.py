@@ -142,6 +142,8 @@ def find_tracks_file(
     for s in ([scorer] if scorer else []) + [None]:
         found = candidate_tracks_files(folder, video.stem, s, suffix, filtered)
         if found:
+            if len(found) > 1 or (scorer and s is None):
+                print(f"{video.name}: using {found[0].name} (newest of {len(found)} matching tracks files).")
             return found[0]
     wanted = f"{video.stem}DLC_…{suffix}{'_filtered' if filtered else ''}.h5"
     if filtered:
