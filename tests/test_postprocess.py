@@ -274,9 +274,11 @@ def test_extract_outlier_frames_jump_and_merge(synth_project_small_copy):
     t.data[...,  2] = np.where(np.isnan(t.data[..., 0]), np.nan, 0.95)
     t.data[57, 2, 0, :2] += 60  # a 60 px one-frame jump: flagged at frames 57 and 58
     config, video, _ = project_with_tracks(synth_project_small_copy, t)
-    written = madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="jump", epsilon=40, numframes2extract=5)
     folder = proj / "labeled-data" / "synth0"
-    assert sorted(Path(w).name for w in written) == ["img58.png"]  # img57.png was already labeled: kept
+    existing = {p.name for p in folder.glob("img*.png")}
+    written = madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="jump", epsilon=40, numframes2extract=5)
+    # frames 57 and 58 are flagged; an image that already exists (maybe labeled) is never replaced
+    assert sorted(Path(w).name for w in written) == sorted({"img57.png", "img58.png"} - existing)
     ml = pd.read_hdf(folder / "machinelabels-iter0.h5")
     assert [i[2] for i in ml.index] == ["img57.png", "img58.png"]
     assert ml.index[0][:2] == ("labeled-data", "synth0")
@@ -311,3 +313,31 @@ def test_fitting_outliers_flag_a_point_off_its_trajectory():
     assert 33 in outlier_frames(data, "fitting", epsilon=15).tolist()
     assert outlier_frames(data, "jump", epsilon=15).tolist() == [33, 34]
     assert spread_evenly(range(100), 3) == [0, 50, 99] and spread_evenly([4, 2], 5) == [2, 4]
+
+
+def test_promote_machinelabels_seeds_labels_without_touching_human_ones(synth_project_small_copy):
+    import madlc
+    from madlc.io.labels import read_labels
+    from madlc.postprocess.outliers import promote_machinelabels
+
+    proj = Path(synth_project_small_copy).parent
+    t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))
+    t.scorer = SCORER
+    t.data[..., 2] = np.where(np.isnan(t.data[..., 0]), np.nan, 0.95)
+    labels_path = proj / "labeled-data" / "synth0" / "CollectedData_synth.h5"
+    before = read_labels(labels_path)
+    labeled = sorted(int(name[3:-4]) for _, _, name in before.index)
+    free = next(f for f in range(100) if f not in labeled)
+    t.data[free, 0, 0, 2] = 0.1  # below pcutoff: not promoted
+    config, video, _ = project_with_tracks(synth_project_small_copy, t)
+    madlc.extract_outlier_frames(config, [str(video)], outlieralgorithm="manual", frames2use=[free, labeled[0]])
+    assert promote_machinelabels(config, video) == str(labels_path)
+    after = read_labels(labels_path)
+    key_free = ("labeled-data", "synth0", f"img{free:02d}.png")
+    key_old = ("labeled-data", "synth0", f"img{labeled[0]:02d}.png")
+    assert key_free in after.index and len(after) == len(before) + 1  # the labeled frame is not added twice
+    pd.testing.assert_series_equal(after.loc[key_old], before.loc[key_old])  # human labels win
+    assert np.isnan(after.loc[key_free].xs(("animal1", "snout"), level=("individuals", "bodyparts")).to_numpy()).all()
+    np.testing.assert_allclose(after.loc[key_free].xs(("animal2", "snout"), level=("individuals", "bodyparts")).to_numpy(),
+                               t.data[free, 1, 0, :2])
+    assert labels_path.with_name(labels_path.name + ".bak").exists()
