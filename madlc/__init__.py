@@ -49,8 +49,8 @@ API: dict[str, str] = {
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
     "demo": "madlc.pipeline.demo:demo",
-    "gui": "madlc.gui.server:gui",
-    "label_frames": "madlc.gui.server:label_frames",
+    "gui": "madlc.webapp.server:gui",
+    "label_frames": "madlc.webapp.server:label_frames",
 }
 
 

@@ -91,6 +91,9 @@ def build_parser(name: str, func: Callable[..., Any]) -> argparse.ArgumentParser
         hint = hints.get(pname, str)
         required = param.default is inspect.Parameter.empty
         dest = pname
+        if pname == "config" and param.default is None:  # `madlc gui [CONFIG]`
+            parser.add_argument(dest, nargs="?", default=None, help="the project's config.yaml (optional)")
+            continue
         if required:
             nargs = "+" if _is_list(hint) else None
             parser.add_argument(dest, nargs=nargs, help=f"{pname} ({_hint_text(hint)})")

@@ -132,9 +132,14 @@ def test_videos_option_and_userfeedback(scene_project, monkeypatch):
     assert len(extract_frames(scene_project, algo="uniform", userfeedback=True, videos=["scenes"])) == 3
 
 
-def test_manual_mode_and_bad_arguments(scene_project):
-    with pytest.raises(MadlcError, match="madlc gui"):
-        extract_frames(scene_project, mode="manual")
+def test_manual_mode_and_bad_arguments(scene_project, monkeypatch):
+    opened = {}
+    import madlc.webapp.server
+
+    monkeypatch.setattr(madlc.webapp.server, "extract_frames_manual",
+                        lambda config, video=None, **kw: opened.update(config=config, video=video))
+    extract_frames(scene_project, mode="manual", videos=["scenes"])
+    assert opened == {"config": str(scene_project), "video": "scenes"}
     with pytest.raises(ConfigError, match="unknown algo 'random'"):
         extract_frames(scene_project, algo="random")
     with pytest.raises(ConfigError, match="unknown mode"):

@@ -19,7 +19,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from madlc.gui.server import create_app, serve_page, start_server  # noqa: E402
+from madlc.webapp.server import create_app, serve_page, start_server  # noqa: E402
 
 TRACKS_NAME = "synth0DLC_Resnet50_synthNov24shuffle1_snapshot_010_el.h5"
 
@@ -344,7 +344,7 @@ def test_pipeline_run_streams_output_and_progress(synth_project_small, tmp_path)
 
 
 def test_gui_import_does_not_load_torch():
-    code = "import sys, madlc.gui.server as s; s.create_app(); assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, madlc.webapp.server as s; s.create_app(); assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
 
 
@@ -424,7 +424,7 @@ def test_refine_tracklet_pickle_reassign(synth_project_small_copy):
 
 def test_refine_hook_serves_the_callers_editor(synth_project_small_copy):
     """refine_tracklets hands its editor (short tracklets already dropped) to the page: the page shows that state."""
-    from madlc.gui.routes_refine import serve_editor
+    from madlc.webapp.routes_refine import serve_editor
     from madlc.postprocess.refine import open_editor
 
     config = synth_project_small_copy

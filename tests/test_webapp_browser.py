@@ -78,7 +78,7 @@ def project(tmp_path) -> str:
 
 @pytest.fixture
 def server(project, tmp_path):
-    from madlc.gui.server import start_server
+    from madlc.webapp.server import start_server
 
     fake = tmp_path / "fake_madlc_run.py"  # stands in for `madlc run CONFIG TARGET`
     fake.write_text(FAKE_RUN)
@@ -266,7 +266,7 @@ def test_project_page_edits_config_and_runs_a_target(page, server, project):
 
 
 def test_create_a_project_from_the_page(page, project, tmp_path):
-    from madlc.gui.server import start_server
+    from madlc.webapp.server import start_server
     from madlc.io.config import read_config
 
     handle = start_server(None, port=0)

@@ -157,9 +157,12 @@ def extract_frames(config: str, mode: str = "automatic", algo: str = "kmeans", c
     from madlc.project.paths import image_name
     from madlc.video.reader import VideoReader
 
-    if mode == "manual":
-        raise MadlcError("extract_frames(mode='manual') picks frames by hand in the web GUI. "
-                         f"What to do: run `madlc gui {config}` (frame extraction page), or use mode='automatic'.")
+    if mode == "manual":  # the frame-extraction page of the web GUI; blocks until Ctrl-C
+        from madlc.webapp.server import extract_frames_manual
+
+        first = str(videos[0]) if videos else None
+        extract_frames_manual(str(config), video=first)
+        return sorted(str(p) for p in (Path(load_config(config)["project_path"]) / "labeled-data").glob("*/img*.png"))
     if mode != "automatic":
         raise ConfigError(f"extract_frames: unknown mode {mode!r}. What to do: use mode='automatic' or 'manual'.")
     if algo not in ("uniform", "kmeans"):

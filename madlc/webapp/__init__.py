@@ -1,11 +1,11 @@
 """madlc's browser GUI (``madlc gui``): a local web server and four plain HTML/JS pages.
 
-- :mod:`madlc.gui.server` — the app, ``gui``, ``label_frames``, ``extract_frames_manual``,
+- :mod:`madlc.webapp.server` — the app, ``gui``, ``label_frames``, ``extract_frames_manual``,
   ``serve_page`` (start the server on one page), ``start_server`` (background thread).
-- :mod:`madlc.gui.context` — the open project and the path gate (nothing outside the project).
+- :mod:`madlc.webapp.context` — the open project and the path gate (nothing outside the project).
 - ``routes_project`` / ``routes_label`` / ``routes_extract`` / ``routes_refine`` — one API module per page.
-- :mod:`madlc.gui.labels_store` — CollectedData of one labeled-data folder, saved on every edit.
-- :mod:`madlc.gui.jobs` — ``madlc run`` subprocesses with streamed output and progress.
+- :mod:`madlc.webapp.labels_store` — CollectedData of one labeled-data folder, saved on every edit.
+- :mod:`madlc.webapp.jobs` — ``madlc run`` subprocesses with streamed output and progress.
 
 Importing this package imports neither torch nor the web framework.
 """

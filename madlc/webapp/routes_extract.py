@@ -16,8 +16,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from madlc.errors import MadlcError
-from madlc.gui.context import ProjectContext
-from madlc.gui.routes_project import ctx_of
+from madlc.webapp.context import ProjectContext
+from madlc.webapp.routes_project import ctx_of
 
 router = APIRouter()
 _IMG = re.compile(r"^img(\d+)\.png$")
@@ -151,7 +151,7 @@ class RemoveBody(BaseModel):
 @router.post("/api/extract/remove")
 def remove(body: RemoveBody, request: Request):
     """Delete an extracted frame that holds no labels (it can be grabbed again from the video)."""
-    from madlc.gui.routes_label import session_for
+    from madlc.webapp.routes_label import session_for
     from madlc.project.paths import image_name
     from madlc.video.reader import video_info
 

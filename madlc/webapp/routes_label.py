@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from madlc.gui.context import ProjectContext
-from madlc.gui.labels_store import LabelSession, list_images
-from madlc.gui.routes_project import ctx_of, labeled_folders
+from madlc.webapp.context import ProjectContext
+from madlc.webapp.labels_store import LabelSession, list_images
+from madlc.webapp.routes_project import ctx_of, labeled_folders
 
 router = APIRouter()
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from madlc.errors import MadlcError
-from madlc.gui.context import ProjectContext
-from madlc.gui.jobs import JobManager
+from madlc.webapp.context import ProjectContext
+from madlc.webapp.jobs import JobManager
 
 router = APIRouter()
 
@@ -49,7 +49,7 @@ def tracks_files(ctx: ProjectContext) -> list[str]:
 
 
 def labeled_folders(ctx: ProjectContext) -> list[dict[str, Any]]:
-    from madlc.gui.labels_store import list_images
+    from madlc.webapp.labels_store import list_images
 
     root = ctx.require()
     out = []

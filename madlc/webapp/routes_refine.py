@@ -19,9 +19,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from madlc.errors import MadlcError
-from madlc.gui.context import ProjectContext
-from madlc.gui.routes_label import colormap_hex
-from madlc.gui.routes_project import ctx_of, tracks_files
+from madlc.webapp.context import ProjectContext
+from madlc.webapp.routes_label import colormap_hex
+from madlc.webapp.routes_project import ctx_of, tracks_files
 
 router = APIRouter()
 
@@ -212,7 +212,7 @@ def serve_editor(editor: Any, config: str | Path, video: str | Path | None = Non
     ``params`` (max_gap, min_swap_len, min_tracklet_len, trail_len) preset the page's fields.
     Returns the server handle (after the server stopped, if ``block``).
     """
-    from madlc.gui.server import serve_page
+    from madlc.webapp.server import serve_page
 
     source = editor.source if editor.source is not None else editor.default_output()
 

@@ -7,8 +7,8 @@
 
 The server binds to 127.0.0.1 unless told otherwise, answers only requests addressed to that
 host (no DNS rebinding), accepts state-changing requests only as JSON from its own pages, and
-opens only files inside the project folder (see :mod:`madlc.gui.context`). Pages are plain
-HTML/JS/CSS from ``madlc/gui/static`` (nothing fetched from the internet). Importing this module
+opens only files inside the project folder (see :mod:`madlc.webapp.context`). Pages are plain
+HTML/JS/CSS from ``madlc/webapp/static`` (nothing fetched from the internet). Importing this module
 does not import torch.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from madlc.errors import MadlcError
-from madlc.gui.context import ProjectContext
+from madlc.webapp.context import ProjectContext
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"project": "project.html", "label": "label.html", "extract": "extract.html", "refine": "refine.html"}
@@ -56,7 +56,7 @@ def _host_name(header: str) -> str:
 def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
                run_command: Sequence[str] = DEFAULT_RUN_COMMAND) -> FastAPI:
     """The FastAPI application (used by :func:`start_server` and by tests through TestClient)."""
-    from madlc.gui import routes_extract, routes_label, routes_project, routes_refine
+    from madlc.webapp import routes_extract, routes_label, routes_project, routes_refine
 
     app = FastAPI(title="madlc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ProjectContext(config)
