@@ -341,3 +341,15 @@ def test_promote_machinelabels_seeds_labels_without_touching_human_ones(synth_pr
     np.testing.assert_allclose(after.loc[key_free].xs(("animal2", "snout"), level=("individuals", "bodyparts")).to_numpy(),
                                t.data[free, 1, 0, :2])
     assert labels_path.with_name(labels_path.name + ".bak").exists()
+
+
+def test_refine_tracklets_gui_closed_without_saving(synth_project_small_copy, monkeypatch):
+    import madlc
+    from madlc.postprocess import refine
+
+    _, video, path = project_with_tracks(synth_project_small_copy)
+    before = path.read_bytes()
+    monkeypatch.setattr(refine, "DEFAULT_GUI", "madlc.postprocess.refine:_test_launcher")
+    monkeypatch.setattr(refine, "_test_launcher", lambda editor, **kw: None, raising=False)
+    assert madlc.refine_tracklets(synth_project_small_copy, str(path), str(video), gui=True) == ""
+    assert path.read_bytes() == before
