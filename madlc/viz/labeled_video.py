@@ -138,10 +138,12 @@ def _selection(requested: Any, available: Sequence[str]) -> list[str]:
     return [n for n in names if n in available]
 
 
-def labeled_video_path(tracks_file: str | Path, color_by: str = "bodypart", destfolder: str | Path | None = None) -> Path:
-    """``<tracks stem>_bp_labeled.mp4`` / ``_id_labeled.mp4`` in destfolder (default: beside the tracks)."""
+def labeled_video_path(tracks_file: str | Path, color_by: str = "bodypart", destfolder: str | Path | None = None,
+                       multianimal: bool = True) -> Path:
+    """``<tracks stem>_bp_labeled.mp4`` / ``_id_labeled.mp4`` (single-animal: ``_labeled.mp4``) in destfolder
+    (default: beside the tracks)."""
     tracks_file = Path(tracks_file)
-    tag = "_id" if color_by == "individual" else "_bp"
+    tag = ("_id" if color_by == "individual" else "_bp") if multianimal else ""
     return Path(destfolder or tracks_file.parent) / f"{tracks_file.stem}{tag}_labeled.mp4"
 
 
@@ -190,7 +192,7 @@ def create_labeled_video(
     outputs = []
     for video in video_list:
         tracks_file = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, filtered, destfolder)
-        output = labeled_video_path(tracks_file, color_by, destfolder)
+        output = labeled_video_path(tracks_file, color_by, destfolder, bool(cfg.get("multianimalproject")))
         if output.exists() and not overwrite:
             print(f"{output} exists; keeping it (overwrite=False).")
             outputs.append(str(output))

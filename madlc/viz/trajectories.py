@@ -153,7 +153,8 @@ def plot_trajectories(
             own = tracks.unique_bodyparts if name == "single" else tracks.multi_bodyparts
             parts = [b for b in bodyparts if b in own]
             keep = [tracks.bpt(b) for b in parts]
-            plot_individual(tracks.data[:, i][:, keep], parts, out, suffix + name,
+            label = name if cfg.get("multianimalproject") else ""  # DeepLabCut: trajectory.png for one animal
+            plot_individual(tracks.data[:, i][:, keep], parts, out, suffix + label,
                             pcutoff=float(cfg.get("pcutoff", 0.6)), colormap=config_colormap(cfg),
                             alphavalue=float(cfg.get("alphavalue", 0.7)), resolution=resolution,
                             linewidth=linewidth, imagetype=imagetype if imagetype.startswith(".") else "." + imagetype)
