@@ -353,3 +353,21 @@ def test_refine_tracklets_gui_closed_without_saving(synth_project_small_copy, mo
     monkeypatch.setattr(refine, "_test_launcher", lambda editor, **kw: None, raising=False)
     assert madlc.refine_tracklets(synth_project_small_copy, str(path), str(video), gui=True) == ""
     assert path.read_bytes() == before
+
+
+def test_single_animal_chain_keeps_three_level_files(synth_project_single, copy_project):
+    import madlc
+
+    config = copy_project(synth_project_single)
+    proj = Path(config).parent
+    t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))
+    t.scorer = SCORER
+    save_tracks(t, proj / "videos" / f"synth0{SCORER}.h5")  # single-animal: no tracker suffix
+    video = str(proj / "videos" / "synth0.mp4")
+    filtered = madlc.filterpredictions(config, [video])[0]
+    assert filtered.endswith(f"synth0{SCORER}_filtered.h5")
+    assert list(pd.read_hdf(filtered).columns.names) == ["scorer", "bodyparts", "coords"]
+    folder = Path(madlc.plot_trajectories(config, [video], filtered=True, resolution=30)[0])
+    assert (folder / "trajectory_filtered.png").exists()
+    out = madlc.create_labeled_video(config, [video], filtered=True)[0]
+    assert out.endswith(f"synth0{SCORER}_filtered_labeled.mp4")
