@@ -371,3 +371,19 @@ def test_single_animal_chain_keeps_three_level_files(synth_project_single, copy_
     assert (folder / "trajectory_filtered.png").exists()
     out = madlc.create_labeled_video(config, [video], filtered=True)[0]
     assert out.endswith(f"synth0{SCORER}_filtered_labeled.mp4")
+
+
+def test_kmeans_pick_takes_one_frame_per_look(tmp_path):
+    from madlc.postprocess.outliers import kmeans_pick
+    from madlc.video.reader import VideoReader
+    from madlc.video.writer import VideoWriter
+
+    video = tmp_path / "looks.mp4"
+    with VideoWriter(video, fps=10, size=(32, 24)) as w:
+        for f in range(30):
+            frame = np.zeros((24, 32, 3), np.uint8)
+            frame[:, : 10 * (f // 10 + 1)] = 200  # three looks: frames 0-9, 10-19, 20-29
+            w.write(frame)
+    with VideoReader(video) as reader:
+        picks = kmeans_pick(reader, range(30), 3)
+    assert sorted(p // 10 for p in picks) == [0, 1, 2]

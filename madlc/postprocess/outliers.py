@@ -91,6 +91,35 @@ def spread_evenly(candidates: Sequence[int], n: int) -> list[int]:
     return [cands[k] for k in np.unique(picks)]
 
 
+def kmeans_pick(reader: Any, candidates: Sequence[int], n: int, resize_width: int = 30,
+                max_frames: int = 500, seed: int = 0) -> list[int]:
+    """Up to ``n`` visually different frames among ``candidates``: k-means on small grey thumbnails.
+
+    At most ``max_frames`` candidates (evenly spread) are decoded; from each cluster the frame
+    nearest its centre is taken. ``reader`` is a :class:`madlc.video.reader.VideoReader`.
+    """
+    import cv2
+    from sklearn.cluster import KMeans
+
+    cands = spread_evenly(candidates, max_frames)
+    if len(cands) <= n:
+        return cands
+    thumbs = []
+    for f in cands:
+        grey = cv2.cvtColor(reader.read(int(f)), cv2.COLOR_RGB2GRAY)
+        height = max(1, round(grey.shape[0] * resize_width / grey.shape[1]))
+        thumbs.append(cv2.resize(grey, (resize_width, height), interpolation=cv2.INTER_AREA).ravel() / 255.0)
+    x = np.stack(thumbs)
+    km = KMeans(n_clusters=n, n_init=3, random_state=seed).fit(x)
+    picks = []
+    for k in range(n):
+        members = np.flatnonzero(km.labels_ == k)
+        if members.size:
+            d = np.linalg.norm(x[members] - km.cluster_centers_[k], axis=1)
+            picks.append(cands[int(members[np.argmin(d)])])
+    return sorted(picks)
+
+
 # ---------------------------------------------------------------- API
 
 def _register_video(config_path: Path, video: Path) -> None:
@@ -121,18 +150,23 @@ def extract_outlier_frames(
     MAdegree: int = 1,
     alpha: float = 0.01,
     numframes2extract: int | None = None,
+    extractionalgorithm: str = "kmeans",
     frames2use: list[int] | None = None,
     destfolder: str | None = None,
     savelabeled: bool = False,
     track_method: str = "",
+    automatic: bool = True,
 ) -> list[str]:
     """Find frames where tracking looks wrong and add them to labeled-data for correction.
 
     ``outlieralgorithm``: ``jump`` (a point moved more than ``epsilon`` px in one frame),
     ``uncertain`` (likelihood below ``p_bound``), ``fitting`` (more than ``epsilon`` px from a
     SARIMAX fit) or ``manual`` (the frames in ``frames2use``). Up to ``numframes2extract``
-    frames (default config.yaml's ``numframes2pick``) are saved as ``img<idx>.png`` with their
-    predictions in ``machinelabels-iter<N>.h5``. Returns the image paths written.
+    frames (default config.yaml's ``numframes2pick``) are chosen among the flagged ones --
+    ``extractionalgorithm`` ``kmeans`` (visually different frames) or ``uniform`` (spread over
+    time) -- and saved as ``img<idx>.png`` with their predictions in ``machinelabels-iter<N>.h5``.
+    ``automatic`` is accepted for DeepLabCut compatibility (madlc never asks). Returns the image
+    paths written.
     """
     import pandas as pd
     from PIL import Image
@@ -168,7 +202,14 @@ def extract_outlier_frames(
                 flagged = tracks.frames[rows].tolist()
             lo, hi = float(cfg.get("start", 0) or 0) * nframes, float(cfg.get("stop", 1) or 1) * nframes
             flagged = [f for f in flagged if lo <= f < hi]
-            picked = flagged if outlieralgorithm == "manual" else spread_evenly(flagged, n_pick)
+            if outlieralgorithm == "manual":
+                picked = sorted(set(flagged))
+            elif extractionalgorithm == "kmeans":
+                picked = kmeans_pick(reader, flagged, n_pick)
+            elif extractionalgorithm == "uniform":
+                picked = spread_evenly(flagged, n_pick)
+            else:
+                raise ConfigError(f"extractionalgorithm={extractionalgorithm!r}. What to do: use 'kmeans' or 'uniform'.")
             print(f"{video.name}: {len(flagged)} frames flagged by '{outlieralgorithm}', extracting {len(picked)}.")
             if not picked:
                 continue
