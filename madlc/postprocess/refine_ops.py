@@ -85,15 +85,18 @@ def fill_gaps(data: np.ndarray, max_gap: int = 0, likelihood: float = FILLED_LIK
     return out, filled
 
 
-def drop_short_runs(data: np.ndarray, min_len: int) -> tuple[np.ndarray, int]:
+def drop_short_runs(data: np.ndarray, min_len: int, skip: Sequence[int] = ()) -> tuple[np.ndarray, int]:
     """Delete stretches where an individual is visible for fewer than ``min_len`` frames.
 
+    Individuals in ``skip`` (e.g. ``single``, whose unique parts come and go) are left alone.
     Returns the new array and the number of stretches deleted.
     """
     out = data.copy()
     dropped = 0
     vis = visible(data)
     for i in range(data.shape[1]):
+        if i in skip:
+            continue
         for start, stop in runs(vis[:, i]):
             if stop - start < min_len:
                 out[start:stop, i] = np.nan
@@ -322,14 +325,21 @@ class TrackEditor:
         return int(filled.sum())
 
     def drop_short_tracklets(self, min_tracklet_len: int = 2) -> int:
-        """Delete stretches (and pickle tracklets) shorter than ``min_tracklet_len`` frames; returns how many."""
+        """Delete stretches (and pickle tracklets) shorter than ``min_tracklet_len`` frames; returns how many.
+
+        ``single`` (unique body parts) is not a tracklet and is kept.
+        """
         self._checkpoint()
-        self.tracks.data, dropped = drop_short_runs(self.tracks.data, int(min_tracklet_len))
-        self.owner[np.all(np.isnan(self.tracks.data[..., 0]), axis=2)] = -1
         short = [k for k, v in self.tracklets.items() if len(v) < min_tracklet_len]
-        for k in short:
+        for k in short:  # a short pickle tracklet goes even where it touches another one
+            rows, cols = np.nonzero(self.owner == k)
+            self.tracks.data[rows, cols] = np.nan
+            self.owner[rows, cols] = -1
             del self.tracklets[k]
-        return dropped
+        single = [k for k, name in enumerate(self.tracks.individuals) if name == "single"]
+        self.tracks.data, dropped = drop_short_runs(self.tracks.data, int(min_tracklet_len), skip=single)
+        self.owner[np.all(np.isnan(self.tracks.data[..., 0]), axis=2)] = -1
+        return dropped + len(short)
 
     def find_swaps(self, min_swap_len: int = 2) -> list[SwapCandidate]:
         """Candidate identity swaps (see :func:`find_swaps`), in video frame numbers."""
