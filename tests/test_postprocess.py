@@ -230,6 +230,10 @@ def test_tracklet_pickle_editor_reassigns_tracklets(dlc_data_dir):
     assert np.all(ed.owner[frames, 1] == tid)
     ed.undo()
     assert np.all(ed.owner[frames, 0] == tid)
+    single_before = ed.data[:, 3].copy()
+    assert ed.drop_short_tracklets(min_tracklet_len=50) >= 1  # the 45-frame tracklet goes
+    assert 3 not in ed.tracklets and not np.any(ed.owner == 3)
+    np.testing.assert_array_equal(ed.data[:, 3], single_before)  # unique parts are not a tracklet
 
 
 def test_refine_tracklets_writes_h5_with_all_frames_and_calls_gui_hook(synth_project_small_copy, dlc_data_dir, tmp_path):
