@@ -45,6 +45,7 @@ API: dict[str, str] = {
     "create_labeled_video": "madlc.viz.labeled_video:create_labeled_video",
     "extract_outlier_frames": "madlc.postprocess.outliers:extract_outlier_frames",
     "merge_datasets": "madlc.postprocess.outliers:merge_datasets",
+    "promote_machinelabels": "madlc.postprocess.outliers:promote_machinelabels",
     "refine_tracklets": "madlc.postprocess.refine:refine_tracklets",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",

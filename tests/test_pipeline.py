@@ -76,7 +76,7 @@ def test_run_goes_from_videos_to_labeled_videos(finished):
     project = Path(finished).parent
     tracks = sorted(project.glob("videos/synth0DLC_*_el.h5"))
     filtered = sorted(project.glob("videos/synth0DLC_*_el_filtered.h5"))
-    labeled = sorted(project.glob("videos/synth0DLC_*_labeled.mp4"))
+    labeled = sorted(project.glob("videos/synth0DLC_*_el_filtered*_labeled.mp4"))
     assert tracks and filtered and labeled, sorted(p.name for p in (project / "videos").iterdir())
     df = pd.read_hdf(tracks[0])
     assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]

@@ -249,7 +249,8 @@ def test_refine_tracklets_writes_h5_with_all_frames_and_calls_gui_hook(synth_pro
     write_config(cfg, synth_project_small_copy)
     pickle_file = tmp_path / "montblancDLC_resnet50_MontBlancDec16shuffle1_30000_el.pickle"
     shutil.copy(dlc_data_dir / "montblanc_tracklets.pickle", pickle_file)
-    out = madlc.refine_tracklets(synth_project_small_copy, str(pickle_file), str(tmp_path / "absent.mp4"), max_gap=0)
+    out = madlc.refine_tracklets(synth_project_small_copy, str(pickle_file), str(tmp_path / "absent.mp4"), max_gap=0,
+                                 gui=False)
     assert out == str(pickle_file.with_suffix(".h5"))
     df = pd.read_hdf(out)
     assert list(df.index) == list(range(180))

@@ -78,7 +78,7 @@ def refine_tracklets(
     min_swap_len: int = 2,
     min_tracklet_len: int = 2,
     trail_len: int = 50,
-    gui: bool = False,
+    gui: bool = True,
 ) -> str:
     """Refine tracklets (fix identity swaps, fill gaps) and save them as the video's tracks .h5.
 
@@ -86,7 +86,8 @@ def refine_tracklets(
     frames are filled by interpolation with likelihood 0.01 (``max_gap=0`` fills every gap; set
     pcutoff to 0 to see them in a labeled video). With the web GUI registered, the editor opens
     there (``min_swap_len`` sets which candidate swaps it lists, ``trail_len`` its trail length);
-    ``gui=True`` opens the browser page when no GUI is registered. Returns the path of the
+    By default the browser page opens (served on 127.0.0.1; Ctrl-C stops it); ``gui=False``
+    (``--no-gui``) only drops short tracklets, fills gaps and saves. Returns the path of the
     refined ``.h5`` ("" if the GUI was closed without saving).
     """
     from madlc.project.config import load_config
