@@ -93,13 +93,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--crop", type=int, default=256)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: train.num_threads=auto)")
     parser.add_argument("--nets", nargs="+", default=["tiny", "resnet_50"])
     parser.add_argument("--demo", action="store_true", help="also train tiny on a synthetic project and report RMSE")
     parser.add_argument("--demo-steps", type=int, default=300)
     args = parser.parse_args()
     import torch
 
+    from madlc.models.train import resolve_threads
+
+    args.threads = resolve_threads(args.threads if args.threads else "auto")
     torch.set_num_threads(args.threads)
     print(f"torch threads {args.threads}, batch {args.batch}, crop {args.crop}x{args.crop}, "
           f"device {'cuda' if torch.cuda.is_available() else 'cpu'}, load average {os.getloadavg()[0]:.1f}")
