@@ -268,3 +268,22 @@ def test_snapshot_from_another_project_is_refused():
         check_bodyparts(cfg, model_cfg, Path("snapshot-010.pt"))
     model_cfg["metadata"]["bodyparts"] = ["head", "tail"]
     check_bodyparts(cfg, model_cfg, Path("snapshot-010.pt"))
+
+
+def test_full_pickle_loads_under_numpy_1(video, tmp_path):
+    """The streamed _full.pickle opens with plain pickle under numpy<2 (DeepLabCut 3.0.x)."""
+    import os
+    import subprocess
+
+    venv = Path(os.environ.get("MADLC_COMPAT_VENV", Path.home() / ".cache" / "madlc-compat-venv"))
+    if not (venv / "bin" / "python").exists():
+        pytest.skip(f"compat venv {venv} (numpy<2) not found: run .ci/compat_env.sh to enable this check")
+    res = analyze_video(video, fake_model(tmp_path), batch_size=8, destfolder=tmp_path, progress=False)
+    script = ("import pickle, sys, numpy; d = pickle.load(open(sys.argv[1], 'rb')); "
+              "f = d['frame07']; assert numpy.__version__ < '2'; "
+              "print(len(d), d['metadata']['nframes'], f['coordinates'][0][0].dtype, f['costs'][0]['m1'].shape[0] "
+              "== len(f['coordinates'][0][0]))")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", script, str(res.full_pickle)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["51", "50", "float64", "True"]

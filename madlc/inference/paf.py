@@ -96,24 +96,25 @@ def paf_costs(
                          torch.zeros(B, len(edge_ids), dtype=torch.int64, device=device))
     b, e_local, src, dst, counts = _pairs(peaks, graph_t, edge_ids, device)
     rows, cols = peaks.row.to(device), peaks.col.to(device)
-    p0 = torch.stack([cols[src], rows[src]], 1).float()  # (P, 2) x, y in cells
-    p1 = torch.stack([cols[dst], rows[dst]], 1).float()
-    vec = p1 - p0
-    length = torch.linalg.vector_norm(vec, dim=1)  # (P,)
-    unit = vec / length.clamp_min(1e-6)[:, None]
+    x0, y0 = cols[src].float(), rows[src].float()  # (P,) segment ends in cells
+    dx, dy = cols[dst].float() - x0, rows[dst].float() - y0
+    length = torch.sqrt(dx * dx + dy * dy)  # (P,)
+    inv = 1.0 / length.clamp_min(1e-6)
+    ux, uy = dx * inv, dy * inv
     frac = torch.linspace(0, 1, n_samples, device=device)  # (S,)
-    pts = p0[:, None, :] + frac[None, :, None] * vec[:, None, :]  # (P, S, 2)
-    px = pts[..., 0].round().long().clamp_(0, w - 1)
-    py = pts[..., 1].round().long().clamp_(0, h - 1)
-    channel = 2 * edge_ids[e_local]  # (P,)
-    bb = b[:, None].expand_as(px)
-    fx = paf[bb, channel[:, None].expand_as(px), py, px].float()  # (P, S)
-    fy = paf[bb, (channel + 1)[:, None].expand_as(px), py, px].float()
+    px = torch.round(x0[:, None] + frac * dx[:, None]).long().clamp_(0, w - 1)  # (P, S)
+    py = torch.round(y0[:, None] + frac * dy[:, None]).long().clamp_(0, h - 1)
+    # one flat gather per component: index of (b, 2e, py, px) in the contiguous (B, C, h, w) tensor
+    base = (b * C + 2 * edge_ids[e_local]) * (h * w)  # (P,)
+    flat_index = base[:, None] + py * w + px  # (P, S)
+    flat = paf.reshape(-1) if paf.is_contiguous() else paf.contiguous().reshape(-1)
+    fx = flat[flat_index].float()
+    fy = flat[flat_index + h * w].float()
     weights = torch.ones(n_samples, device=device)
     if n_samples > 1:
         weights[0] = weights[-1] = 0.5
     weights = weights / weights.sum()
-    along = ((fx * unit[:, None, 0] + fy * unit[:, None, 1]) * weights).sum(1).abs()
-    magnitude = (torch.sqrt(fx[:, 0] ** 2 + fy[:, 0] ** 2))
+    along = ((fx * ux[:, None] + fy * uy[:, None]) @ weights).abs()
+    magnitude = torch.sqrt(fx[:, 0] ** 2 + fy[:, 0] ** 2)
     m1 = torch.where(length > 0, along, magnitude)
     return PairCosts(b, e_local, src, dst, m1, length, counts)

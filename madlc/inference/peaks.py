@@ -53,6 +53,22 @@ def nms_kernel(nms_radius: float) -> int:
     return 2 * half + 1
 
 
+def window_max(x: torch.Tensor, kernel: int) -> torch.Tensor:
+    """Max over the ``kernel x kernel`` window around each cell of ``x (..., h, w)`` (separable shifts;
+    several times faster than ``max_pool2d`` with stride 1 on a CPU)."""
+    r = kernel // 2
+    h, w = x.shape[-2:]
+    padded = F.pad(x, (r, r, 0, 0), value=float("-inf"))
+    rows = padded[..., 0:w]
+    for i in range(1, kernel):
+        rows = torch.maximum(rows, padded[..., i:i + w])
+    padded = F.pad(rows, (0, 0, r, r), value=float("-inf"))
+    out = padded[..., 0:h, :]
+    for i in range(1, kernel):
+        out = torch.maximum(out, padded[..., i:i + h, :])
+    return out
+
+
 def find_peaks(
     heatmaps: torch.Tensor,
     nms_radius: float = 5.0,
@@ -78,8 +94,7 @@ def find_peaks(
     heat = heatmaps.float()
     kernel = nms_kernel(nms_radius)
     if kernel > 1:
-        pooled = F.max_pool2d(heat, kernel_size=kernel, stride=1, padding=kernel // 2)
-        is_peak = heat >= pooled
+        is_peak = heat >= window_max(heat, kernel)
     else:
         is_peak = torch.ones_like(heat, dtype=torch.bool)
     masked = torch.where(is_peak & (heat >= min_confidence), heat, torch.full_like(heat, -1.0))

@@ -14,12 +14,13 @@ frame is covered, :func:`write_streamed_full_pickle` streams the parts into the 
 ``_full.pickle`` (one ``dict``, DeepLabCut's layout) without holding more than one part in
 memory, and the parts folder is removed.
 
-The streaming pickler is :class:`madlc.io.compat.CompatPickler`'s reduction rules (files load
-under numpy 1.26 / DeepLabCut 3.0) on Python's pure pickler, memoising only classes and
-dtypes (a memo of every frame object would keep the whole file in memory).
+The final file is written by :func:`stream_pickle_dict`: an ordinary pickle of one dict, built
+from separately pickled items (:class:`madlc.io.compat.CompatPickler`, so it loads under
+numpy 1.26 / DeepLabCut 3.0); a single pickler's memo would keep every frame in memory.
 """
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import re
@@ -27,12 +28,10 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import numpy as np
 
 from madlc.io.atomic import atomic_path
 
 _PART_RE = re.compile(r"^part-(\d+)-(\d+)\.pickle$")
-_BUILTINS = (dict, list, tuple, str, int, float, bool, type(None))
 
 
 def parts_folder(full_pickle: str | Path) -> Path:
@@ -113,41 +112,47 @@ class PartStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class _LazyDict:
-    """Pickles as a plain ``dict`` built from an iterator of items (written in batches)."""
-
-    def __init__(self, items: Iterator[tuple[Any, Any]]):
-        self._items = items
-
-    def __reduce__(self):
-        return (dict, (), None, None, self._items)
+_PROTO3 = b"\x80\x03"
+_BATCH = 1000  # items per SETITEMS, like the standard pickler
 
 
-class _StreamPickler(pickle._Pickler):  # type: ignore[name-defined]
-    """Pure-Python pickler with CompatPickler's reductions and a memo of classes/dtypes only."""
+def _opcodes(obj: Any) -> bytes:
+    """``obj`` pickled (protocol 3, CompatPickler) without the PROTO header and the STOP opcode."""
+    from madlc.io.compat import CompatPickler
 
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) in _BUILTINS:
-            return NotImplemented
-        from madlc.io.compat import CompatPickler
-
-        return CompatPickler.reducer_override(self, obj)  # type: ignore[arg-type]
-
-    def _reduce_pandas(self, obj: Any) -> Any:  # used by CompatPickler.reducer_override
-        from madlc.io.compat import CompatPickler
-
-        return CompatPickler._reduce_pandas(obj)
-
-    def memoize(self, obj: Any) -> None:
-        if isinstance(obj, (type, np.dtype)) or callable(obj):
-            super().memoize(obj)
+    buf = io.BytesIO()
+    CompatPickler(buf, protocol=3).dump(obj)
+    data = buf.getvalue()
+    if not (data.startswith(_PROTO3) and data.endswith(b".")):
+        raise RuntimeError("unexpected pickle framing")  # pragma: no cover - CPython's format
+    return data[2:-1]
 
 
 def stream_pickle_dict(items: Iterator[tuple[Any, Any]], path: str | Path) -> Path:
-    """Write the items as one pickled ``dict`` to ``path`` (atomically), streaming them."""
+    """Write the items as one pickled ``dict`` to ``path`` (atomically), one item in memory at a time.
+
+    The file is an ordinary protocol-3 pickle: ``PROTO 3, EMPTY_DICT``, then batches of
+    ``MARK key value ... SETITEMS``, then ``STOP``. Each key and value is pickled on its own by the
+    C :class:`~madlc.io.compat.CompatPickler` (numpy-1 loadable); protocol 3 numbers memo
+    entries explicitly, so each value's memo indices may restart at 0 (later entries overwrite
+    earlier ones in the unpickler's memo, and every reference points inside its own value).
+    """
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            _StreamPickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(_LazyDict(items))
+            fh.write(_PROTO3 + b"}")  # PROTO 3, EMPTY_DICT
+            pending = 0
+            for key, value in items:
+                if pending == 0:
+                    fh.write(b"(")  # MARK
+                fh.write(_opcodes(key))
+                fh.write(_opcodes(value))
+                pending += 1
+                if pending == _BATCH:
+                    fh.write(b"u")  # SETITEMS
+                    pending = 0
+            if pending:
+                fh.write(b"u")
+            fh.write(b".")  # STOP
     return Path(path)
 
 
