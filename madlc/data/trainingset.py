@@ -164,7 +164,7 @@ def training_entries(df: pd.DataFrame, cfg: dict[str, Any], rows: np.ndarray) ->
     """FORMATS.md §4.2 entries (one per row with a keypoint inside its image)."""
     project = paths.project_dir(cfg)
     kpts = labels_to_keypoints(df, cfg)
-    n_multi, n_ind = len(paths.multianimal_bodyparts(cfg)), len(paths.individuals(cfg))
+    n_ind = len(paths.individuals(cfg))
     out = []
     for row in rows:
         key = tuple(str(k) for k in df.index[row])
@@ -178,15 +178,16 @@ def training_entries(df: pd.DataFrame, cfg: dict[str, Any], rows: np.ndarray) ->
                 joints[slot if slot < n_ind else n_ind] = np.column_stack([idx, xy]).astype(np.float32)
         if joints:
             out.append({"image": key, "size": np.array([3, height, width]), "joints": joints})
-    del n_multi
     return out
 
 
 # ---------------------------------------------------------------- metadata.yaml
 def _update_metadata(cfg: dict[str, Any], created: dict[str, dict[str, Any]]) -> Path:
     """Register shuffles in ``metadata.yaml``; identical splits share one ``split`` id."""
+    from madlc.io import read_dataset_metadata, write_dataset_metadata
+
     path = paths.training_dataset_folder(cfg) / "metadata.yaml"
-    shuffles = dict((read_yaml(path, "metadata.yaml").get("shuffles") or {}) if path.exists() else {})
+    shuffles = dict(read_dataset_metadata(path)["shuffles"] if path.exists() else {})
     for name, entry in created.items():
         shuffles[name] = {k: entry[k] for k in ("train_fraction", "index", "engine")}
     splits: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
@@ -204,20 +205,18 @@ def _update_metadata(cfg: dict[str, Any], created: dict[str, dict[str, Any]]) ->
         if key not in splits:
             splits.append(key)
         shuffles[name]["split"] = splits.index(key) + 1
-    ordered = {k: {f: shuffles[k][f] for f in ("train_fraction", "index", "split", "engine") if f in shuffles[k]}
-               for k in sorted(shuffles, key=lambda s: (shuffles[s]["train_fraction"], shuffles[s]["index"]))}
-    return dump_yaml({"shuffles": ordered}, path)
+    return write_dataset_metadata({"shuffles": shuffles}, path)
 
 
 def _doc_pickle_for(cfg: dict[str, Any], entry: dict[str, Any]) -> tuple[Any, Any] | None:
-    from madlc.io.compat import load_pickle
+    from madlc.io import read_documentation
 
     p = paths.fraction_percent(entry["train_fraction"])
     path = paths.training_dataset_folder(cfg) / f"Documentation_data-{cfg['Task']}_{p}shuffle{entry['index']}.pickle"
     if not path.exists():
         return None
-    doc = load_pickle(path, "Documentation pickle")
-    return doc[1], doc[2]
+    doc = read_documentation(path)
+    return doc["train_indices"], doc["test_indices"]
 
 
 # ---------------------------------------------------------------- the public function
@@ -300,7 +299,7 @@ def create_multianimaltraining_dataset(
             for fraction in fractions:
                 train, test = split_indices(candidates, fraction, seed=shuffle)
                 jobs.append((shuffle, fraction, train, test))
-    from madlc.io.compat import dump_pickle
+    from madlc.io import write_documentation, write_inference_cfg, write_pose_cfg, write_training_data
 
     for shuffle, fraction, train, test in jobs:
         tsi = fractions.index(fraction)
@@ -308,8 +307,8 @@ def create_multianimaltraining_dataset(
         if not data:
             raise FormatError(f"shuffle {shuffle}, TrainingFraction {fraction}: no training image has a keypoint "
                               "inside the image. What to do: label more frames or raise TrainingFraction.")
-        dump_pickle(data, paths.training_data_pickle(cfg, shuffle, tsi))
-        dump_pickle([data, train, test, float(fraction)], paths.documentation_pickle(cfg, shuffle, tsi))
+        write_training_data(data, paths.training_data_pickle(cfg, shuffle, tsi))
+        write_documentation([data, train, test, float(fraction)], paths.documentation_pickle(cfg, shuffle, tsi))
         model_dir = paths.model_folder(cfg, shuffle, tsi)
         snaps = paths.list_snapshots(model_dir / "train")
         if snaps:
@@ -317,8 +316,8 @@ def create_multianimaltraining_dataset(
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
         dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml")
-        dump_yaml(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi), model_dir / "test" / "pose_cfg.yaml")
-        dump_yaml(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml", flow=False)
+        write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi), model_dir / "test" / "pose_cfg.yaml")
+        write_inference_cfg(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml")
         created[paths.shuffle_name(cfg, shuffle, tsi)] = {
             "train_fraction": float(fraction), "index": shuffle, "engine": "pytorch", "train": train, "test": test}
         written.append(str(model_dir))
@@ -341,24 +340,20 @@ def load_merged_labels(config: str | Path | dict[str, Any]) -> pd.DataFrame:
 def load_split(config: str | Path | dict[str, Any], shuffle: int = 1,
                trainingsetindex: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
     """``(trainIndices, testIndices, trainFraction)`` of a shuffle, from its Documentation pickle."""
-    from madlc.io.compat import load_pickle
+    from madlc.io import read_documentation
 
     cfg = load_config(config)
-    path = paths.documentation_pickle(cfg, shuffle, trainingsetindex)
-    doc = load_pickle(path, "Documentation pickle", "run create_multianimaltraining_dataset for this shuffle")
-    if not isinstance(doc, (list, tuple)) or len(doc) < 4:
-        raise file_error(path, "expected [data, trainIndices, testIndices, trainFraction]", "re-create the shuffle")
-    return np.asarray(doc[1], dtype=np.int64), np.asarray(doc[2], dtype=np.int64), float(doc[3])
+    doc = read_documentation(paths.documentation_pickle(cfg, shuffle, trainingsetindex))
+    return doc["train_indices"], doc["test_indices"], doc["train_fraction"]
 
 
 def load_training_data(config: str | Path | dict[str, Any], shuffle: int = 1,
                        trainingsetindex: int = 0) -> list[dict[str, Any]]:
     """The per-shuffle training pickle (FORMATS.md §4.2)."""
-    from madlc.io.compat import load_pickle
+    from madlc.io import read_training_data
 
     cfg = load_config(config)
-    return load_pickle(paths.training_data_pickle(cfg, shuffle, trainingsetindex), "training-data pickle",
-                       "run create_multianimaltraining_dataset for this shuffle")
+    return read_training_data(paths.training_data_pickle(cfg, shuffle, trainingsetindex))
 
 
 def keypoints_for_split(config: str | Path | dict[str, Any], shuffle: int = 1, trainingsetindex: int = 0,
