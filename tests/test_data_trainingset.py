@@ -109,3 +109,15 @@ def test_images_of_different_sizes(tmp_path: Path) -> None:
     create_multianimaltraining_dataset(config, net_type="tiny")
     sizes = {tuple(e["size"]) for e in load_training_data(config)}
     assert sizes <= {(3, 128, 160), (3, 120, 96)} and len(sizes) == 2
+
+
+def test_synthetic_project(tmp_path: Path) -> None:
+    synth = pytest.importorskip("madlc.synth.project")
+    config = synth.synth_project(str(tmp_path), animals=3, bodyparts=4, frames=12, size="96x80", labeled_frames=10,
+                                 identity=True, unique=True)
+    create_multianimaltraining_dataset(config, net_type="tiny")
+    cfg = load_config(config)
+    train, test, _ = load_split(config)
+    assert len(train) + len(test) == 10
+    pose = yaml.safe_load((paths.model_folder(cfg) / "test" / "pose_cfg.yaml").read_text())
+    assert pose["num_joints"] == 4 + len(cfg["uniquebodyparts"]) and pose["num_idchannel"] == 3
