@@ -18,7 +18,8 @@ candidate skeleton), ``LabeledImages_<DLCSCORER>/`` (``plotting``), and the merg
 Data-driven skeleton (FORMATS.md §8.4): when the network was trained on the complete PAF graph,
 each edge is scored on the train images by how well its affinity separates same-animal from
 different-animal pairs; candidate graphs (maximum spanning tree + best edges) are assembled and
-the smallest one with the best assembly mAP is kept as ``paf_best`` -- written to
+the smallest one with the best assembly mAP on all labelled images (DeepLabCut 3: test images
+only, too few to be reliable in most projects) is kept as ``paf_best`` -- written to
 ``test/pose_cfg.yaml`` (read by analyze_videos: only those edges are computed and stored as
 ``PAFinds``), ``test/inference_cfg.yaml`` (read by the assembler) and
 ``train/pytorch_config.yaml`` (``edges_to_keep``). The pair-distance calibration of the
@@ -227,6 +228,35 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 
 # ----------------------------------------------------------------------------------- one snapshot
+def select_graph_on_all_images(report: dict[str, Any], frames: Sequence[dict], gt: np.ndarray, asm: Any,
+                               positions: Sequence[int], matching: str = "optimal") -> list[int]:
+    """Pick ``report["paf_best"]``: the smallest candidate graph with the best assembly mAP on ALL
+    labelled images (train + test).
+
+    DeepLabCut 3 selects on the test images only; with the few test images of a typical project
+    that choice is noisy, so madlc pools both splits. The complete graph is always a candidate,
+    so the selected graph's pooled mAP is never below the complete graph's. Adds ``"all"``
+    (``mAP``, ``mAR``, ``miss``, ``purity``) to every candidate and to ``report``; returns the edges.
+    """
+    from madlc.assembly.evaluation import evaluate_graph
+
+    idx = list(positions)
+    sub_frames, sub_gt = [frames[i] for i in idx], gt[idx]
+
+    def scores(edges: Sequence[int] | None) -> dict[str, float]:
+        r = evaluate_graph(sub_frames, sub_gt, asm, edges, rep.OKS_SIGMA, matching)
+        return {k: float(r[k]) for k in ("mAP", "mAR", "miss", "purity")}
+
+    report["all"] = scores(None)
+    for cand in report["candidates"]:
+        cand["all"] = scores(cand["edges"])
+    values = [c["all"]["mAP"] if np.isfinite(c["all"]["mAP"]) else -np.inf for c in report["candidates"]]
+    top = max(values)
+    chosen = min((c for c, v in zip(report["candidates"], values) if v >= top), key=lambda c: c["n_edges"])
+    report["paf_best"] = [int(e) for e in chosen["edges"]]
+    return report["paf_best"]
+
+
 def evaluate_snapshot_images(cfg: dict[str, Any], frames: Sequence[dict], gt: np.ndarray, train_pos: list[int],
                              test_pos: list[int], asm: Any, settings: dict, parts: tuple[list[int], list[int]],
                              pcutoff: float) -> dict[str, Any]:
@@ -248,6 +278,9 @@ def evaluate_snapshot_images(cfg: dict[str, Any], frames: Sequence[dict], gt: np
     report = assembly_report(frames, gt_multi, asm, train_pos, test_pos, sigma=rep.OKS_SIGMA, prune=True,
                              matching=matching)
     pruned = bool(report["candidates"])
+    if pruned:
+        select_graph_on_all_images(report, frames, gt_multi, replace(asm, calibration=report["calibration"]),
+                                   train_pos + test_pos, matching)
     best = sorted(int(e) for e in report["paf_best"]) if pruned else list(asm.paf_inds)
     final = replace(asm, paf_inds=best, calibration=report["calibration"])
     animals, scores, unique = _assemble(frames, final)
@@ -269,7 +302,9 @@ def _graph_summary(result: dict[str, Any], n_edges: int) -> dict[str, Any]:
     out: dict[str, Any] = {"paf_edges": int(n_edges), "paf_best_edges": len(result["paf_best"])}
     cands = report.get("candidates") or []
     chosen = next((c for c in cands if sorted(c["edges"]) == sorted(result["paf_best"])), None)
-    for split in ("train", "test"):
+    for split in ("train", "test", "all"):
+        if split not in report:
+            continue
         out[f"{split}_assembly_mAP_complete"] = float(report[split]["mAP"])
         out[f"{split}_assembly_mAP_pruned"] = float(chosen[split]["mAP"]) if chosen else float(report[split]["mAP"])
     return out
@@ -283,9 +318,10 @@ def _print_graph(result: dict[str, Any], n_edges: int, summary: dict[str, Any]) 
     table = rep.graph_table(result["report"])
     print(f"Data-driven skeleton: {summary['paf_best_edges']} of {n_edges} PAF edges kept "
           f"(paf_best = {result['paf_best']}).")
-    print("  assembly mAP (train/test): complete graph "
-          f"{summary['train_assembly_mAP_complete']:.3f}/{summary['test_assembly_mAP_complete']:.3f}, "
-          f"pruned graph {summary['train_assembly_mAP_pruned']:.3f}/{summary['test_assembly_mAP_pruned']:.3f}")
+    print("  assembly mAP (train/test/all images): complete graph "
+          f"{summary['train_assembly_mAP_complete']:.3f}/{summary['test_assembly_mAP_complete']:.3f}/"
+          f"{summary['all_assembly_mAP_complete']:.3f}, pruned graph {summary['train_assembly_mAP_pruned']:.3f}/"
+          f"{summary['test_assembly_mAP_pruned']:.3f}/{summary['all_assembly_mAP_pruned']:.3f}")
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.drop(columns=["edges"]).to_string(index=False))
 

@@ -235,14 +235,16 @@ def predictions_frame(arr: np.ndarray, scorer: str, individuals: Sequence[str], 
 def graph_table(report: Mapping[str, Any]) -> pd.DataFrame:
     """One row per candidate PAF graph of :func:`madlc.assembly.evaluation.assembly_report`.
 
-    Columns: ``n_edges``, ``edges``, train/test ``mAP``/``mAR`` (fractions), ``miss``, ``purity``,
+    Columns: ``n_edges``, ``edges``, train/test(/all images) ``mAP``/``mAR`` (fractions), ``miss``, ``purity``,
     ``selected`` (the paf_best row). Empty when the graph was not pruned.
     """
     rows = []
     best = sorted(int(e) for e in report.get("paf_best") or [])
     for cand in report.get("candidates") or []:
         row: dict[str, Any] = {"n_edges": cand["n_edges"], "edges": " ".join(str(e) for e in cand["edges"])}
-        for split in ("train", "test"):
+        for split in ("train", "test", "all"):
+            if split not in cand:
+                continue
             for key in ("mAP", "mAR", "miss", "purity"):
                 row[f"{split} {key}"] = round(float(cand[split][key]), 4)
         row["selected"] = sorted(int(e) for e in cand["edges"]) == best
