@@ -10,6 +10,8 @@ local torchvision state_dict instead.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 from typing import Any, Callable
@@ -77,7 +79,8 @@ def _torchvision(name: str, model_cfg: dict[str, Any]) -> nn.Module:
     if model_cfg.get("pretrained", True):
         weights = tvm.get_model_weights(name).DEFAULT
         try:
-            return builder(weights=weights)
+            with contextlib.redirect_stdout(io.StringIO()):  # torch.hub prints "Downloading ..." to stdout
+                return builder(weights=weights)
         except Exception as err:  # noqa: BLE001 - no network / no cache: any failure means random init
             logging.getLogger("madlc").warning(
                 f"{name}: ImageNet weights unavailable ({type(err).__name__}); using random initialisation.")

@@ -42,6 +42,14 @@ def lr_factor(step: int, train_cfg: dict[str, Any]) -> float:
     return 1.0
 
 
+def learning_rate(pytorch_cfg: dict[str, Any]) -> float:
+    """``train.lr``, or with ``auto`` the model group's ``lr`` (default 1e-4)."""
+    lr = pytorch_cfg["train"].get("lr", "auto")
+    if lr in (None, "auto"):
+        lr = pytorch_cfg["model"].get("lr", 1e-4)
+    return float(lr)
+
+
 class PoseModule(L.LightningModule):
     """Trains a :class:`madlc.models.network.PoseNet`; ``step_offset``/``epoch_offset`` count resumed progress."""
 
@@ -71,7 +79,7 @@ class PoseModule(L.LightningModule):
         return loss
 
     def configure_optimizers(self) -> Any:
-        lr = float(self.train_cfg.get("lr", 1e-4))
+        lr = learning_rate(self.pcfg)
         wd = float(self.train_cfg.get("weight_decay", 0.0))
         name = str(self.train_cfg.get("optimizer", "adam")).lower()
         optimizers = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
