@@ -157,6 +157,7 @@ def test_snapshot_evaluation_prunes_graph_without_losing_map():
     complete = res["report"]["test"]["mAP"]
     chosen = next(c for c in res["report"]["candidates"] if sorted(c["edges"]) == res["paf_best"])
     assert chosen["test"]["mAP"] >= complete
+    assert chosen["all"]["mAP"] >= res["report"]["all"]["mAP"]  # selected on all images: never below complete
     assert res["report"]["calibration"]["n_bodyparts"] == 4
 
 
@@ -223,7 +224,8 @@ def test_evaluate_network_files_and_numbers(evaluated, capsys):
         assert np.isfinite(result[key]) and result[key] >= 0
     for key in ("train_mAP", "train_mAR", "test_mAP", "test_mAR"):
         assert 0.0 <= result[key] <= 1.0
-    assert result["paf_edges"] == 6 and 1 <= result["paf_best_edges"] <= 6
+    assert result["paf_edges"] == 6 and 3 <= result["paf_best_edges"] <= 6
+    assert result["all_assembly_mAP_pruned"] >= result["all_assembly_mAP_complete"]
     eval_dir = paths.evaluation_folder(cfg, 1, 0)
     scorer = result["scorer"]
     assert scorer.startswith("DLC_Tiny_") and "_snapshot_" in scorer

@@ -3,7 +3,7 @@
 As DeepLabCut draws them: human labels ``+``, confident predictions (likelihood >= pcutoff) as
 filled dots, predictions below pcutoff as ``x``; colours per body part (default) or per
 individual (``plotting="individual"``), from config.yaml's ``colormap``, ``dotsize`` and
-``alphavalue``. Small images are enlarged so the markers stay readable.
+``alphavalue``, each with a dark rim. Small images are enlarged so the markers stay readable.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import numpy as np
 
 #: images smaller than this (longest side, px) are enlarged by an integer factor
 MIN_SIDE = 480
+#: dark rim drawn under every marker so it stands out on animals of its own colour
+OUTLINE = (0, 0, 0)
 
 
 def marker_colors(n_slots: int, n_bodyparts: int, by: str, colormap: str) -> np.ndarray:
@@ -42,29 +44,32 @@ def draw_evaluation(image: np.ndarray, gt: np.ndarray, pred: np.ndarray, pcutoff
     if scale > 1:
         img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
     overlay = img.copy()
-    size = max(5, int(round(float(dotsize) * 1.2)))
-    thick = max(1, size // 5)
+    size = max(9, int(round(float(dotsize) * scale * 1.5)))  # marker size follows the enlargement
+    thick = max(1, size // 9)
 
     def at(xy: np.ndarray) -> tuple[int, int]:
         return int(round((xy[0] + 0.5) * scale - 0.5)), int(round((xy[1] + 0.5) * scale - 0.5))
 
     gt = np.asarray(gt, dtype=float)
     pred = np.asarray(pred, dtype=float)
+    for s in range(gt.shape[0]):
+        for k in range(gt.shape[1]):
+            if np.isfinite(gt[s, k, :2]).all():
+                color = tuple(int(c) for c in gt_colors[s, k])
+                for c, t in ((OUTLINE, thick + 2), (color, thick)):
+                    cv2.drawMarker(overlay, at(gt[s, k]), c, cv2.MARKER_CROSS, size, t, cv2.LINE_AA)
     for s in range(pred.shape[0]):
         for k in range(pred.shape[1]):
             if not np.isfinite(pred[s, k, :2]).all():
                 continue
             color = tuple(int(c) for c in pred_colors[s, k])
             if np.isfinite(pred[s, k, 2]) and pred[s, k, 2] >= pcutoff:
-                cv2.circle(overlay, at(pred[s, k]), max(2, size // 4), color, -1, cv2.LINE_AA)
+                cv2.circle(overlay, at(pred[s, k]), max(3, size // 5) + 1, OUTLINE, -1, cv2.LINE_AA)
+                cv2.circle(overlay, at(pred[s, k]), max(3, size // 5), color, -1, cv2.LINE_AA)
             else:
-                cv2.drawMarker(overlay, at(pred[s, k]), color, cv2.MARKER_TILTED_CROSS, max(4, size * 2 // 3),
-                               thick, cv2.LINE_AA)
-    for s in range(gt.shape[0]):
-        for k in range(gt.shape[1]):
-            if np.isfinite(gt[s, k, :2]).all():
-                color = tuple(int(c) for c in gt_colors[s, k])
-                cv2.drawMarker(overlay, at(gt[s, k]), color, cv2.MARKER_CROSS, size, thick + 1, cv2.LINE_AA)
+                for c, t in ((OUTLINE, thick + 2), (color, thick)):
+                    cv2.drawMarker(overlay, at(pred[s, k]), c, cv2.MARKER_TILTED_CROSS, max(6, size * 2 // 3), t,
+                                   cv2.LINE_AA)
     a = float(np.clip(alpha, 0.0, 1.0))
     return cv2.addWeighted(overlay, a, img, 1.0 - a, 0.0)
 
