@@ -63,6 +63,9 @@ def test_split_metrics_missing_parts_comparison_and_unique():
     assert m["per_bodypart"].shape == (6,)
     assert m["per_bodypart"][4:] == pytest.approx([3.0, 3.0])
     assert m["rmse"] == pytest.approx((6 * 1.0 + 2 * 3.0) / 8)
+    one = rep.split_metrics([pred], gt, pcutoff=0.6, unique_pred=[np.array([[5.0, 9.0, 0.3], [0, 0, 0]])],
+                            unique_gt=ugt, unique_parts=[0])  # a single unique part is still compared
+    assert one["per_bodypart"][4] == pytest.approx(4.0) and np.isnan(one["per_bodypart_pcutoff"][4])
     empty = rep.split_metrics([], [], pcutoff=0.6)
     assert np.isnan(empty["rmse"]) and empty["n_images"] == 0
     nothing = rep.split_metrics([np.zeros((0, 4, 3))], gt, pcutoff=0.6)
@@ -159,6 +162,42 @@ def test_snapshot_evaluation_prunes_graph_without_losing_map():
     assert chosen["test"]["mAP"] >= complete
     assert chosen["all"]["mAP"] >= res["report"]["all"]["mAP"]  # selected on all images: never below complete
     assert res["report"]["calibration"]["n_bodyparts"] == 4
+
+
+def test_snapshot_evaluation_on_deeplabcut_detections(dlc_data_dir):
+    """montblanc: DeepLabCut's detections of 30 labelled images (8 birds, 4 parts + unique 'center')."""
+    from madlc.assembly.settings import assembly_settings, inference_settings
+    from madlc.evaluation.evaluate import evaluate_snapshot_images
+    from madlc.io import read_evaluation_pickle
+
+    data = read_evaluation_pickle(dlc_data_dir / "montblanc_eval.pickle")
+    keys = [k for k in data if k != "metadata"]
+    birds = [f"bird{i}" for i in range(1, 9)]
+    parts = ["head", "tail", "leftwing", "rightwing"]
+    gt = np.full((len(keys), 9, 5, 2), np.nan)
+    for i, key in enumerate(keys):
+        series = data[key]["groundtruth"][2].droplevel("scorer")
+        for a, bird in enumerate(birds):
+            for p, part in enumerate(parts):
+                gt[i, a, p] = [series.get((bird, part, c), np.nan) for c in "xy"]
+        gt[i, 8, 4] = [series.get(("single", "center", c), np.nan) for c in "xy"]
+    cfg = {"multianimalproject": True, "individuals": birds, "multianimalbodyparts": parts,
+           "uniquebodyparts": ["center"]}
+    settings = inference_settings()
+    asm = assembly_settings(settings, data["metadata"], {"data": {"individuals": birds}}, 4)
+    frames = [data[k]["prediction"] for k in keys]
+    res = evaluate_snapshot_images(cfg, frames, gt, list(range(20)), list(range(20, 30)), asm, settings,
+                                   ([0, 1, 2, 3], [0]), 0.6)
+    assert res["pruned"] and 3 <= len(res["paf_best"]) <= 6
+    chosen = next(c for c in res["report"]["candidates"] if sorted(c["edges"]) == res["paf_best"])
+    assert chosen["all"]["mAP"] >= res["report"]["all"]["mAP"]
+    for split in ("train", "test"):
+        m = res[split]
+        assert 0 < m["rmse"] < 20 and m["rmse_pcutoff"] <= m["rmse"] + 5
+        assert 0.3 < m["mAP"] <= 1 and 0 < m["mAR"] <= 1
+        assert m["per_bodypart"].shape == (5,) and np.isfinite(m["per_bodypart"]).all()  # 'center' included
+    arr = rep.predictions_array(res["animals"], res["scores"], 8, 4, res["unique"], 1)
+    assert arr.shape == (30, 9, 5, 3) and np.isfinite(arr[:, 8, 4]).any()
 
 
 def test_comparison_bodyparts_and_snapshot_names(tmp_path: Path):

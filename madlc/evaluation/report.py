@@ -5,8 +5,9 @@ Used by :func:`madlc.evaluation.evaluate.evaluate_network`:
 - :func:`keypoint_errors` / :func:`split_metrics` -- DeepLabCut-PyTorch metrics of one split
   (FORMATS.md §8.3): predicted animals matched greedily to labelled ones by OKS, mean pixel
   error of the matched keypoints (``rmse``, and ``rmse_pcutoff`` over keypoints predicted with
-  likelihood >= pcutoff), per body part and overall; OKS-mAP/mAR with pycocotools-style greedy
-  matching and the mean keypoint likelihood as the animal's score.
+  likelihood >= pcutoff), per body part and overall (unique body parts: the image's one
+  prediction against its one label, pooled in); OKS-mAP/mAR of the animals with
+  pycocotools-style greedy matching and the mean keypoint likelihood as the animal's score.
 - :func:`results_frame`, :func:`keypoint_results_frame`, :func:`combine_results` -- the
   ``<DLCSCORER>-results.csv``, ``-keypoint-results.csv`` and ``CombinedEvaluation-results.csv``
   tables with DeepLabCut 3's index and column names (FORMATS.md §8.1).
@@ -123,11 +124,13 @@ def split_metrics(pred: Sequence[np.ndarray], gt: Sequence[np.ndarray], pcutoff:
         k_u = np.asarray(unique_gt[0]).shape[0]
         up = list(range(k_u)) if unique_parts is None else [int(i) for i in unique_parts]
         if up:
-            preds_u = [np.full((1, len(up), 3), np.nan) if u is None else np.asarray(u, dtype=float)[None, up]
-                       for u in (unique_pred or [None] * n_images)]
-            gts_u = [np.asarray(u, dtype=float)[None, up] for u in unique_gt]
-            du, cu = keypoint_errors(preds_u, gts_u, sigma)
-            du, cu = du.reshape(-1, len(up)), cu.reshape(-1, len(up))
+            # one labelled and one predicted set of unique parts per image: paired directly (OKS is
+            # undefined for a single keypoint, so matching would drop projects with one unique part)
+            preds_u = np.stack([np.full((len(up), 3), np.nan) if u is None else _clean(np.asarray(u)[None])[0, up]
+                                for u in (unique_pred if unique_pred is not None else [None] * n_images)])
+            gts_u = np.stack([np.asarray(u, dtype=float)[up, :2] for u in unique_gt])
+            du = np.linalg.norm(preds_u[:, :, :2] - gts_u, axis=2)  # NaN where either is missing
+            cu = np.where(np.isfinite(du), preds_u[:, :, 2], np.nan)
     all_d = np.concatenate([d.ravel(), du.ravel()])
     all_c = np.concatenate([c.ravel(), cu.ravel()])
     with np.errstate(invalid="ignore"):
