@@ -60,3 +60,17 @@ def test_analyze_videos_end_to_end(project, tmp_path):
     # returns the scorer; the second run keeps the existing output
     again = madlc.analyze_videos(str(project), [str(tmp_path / "videos" / "good.mp4")])
     assert again == scorer
+
+
+def test_extract_save_all_maps(project, tmp_path):
+    import madlc
+    from madlc.errors import ConfigError
+
+    folder = Path(madlc.extract_save_all_maps(str(project), Indices=[0], comparisonbodyparts=["snout", "landmark1"],
+                                              dest_folder=str(tmp_path / "maps")))
+    names = sorted(p.name for p in folder.glob("*.png"))
+    assert len(names) == 2 * 2 + 3 + 1  # scmap + locref per part, 3 PAF edges, all-in-one
+    assert any(n.endswith("_scmap_snout.png") for n in names) and any(n.endswith("_paf_all.png") for n in names)
+    assert names[0].split("_")[0] in ("train", "test")
+    with pytest.raises(ConfigError, match="out of range"):
+        madlc.extract_save_all_maps(str(project), Indices=[999])
