@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from madlc.errors import ConfigError, FormatError, MadlcError, file_error
+from madlc.errors import ConfigError, MadlcError, file_error
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
     return StitchConfig(
         min_length=int(settings.get("min_length", 10)), split_tracklets=bool(settings.get("split_tracklets", True)),
         prestitch_residuals=bool(settings.get("prestitch_residuals", True)),
+        flow_min_length=int(settings.get("flow_min_length", 3)),
         max_gap=None if max_gap in (None, 0) else int(max_gap),
         coverage_reward=float(settings.get("coverage_reward", 1.0)),
         boundary_cost=float(settings.get("boundary_cost", 10.0)),
@@ -310,8 +311,7 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
     scorer = str(header.get_level_values(0)[0]) if len(header) else "madlc"
     all_parts = list(dict.fromkeys(str(b) for b in header.get_level_values(1)))
     pieces = {k: v for k, v in data.items() if k not in ("header", "single")}
-    n_multi = next((np.asarray(next(iter(v.values()))).reshape(-1, 4 if np.asarray(next(iter(v.values()))).shape[-1] == 4 else 3).shape[0]
-                    for v in pieces.values() if v), None)
+    n_multi = next((_first_row(v).shape[0] for v in pieces.values() if v), None)
     single = data.get("single") or {}
     n_unique = next((np.asarray(v).reshape(-1, 3).shape[0] for v in single.values()), 0)
     if n_multi is None:
@@ -349,6 +349,12 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
     write_tracks(df, out, csv=bool(save_as_csv or settings.get("save_as_csv")))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
     return out
+
+
+def _first_row(frames: Mapping[int, np.ndarray]) -> np.ndarray:
+    """A tracklet's first entry as (n_bodyparts, 3|4) (flat DLC prediction rows are reshaped)."""
+    row = np.asarray(next(iter(frames.values())), float)
+    return row.reshape(-1, 3) if row.ndim == 1 else row
 
 
 def _tracklet_identities(pieces: Mapping[Any, Mapping[int, np.ndarray]]) -> int:
@@ -485,5 +491,4 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     return outputs
 
 
-__all__ = ["convert_detections2tracklets", "stitch", "stitch_tracklets", "track", "tracking_settings",
-           "FormatError"]
+__all__ = ["convert_detections2tracklets", "stitch", "stitch_tracklets", "track", "tracking_settings"]

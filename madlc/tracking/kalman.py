@@ -104,32 +104,59 @@ class PoseKF:
         seen = np.isfinite(pose).all(1)
         centre = pose[seen].mean(0) if seen.any() else np.zeros(2)
         self.offsets = np.where(seen[:, None], pose - centre, np.nan)
-        self.kf = ConstantVelocityKF(centre, measurement_std, process_std, velocity_std=10.0 * process_std)
+        self.known = seen.copy()
+        # centre filter, both axes share one covariance (same noise on x and y)
+        self.x = centre.copy()
+        self.v = np.zeros(2)
+        self.r = float(measurement_std) ** 2
+        self.q = float(process_std) ** 2
+        self.pxx, self.pxv, self.pvv = self.r, 0.0, 100.0 * self.q
         self.measurement_std = measurement_std
         self.offset_rate = offset_rate
 
     def predict(self, steps: int = 1) -> np.ndarray:
         """Advance ``steps`` frames; returns the predicted pose (k, 2) (NaN for never-seen parts)."""
-        self.kf.predict(steps)
+        for _ in range(max(int(steps), 0)):
+            self.x = self.x + self.v
+            self.pxx, self.pxv, self.pvv = (self.pxx + 2 * self.pxv + self.pvv + self.q / 4,
+                                            self.pxv + self.pvv + self.q / 2, self.pvv + self.q)
         return self.pose()
 
     def pose(self) -> np.ndarray:
-        return self.kf.x[None, :] + self.offsets
+        return self.x[None, :] + self.offsets
 
     def update(self, pose: np.ndarray) -> None:
         pose = np.asarray(pose, float)
-        seen = np.isfinite(pose).all(1)
-        known = seen & np.isfinite(self.offsets).all(1)
-        if known.any():
-            centre = np.median(pose[known] - self.offsets[known], axis=0)
-            self.kf.update(centre, self.measurement_std / np.sqrt(known.sum()))
+        seen = np.isfinite(pose[:, 0]) & np.isfinite(pose[:, 1])
+        use = seen & self.known
+        n = int(use.sum())
+        if n:
+            centre = _median2(pose[use] - self.offsets[use])
+            r = self.r / n
         elif seen.any():
             centre = pose[seen].mean(0)
-            self.kf.update(centre, self.measurement_std)
+            r = self.r
         else:
             return
-        resid = pose - self.kf.x[None, :]
-        new = seen & ~np.isfinite(self.offsets).all(1)
-        self.offsets[new] = resid[new]
+        s = self.pxx + r
+        kx, kv = self.pxx / s, self.pxv / s
+        resid = centre - self.x
+        self.x = self.x + kx * resid
+        self.v = self.v + kv * resid
+        self.pxx, self.pxv, self.pvv = (1 - kx) * self.pxx, (1 - kx) * self.pxv, self.pvv - kv * self.pxv
+        resid = pose - self.x[None, :]
+        new = seen & ~self.known
+        if new.any():
+            self.offsets[new] = resid[new]
+            self.known |= new
         upd = seen & ~new
         self.offsets[upd] += self.offset_rate * (resid[upd] - self.offsets[upd])
+
+
+def _median2(a: np.ndarray) -> np.ndarray:
+    """Column medians of a small (n, 2) array (faster than np.median for tiny inputs)."""
+    n = len(a)
+    if n == 1:
+        return a[0].copy()
+    s = np.sort(a, axis=0)
+    return 0.5 * (s[(n - 1) // 2] + s[n // 2])

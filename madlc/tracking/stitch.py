@@ -12,11 +12,13 @@ identities. Starting a track after the first frame or ending it before the last
 costs extra, so occlusions are bridged instead of opening new tracks. A direct
 source -> sink arc makes the problem always feasible (an empty track).
 
-Short tracklets (``min_length``) are left out of the flow and afterwards slotted
-into gaps of the tracks they fit best (``prestitch_residuals``); tracklets that
-jump implausibly far between frames are split first (``split_tracklets``).
-If the flow solver fails, a greedy assignment takes over; every such decision is
-listed in :attr:`StitchResult.messages`.
+Short tracklets (``min_length``) are residuals: they are nodes of the flow too, but
+may only sit between longer tracklets (a track is never made of residuals alone);
+pieces shorter than ``flow_min_length`` (whose motion is unreliable) and tracklets
+left over are afterwards slotted into gaps of the tracks they fit best
+(``prestitch_residuals``); tracklets that jump implausibly far between frames are
+split first (``split_tracklets``). If the flow solver fails, a greedy assignment
+takes over; every such decision is listed in :attr:`StitchResult.messages`.
 
 Entry point: :func:`stitch_tracklets_array` (dict of tracklets in, tracks array out).
 """
@@ -53,6 +55,7 @@ class StitchConfig:
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
+    flow_min_length: int = 3  # shorter pieces (unreliable motion) are only slotted into gaps afterwards
     position_noise: float | None = None  # px std of a tracklet's end pose; None = 5% of the body size + 2 px
     n_identities: int = 0
     pcutoff: float = 0.1
@@ -220,7 +223,6 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
     if not np.isfinite(err):
         c1, c2 = a.centroids[np.isfinite(a.centroids).all(1)], b.centroids[np.isfinite(b.centroids).all(1)]
         err = float(np.linalg.norm(c1[-1] - c2[0])) if len(c1) and len(c2) else 3 * scales.size
-    err = min(err, e_0 + scales.sigma0) if np.isfinite(e_0) else err  # a resting animal is no outlier
     sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
     motion = min(0.5 * (err / sigma) ** 2 + np.log(sigma / scales.sigma0), 50.0)
     cost = cfg.motion_weight * motion + cfg.gap_weight * (gap - 1)
@@ -236,9 +238,10 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
 
 def _pose_distance(p: np.ndarray, q: np.ndarray) -> float:
     """Median distance of the parts both poses have (robust to one odd part)."""
-    d = np.linalg.norm(p - q, axis=1)
-    d = d[np.isfinite(d)]
-    return float(np.median(d)) if len(d) else float("nan")
+    d = np.sqrt(((p - q) ** 2).sum(1))
+    d = np.sort(d[np.isfinite(d)])
+    n = len(d)
+    return float(0.5 * (d[(n - 1) // 2] + d[n // 2])) if n else float("nan")
 
 
 def _split_jumps(tracklets: list[Tracklet], scales: _Scales, cfg: StitchConfig) -> tuple[list[Tracklet], int]:
@@ -285,8 +288,9 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
     cost_fn = weight_func or (lambda a, b: link_cost(a, b, cfg, scales))
     # every tracklet is a node of the flow; short ones (residuals) only between longer ones, so
     # that no track is made of residuals alone
-    nodes = long_ + residuals
-    anchors = [True] * len(long_) + [False] * len(residuals)
+    inner = [t for t in residuals if len(t) >= cfg.flow_min_length]
+    nodes = long_ + inner
+    anchors = [True] * len(long_) + [False] * len(inner)
     try:
         tracks = _solve_flow(nodes, n_tracks, cfg, cost_fn, first, last, anchors)
         solver = "min-cost flow"

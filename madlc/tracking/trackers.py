@@ -17,6 +17,15 @@ it was tentative are written too (DeepLabCut drops them). With identity
 predictions, ``identity_weight`` adds agreement with the track's identity history
 to the assignment score; :func:`link_by_identity` links by identity alone.
 
+With ``keypoint_state`` (madlc's default) a track's Kalman filter follows the whole pose
+(a moving centre + part offsets, :class:`~madlc.tracking.kalman.PoseKF`) and each
+detection is compared with the predicted pose restricted to the parts it has, so
+dropped parts do not shrink boxes or move ellipses. A match that a rival track or
+detection almost equals (``ambiguity_margin``: two animals crossing) ends the track
+and starts a new one, leaving the decision to the stitcher, which sees the whole
+trajectories on both sides. ``keypoint_state=False, backfill=False,
+ambiguity_margin=0`` reproduces DeepLabCut's tracklets.
+
 Entry point: :func:`track_assemblies`.
 """
 from __future__ import annotations
@@ -67,7 +76,9 @@ class TrackerConfig:
     ellipse_sd: float = 2.0
     ellipse_min_points: int = 3
     oks_sigma: float = 0.35
-    ambiguity_margin: float = 0.1  # cut tracks whose match is within this similarity of a rival (0 = off)
+    ambiguity_margin: float = 0.1  # a match within this similarity of a rival is ambiguous (0 = off)
+    ambiguity_mode: str = "cut"  # cut: end the track, start a new one; coast: skip the frame, predict on
+    max_coast: int = 15  # frames a track may coast through an ambiguous stretch
     keypoint_state: bool = True  # filter every keypoint (True) or the box/ellipse parameters (DeepLabCut)
     kf_measurement_std: float = 2.0  # px
     kf_process_std: float = 1.0  # px / frame^2
@@ -88,6 +99,7 @@ class _Track:
     tracklet_id: int = -1  # assigned when first written
     pending: list[tuple[int, np.ndarray]] = field(default_factory=list)
     votes: np.ndarray | None = None
+    coasting: bool = False
 
 
 class SortTracker:
@@ -220,13 +232,23 @@ class SortTracker:
                 rival = max(np.delete(sim_full[d], q).max(initial=0.0), np.delete(sim_full[:, q], d).max(initial=0.0))
                 if rival >= c.threshold and own - rival < c.ambiguity_margin:
                     cut.add(q)
+            held = {d for d, q in matches if q in cut}
             matches = [(d, q) for d, q in matches if q not in cut]
-        matched_dets = {d for d, _ in matches}
+            if c.ambiguity_mode == "coast":
+                for q in cut:
+                    self.tracks[q].coasting = True
+                cut = set()
+                matched_dets = {d for d, _ in matches} | held
+            else:
+                matched_dets = {d for d, _ in matches}
+        else:
+            matched_dets = {d for d, _ in matches}
 
         for d, q in matches:
             trk = self.tracks[q]
             trk.kf.update(self._align(z_det[d], z_trk[q]))
             trk.time_since_update = 0
+            trk.coasting = False
             trk.hits += 1
             trk.hit_streak += 1
             trk.pending.append((frame, animals[d]))
@@ -237,7 +259,7 @@ class SortTracker:
         for d in det_idx:
             if d not in matched_dets:
                 trk = _Track(self._new_filter(z_det[d]))
-                if cut:
+                if cut and c.ambiguity_mode == "cut":
                     trk.hit_streak = c.min_hits  # written at once: the frames of a cut are not dropped
                 trk.pending.append((frame, animals[d]))
                 if votes is not None:
@@ -258,7 +280,8 @@ class SortTracker:
                 trk.pending = []
             elif not c.backfill:
                 trk.pending = trk.pending[-1:]
-        self.tracks = [t for t in self.tracks if t.time_since_update <= c.max_age]
+        self.tracks = [t for t in self.tracks if t.time_since_update <= c.max_age
+                       or (t.coasting and t.time_since_update <= c.max_coast)]
         return out
 
     def finish(self) -> list[tuple[int, int, np.ndarray]]:
