@@ -85,3 +85,8 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
     finally:
         bad.unlink()
     assert np.isfinite(float(_stats(trained["model_dir"])[-1]["loss"]))
+    # starting afresh from given weights: earlier snapshots are archived, the new run's are the last ones
+    snap = train_network(trained["config"], maxiters=3, overrides=FAST + [
+        "train.resume=false", f"train.init_weights={snap}", "train.eval_at_end=false"])
+    assert Path(snap).name == "snapshot-001.pt" and paths.list_snapshots(Path(snap).parent) == [Path(snap)]
+    assert list((Path(snap).parent).glob("previous-*/snapshot-032.pt"))

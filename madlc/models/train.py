@@ -85,6 +85,21 @@ def _resume_point(train_dir: Path) -> tuple[Path | None, dict[str, Any] | None]:
                          "or pass the override train.resume=false to start afresh)") from err
 
 
+def _archive_snapshots(train_dir: Path) -> None:
+    """Starting afresh (``train.resume=false``): move old snapshots to ``train/previous-<time>/`` so that
+    'the last snapshot' always means one of this run (and no snapshot is lost)."""
+    import time
+
+    old = paths.list_snapshots(train_dir)
+    if not old:
+        return
+    dest = train_dir / time.strftime("previous-%Y%m%d-%H%M%S")
+    dest.mkdir(parents=True, exist_ok=True)
+    for snap in old:
+        snap.rename(dest / snap.name)
+    print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) to {dest}.")
+
+
 def _make_logger(train_cfg: dict[str, Any], train_dir: Path) -> Any:
     from lightning.pytorch.loggers import CSVLogger
 
@@ -160,7 +175,10 @@ def train_network(
     net = build_model(pcfg)
     step_offset = epoch_offset = 0
     optimizer_state = None
-    last, snap = _resume_point(train_dir) if tcfg.get("resume", True) else (None, None)
+    if tcfg.get("resume", True):
+        last, snap = _resume_point(train_dir)
+    else:
+        last, snap = None, None
     if snap is not None:
         try:
             net.load_state_dict(snap["model"])
@@ -173,6 +191,8 @@ def train_network(
         print(f"train_network: resuming from {last.name} (step {step_offset}, epoch {epoch_offset}).")
     elif tcfg.get("init_weights"):
         _load_init_weights(net, tcfg["init_weights"])
+    if not tcfg.get("resume", True):
+        _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
     remaining = int(tcfg.get("max_steps", 50000)) - step_offset
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
