@@ -81,7 +81,9 @@ class PoseDataset(Dataset):
         self.augment_images = augment_images
         self.augmenter = build_augmenter(aug, seed) if augment_images else None
         self.cache: dict[int, np.ndarray] = {}
-        self.use_cache = bool(data_cfg.get("cache_images", True))
+        copies = max(1, resolve_workers(data_cfg.get("num_workers", "auto")))  # each worker keeps its own cache
+        total_mb = sum(w * h * 3 for w, h in sizes) * copies / 2**20
+        self.use_cache = bool(data_cfg.get("cache_images", True)) and total_mb <= float(data_cfg.get("cache_limit_mb", 2048))
         self.rng = np.random.default_rng(seed)
 
     def reseed(self, seed: int) -> None:
