@@ -74,3 +74,19 @@ def test_extract_save_all_maps(project, tmp_path):
     assert names[0].split("_")[0] in ("train", "test")
     with pytest.raises(ConfigError, match="out of range"):
         madlc.extract_save_all_maps(str(project), Indices=[999])
+
+
+def test_auto_track_calls_the_tracking_api(project, tmp_path, monkeypatch):
+    import madlc
+    import madlc.tracking.api as tracking
+
+    calls = []
+    monkeypatch.setattr(tracking, "convert_detections2tracklets", lambda *a, **k: calls.append(("convert", a, k)))
+    monkeypatch.setattr(tracking, "stitch_tracklets", lambda *a, **k: calls.append(("stitch", a, k)))
+    video = tmp_path / "clip.mp4"
+    shutil.copy(project.parent / "held-out" / "heldout0.mp4", video)
+    madlc.analyze_videos(str(project), [str(video)], auto_track=True, n_tracks=2, destfolder=str(tmp_path / "out"))
+    assert [c[0] for c in calls] == ["convert", "stitch"]
+    assert calls[0][1][1] == [str(video)] and calls[0][2]["destfolder"] == str(tmp_path / "out")
+    assert calls[1][2]["n_tracks"] == 2
+    assert list((tmp_path / "out").glob("clipDLC_Tiny_*_full.pickle"))

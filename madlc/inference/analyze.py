@@ -31,6 +31,7 @@ ANALYZE_DEFAULTS: dict[str, Any] = {
     "max_peaks": 64,  # detections kept per frame and body part
     "n_samples": 10,  # points per PAF line integral
     "max_bad_run": 50,  # undecodable frames in a row before the rest of a range is given up
+    "amp": "auto",  # float16 autocast of the network on a GPU: auto (= on with CUDA), true, false
 }
 
 
@@ -242,6 +243,7 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
         ranges = [] if store.done() else [(0, 1)]
     device = torch.device(model.device)
     cuda = device.type == "cuda"
+    amp = cuda and str(opts.get("amp", "auto")).lower() in ("auto", "true", "1", "yes")
     analyzed = 0
     if ranges:
         source = FrameBatches(video, ranges, batch_size, (info.height, info.width), max(nframes, 1), pin=cuda,
@@ -265,7 +267,8 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
                             event = torch.cuda.Event()
                             event.record()
                             batch.release(event)
-                        outputs = model.forward(x)
+                        with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
+                            outputs = model.forward(x)
                         batch.release()  # CPU: x shares the buffer until the network has read it
                         decoded = decode_outputs(outputs, model.settings, image_size=(info.height, info.width))
                         decoded = decoded.to("cpu", non_blocking=cuda)
