@@ -13,9 +13,13 @@ optimizer, step count) until ``train.max_steps``; a corrupt last snapshot stops 
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
 import os
+import warnings
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -98,6 +102,24 @@ def _archive_snapshots(train_dir: Path) -> None:
     for snap in old:
         snap.rename(dest / snap.name)
     print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) to {dest}.")
+
+
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Hide Lightning's banner lines (GPU/TPU availability, tips, SLURM hints); keep real warnings."""
+    names = ["lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero", "lightning.pytorch"]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    with warnings.catch_warnings():
+        for pattern in (r".*srun.*", r".*LeafSpec.*", r".*log_every_n_steps.*", r".*num_workers.*bottleneck.*"):
+            warnings.filterwarnings("ignore", message=pattern)
+        for lg in loggers:
+            lg.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels):
+                lg.setLevel(level)
 
 
 def _make_logger(train_cfg: dict[str, Any], train_dir: Path) -> Any:
@@ -205,15 +227,19 @@ def train_network(
     snapshots = SnapshotCallback(train_dir, int(tcfg.get("save_epochs", 25)), tcfg.get("max_snapshots_to_keep"),
                                  str(pcfg.get("net_type")))
     display = int(tcfg.get("display_iters", 500))
-    trainer = L.Trainer(
-        accelerator=accelerator, devices=devices, precision=precision, max_steps=remaining,
-        max_epochs=int(tcfg["max_epochs"]) - epoch_offset if tcfg.get("max_epochs") else -1,
-        logger=_make_logger(tcfg, train_dir), callbacks=[snapshots, StatsCallback(train_dir, display)],
-        enable_checkpointing=False, enable_progress_bar=bool(tcfg.get("progress_bar", True)),
-        enable_model_summary=False, log_every_n_steps=max(1, min(display, 50)), num_sanity_val_steps=0,
-        default_root_dir=str(train_dir),
-    )
-    trainer.fit(module, datamodule=datamodule)
+    epochs = math.ceil(remaining / steps_per_epoch)
+    if tcfg.get("max_epochs"):
+        epochs = min(epochs, int(tcfg["max_epochs"]) - epoch_offset)
+    with _quiet_lightning():
+        trainer = L.Trainer(
+            accelerator=accelerator, devices=devices, precision=precision, max_steps=remaining,
+            max_epochs=max(1, epochs), logger=_make_logger(tcfg, train_dir),
+            callbacks=[snapshots, StatsCallback(train_dir, display)],
+            enable_checkpointing=False, enable_progress_bar=bool(tcfg.get("progress_bar", True)),
+            enable_model_summary=False, log_every_n_steps=max(1, min(display, 50, steps_per_epoch)),
+            num_sanity_val_steps=0, default_root_dir=str(train_dir),
+        )
+        trainer.fit(module, datamodule=datamodule)
     final = snapshots.saved[-1] if snapshots.saved else last
     if tcfg.get("eval_at_end", True) and final is not None:
         report = evaluate_snapshot(cfg, model_dir, shuffle, trainingsetindex)
