@@ -59,3 +59,14 @@ def test_overrides_on_saved_config() -> None:
         apply_overrides(pcfg, ["train.lrr=1"])
     with pytest.raises(ConfigError, match="no option"):
         apply_overrides(pcfg, ["model=vgg"])
+
+
+@pytest.mark.parametrize("option", ["dlcrnet_ms5", "resnet_50"])
+def test_resnet_models_forward(option: str) -> None:
+    import yaml
+
+    model_cfg = yaml.safe_load((CONFIG_DIR / "model" / f"{option}.yaml").read_text())
+    net = PoseNet(dict(model_cfg, pretrained=False, neck_channels=32, head_channels=16), SHAPE).eval()
+    with torch.no_grad():
+        out = net(torch.rand(1, 3, 72, 64))
+    assert out["heatmap"].shape == (1, 5, 9, 8) and out["paf"].shape == (1, 6, 9, 8)
