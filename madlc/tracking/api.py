@@ -115,7 +115,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         max_gap=None if max_gap in (None, 0) else int(max_gap),
         coverage_reward=float(settings.get("coverage_reward", 1.0)),
         boundary_cost=float(settings.get("boundary_cost", 10.0)),
-        motion_weight=float(settings.get("motion_weight", 1.0)), shape_weight=float(settings.get("shape_weight", 0.5)),
+        motion_weight=float(settings.get("motion_weight", 0.5)), shape_weight=float(settings.get("shape_weight", 2.0)),
         gap_weight=float(settings.get("gap_weight", 0.02)),
         identity_weight=float(settings.get("stitch_identity_weight", 5.0)),
         velocity_window=int(settings.get("velocity_window", 8)),

@@ -46,8 +46,8 @@ class StitchConfig:
     max_gap: int | None = None
     coverage_reward: float = 1.0  # per covered frame
     boundary_cost: float = 10.0  # starting a track after the first frame / ending before the last
-    motion_weight: float = 1.0
-    shape_weight: float = 0.5
+    motion_weight: float = 0.5
+    shape_weight: float = 2.0
     gap_weight: float = 0.02  # per missing frame
     identity_weight: float = 5.0
     velocity_window: int = 8
