@@ -90,3 +90,5 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
         "train.resume=false", f"train.init_weights={snap}", "train.eval_at_end=false"])
     assert Path(snap).name == "snapshot-001.pt" and paths.list_snapshots(Path(snap).parent) == [Path(snap)]
     assert list((Path(snap).parent).glob("previous-*/snapshot-032.pt"))
+    saved = yaml.safe_load((Path(snap).parent / "pytorch_config.yaml").read_text())["train"]
+    assert saved["resume"] is True and saved["max_steps"] == 3  # resume=false was for that run only

@@ -162,7 +162,7 @@ def train_network(
     from madlc.data.dataset import PoseDataset, make_datamodule
     from madlc.data.labels import joint_names
     from madlc.data.trainingset import dump_yaml, load_training_data
-    from madlc.models import build_model
+    from madlc.models import build_model, build_model_quiet
     from madlc.models.module import PoseModule, SnapshotCallback, StatsCallback
 
     del allow_growth, autotune
@@ -177,6 +177,7 @@ def train_network(
         args.append(f"train.display_iters={int(displayiters)}")
     if max_snapshots_to_keep != pcfg["train"].get("max_snapshots_to_keep", 5):
         args.append(f"train.max_snapshots_to_keep={'null' if max_snapshots_to_keep is None else int(max_snapshots_to_keep)}")
+    saved_resume = pcfg["train"].get("resume", True)
     pcfg = apply_overrides(pcfg, [*args, *overrides])
     tcfg = pcfg["train"]
     shape = network_shape(pcfg)
@@ -188,19 +189,18 @@ def train_network(
     steps_per_epoch = max(1, len(dataset) // max(1, min(batch_size, len(dataset))))
     if saveiters is not None:
         tcfg["save_epochs"] = max(1, round(int(saveiters) / steps_per_epoch))
-    dump_yaml(pcfg, train_dir / PYTORCH_CONFIG)
-
     from madlc.data.dataset import resolve_workers
 
     torch.set_num_threads(resolve_threads(tcfg.get("num_threads"), resolve_workers(pcfg["data"].get("num_workers"))))
     L.seed_everything(int(pcfg.get("seed", 0)), verbose=False)
-    net = build_model(pcfg)
     step_offset = epoch_offset = 0
     optimizer_state = None
     if tcfg.get("resume", True):
         last, snap = _resume_point(train_dir)
     else:
         last, snap = None, None
+    # ImageNet weights are only worth fetching when nothing else overwrites them
+    net = build_model_quiet(pcfg) if snap is not None or tcfg.get("init_weights") else build_model(pcfg)
     if snap is not None:
         try:
             net.load_state_dict(snap["model"])
@@ -215,6 +215,8 @@ def train_network(
         _load_init_weights(net, tcfg["init_weights"])
     if not tcfg.get("resume", True):
         _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
+    # the resolved config of this run, read by evaluation and inference (train.resume is a per-run choice)
+    dump_yaml(dict(pcfg, train=dict(tcfg, resume=saved_resume)), train_dir / PYTORCH_CONFIG)
     remaining = int(tcfg.get("max_steps", 50000)) - step_offset
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
@@ -251,9 +253,11 @@ def train_network(
 
 
 def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path, shuffle: int = 1,
-                      trainingsetindex: int = 0, snapshotindex: int = -1, threshold: float = 0.1) -> dict[str, float]:
+                      trainingsetindex: int = 0, snapshotindex: int = -1, threshold: float = 0.1,
+                      max_images: int = 50) -> dict[str, float]:
     """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
-    and detection rate on the full train and test images of a shuffle. A quick training check, not the evaluation stage."""
+    and detection rate on (at most ``max_images`` of) the full train and test images of a shuffle.
+    A quick training check, not the evaluation stage."""
     import torch
 
     from madlc.data.dataset import read_image
@@ -266,6 +270,7 @@ def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path
     out: dict[str, float] = {}
     for which in ("train", "test"):
         keys, truth = keypoints_for_split(cfg, shuffle, trainingsetindex, which)
+        keys, truth = keys[:max_images], truth[:max_images]
         dists, missed = [], 0
         for key, gt in zip(keys, truth):
             img = read_image(Path(cfg["project_path"]).joinpath(*key))
