@@ -36,7 +36,9 @@ def make_model(root: Path, net: str, size: str, device: str, train_steps: int = 
     cfg = load_config(cfg_path)
     folder = model_folder(cfg)
     if train_steps:
+        threads = torch.get_num_threads()
         madlc.train_network(cfg_path, maxiters=train_steps, overrides=["data.batch_size=4"])
+        torch.set_num_threads(threads)  # training may lower it
     else:
         net_module = build_model_quiet(load_pytorch_config(folder))
         torch.save({"model": net_module.state_dict()}, folder / "train" / snapshot_filename(0))

@@ -287,3 +287,30 @@ def test_full_pickle_loads_under_numpy_1(video, tmp_path):
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["51", "50", "float64", "True"]
+
+
+def test_writer_chunks_follow_ranges_and_extra_frames():
+    from madlc.inference.analyze import _Writer
+
+    class Store:
+        def __init__(self):
+            self.parts = []
+
+        def write(self, start, stop, frames, missing):
+            self.parts.append((start, stop, sorted(frames), list(missing)))
+
+    store = Store()
+    writer = _Writer(store, None, [(0, 25), (40, 60)], 10, None)
+    writer._flush(12)
+    assert [p[:2] for p in store.parts] == [(0, 10)]
+    writer.missing.update({41})
+    writer._flush(45)
+    assert [p[:2] for p in store.parts] == [(0, 10), (10, 20), (20, 25)]
+    writer._flush(63)  # 3 frames past the announced end
+    writer._flush(63, final=True)
+    writer.abort()
+    assert [p[:2] for p in store.parts] == [(0, 10), (10, 20), (20, 25), (40, 50), (50, 60), (60, 63)]
+    assert store.parts[3][3] == [41]
+    holes = PartStore.__new__(PartStore)
+    holes.done = lambda: [(0, 10), (20, 30)]
+    assert holes.todo(35) == [(10, 20), (30, 35)]
