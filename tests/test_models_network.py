@@ -55,6 +55,7 @@ def test_overrides_on_saved_config() -> None:
     assert out["net_type"] == "resnet_50" and out["model"]["backbone"] == "resnet_50" and out["model"]["heads"] == {"x": 1}
     assert out["train"]["lr"] == 1e-3 and out["data"]["crop_size"] == [64, 48] and out["train"]["extra"] == 2
     assert apply_overrides(pcfg, ["model=mobilenet_v2_1.0"])["net_type"] == "mobilenet_v2_1.0"
+    assert apply_overrides(pcfg, ["inference.pcutoff=0.3", "tracking=default"]) == pcfg  # other stages' settings
     with pytest.raises(ConfigError, match="train.lrr"):
         apply_overrides(pcfg, ["train.lrr=1"])
     with pytest.raises(ConfigError, match="no option"):

@@ -35,6 +35,8 @@ from madlc.models.names import NET_TYPE_TO_MODEL, model_option
 from madlc.project import paths
 
 GROUPS = ("model", "data", "train")
+#: Hydra groups of other stages: their overrides are ignored here (the pipeline passes one override list to all)
+OTHER_GROUPS = ("inference", "tracking", "filter")
 PYTORCH_CONFIG = "pytorch_config.yaml"
 
 
@@ -185,7 +187,10 @@ def load_pytorch_config(model_folder: str | Path) -> dict[str, Any]:
 
 
 def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply Hydra-style overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``)."""
+    """Apply Hydra-style overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
+
+    Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``) are ignored.
+    """
     from madlc.settings import CONFIG_DIR
 
     out = copy.deepcopy(pcfg)
@@ -199,6 +204,8 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
         key, raw = item.split("=", 1)
         add = key.startswith("+")
         key = key.lstrip("+")
+        if key.split(".")[0] in OTHER_GROUPS:
+            continue
         value = _parse_value(raw, item)
         if key in GROUPS and isinstance(value, str):
             option = model_option(value) if key == "model" and value in NET_TYPE_TO_MODEL else value
