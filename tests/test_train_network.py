@@ -92,3 +92,20 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
     assert list((Path(snap).parent).glob("previous-*/snapshot-032.pt"))
     saved = yaml.safe_load((Path(snap).parent / "pytorch_config.yaml").read_text())["train"]
     assert saved["resume"] is True and saved["max_steps"] == 3  # resume=false was for that run only
+
+
+def test_identity_head_learns(trained: dict) -> None:
+    from madlc.data.dataset import read_image
+    from madlc.data.trainingset import keypoints_for_split
+    from madlc.models import load_model, model_forward
+
+    model, _ = load_model(trained["model_dir"])
+    keys, truth = keypoints_for_split(trained["config"], which="train")
+    hits = []
+    for key, gt in list(zip(keys, truth))[:5]:
+        img = read_image(Path(trained["cfg"]["project_path"]).joinpath(*key))
+        ident = model_forward(model, torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255)["identity"][0]
+        for slot, part in zip(*np.nonzero(np.isfinite(gt).all(-1))):
+            x, y = gt[slot, part]
+            hits.append(int(ident[:, min(int(y // 8), ident.shape[1] - 1), min(int(x // 8), ident.shape[2] - 1)].argmax()) == slot)
+    assert np.mean(hits) > 0.8  # chance: 1/3
