@@ -50,7 +50,8 @@ OPTIONAL_INFERENCE_KEYS = {"oks_threshold": 0.5, "greedy_oks": False}
 
 
 # ----------------------------------------------------------------------------------- helpers
-def _comparison_parts(cfg: dict[str, Any], comparisonbodyparts: str | Sequence[str]) -> tuple[list[int], list[int], list[str]]:
+def _comparison_parts(cfg: dict[str, Any], comparisonbodyparts: str | Sequence[str]
+                      ) -> tuple[list[int], list[int], list[str]]:
     """Indices into multi / unique body parts and the names compared (config order)."""
     multi, unique = paths.multianimal_bodyparts(cfg), paths.unique_bodyparts(cfg)
     if comparisonbodyparts in (None, "all") or (isinstance(comparisonbodyparts, (list, tuple))
@@ -61,7 +62,8 @@ def _comparison_parts(cfg: dict[str, Any], comparisonbodyparts: str | Sequence[s
         bad = [b for b in chosen if b not in multi + unique]
         if bad:
             raise ConfigError(f"comparisonbodyparts {bad} are not body parts of this project ({multi + unique}). "
-                              "What to do: pass 'all' or a subset of config.yaml's multianimalbodyparts/uniquebodyparts.")
+                              "What to do: pass 'all' or a subset of config.yaml's multianimalbodyparts/"
+                              "uniquebodyparts.")
     m = [i for i, b in enumerate(multi) if b in chosen]
     u = [i for i, b in enumerate(unique) if b in chosen]
     return m, u, [multi[i] for i in m] + [unique[i] for i in u]
@@ -182,7 +184,8 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
     inf_path = test / "inference_cfg.yaml"
     current = read_yaml(inf_path, "inference_cfg.yaml") if inf_path.exists() else {}
     try:
-        group = to_dict(compose(cfg.get("project_path"), [o for o in overrides if str(o).lstrip("+").startswith("inference.")]))
+        own = [o for o in overrides if str(o).lstrip("+").startswith("inference.")]
+        group = to_dict(compose(cfg.get("project_path"), own))
     except MadlcError:
         group = to_dict(compose(None, ()))
     defaults = inference_cfg_for(cfg, group, overrides)

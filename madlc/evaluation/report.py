@@ -173,7 +173,8 @@ def results_frame(train_fraction: float, shuffle: int, epochs: int, pcutoff: flo
 
 
 def keypoint_results_frame(bodyparts: Sequence[str], train: Mapping[str, Any], test: Mapping[str, Any]) -> pd.DataFrame:
-    """``<DLCSCORER>-keypoint-results.csv``: rows :data:`KEYPOINT_ROWS`, one column per compared body part (px, 2 decimals)."""
+    """``<DLCSCORER>-keypoint-results.csv``: rows :data:`KEYPOINT_ROWS`, one column per compared body part
+    (px, 2 decimals)."""
     n = len(bodyparts)
 
     def row(split: Mapping[str, Any], key: str) -> np.ndarray:
