@@ -259,3 +259,16 @@ def test_track_missing_file_raises_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(MadlcError, match="no such file"):
         track(str(tmp_path / "nothing_assemblies.pickle"))
+
+
+def test_empty_video_gives_empty_tracks_file(tmp_path: Path) -> None:
+    from madlc.io import write_assemblies
+    from madlc.tracking.api import stitch as stitch_file
+    from madlc.tracking.api import track
+
+    write_assemblies({}, tmp_path / "emptyDLC_x_assemblies.pickle")
+    out = track(str(tmp_path / "emptyDLC_x_assemblies.pickle"), "box", bodyparts="a,b,c")
+    assert out.endswith("emptyDLC_x_bx.pickle")
+    df = pd.read_hdf(stitch_file(out, n_tracks=2))
+    assert df.shape == (0, 18)
+    assert df.columns.get_level_values("bodyparts").unique().tolist() == ["a", "b", "c"]

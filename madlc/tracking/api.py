@@ -153,9 +153,12 @@ def _read_meta(prefix: str) -> dict[str, Any]:
     return dict(meta.get("data", meta) or {})
 
 
-def _bodypart_names(prefix: str, bodyparts: str | Sequence[str] | None, n_multi: int, n_unique: int
+def _bodypart_names(prefix: str, bodyparts: str | Sequence[str] | None, n_multi: int | None, n_unique: int
                     ) -> tuple[list[str], list[str], str]:
-    """(multi-animal parts, unique parts, scorer) from ``bodyparts``, the _meta or _full pickle."""
+    """(multi-animal parts, unique parts, scorer) from ``bodyparts``, the _meta or _full pickle.
+
+    ``n_multi`` None (no animal in the file): every name that is not one of the unique parts.
+    """
     meta = _read_meta(prefix)
     scorer = str(meta.get("Scorer") or "")
     names: list[str] = []
@@ -173,7 +176,9 @@ def _bodypart_names(prefix: str, bodyparts: str | Sequence[str] | None, n_multi:
         except Exception:  # noqa: BLE001
             names = []
     if not names:
-        names = [f"bodypart{i + 1}" for i in range(n_multi)] + [f"unique{i + 1}" for i in range(n_unique)]
+        names = [f"bodypart{i + 1}" for i in range(n_multi or 0)] + [f"unique{i + 1}" for i in range(n_unique)]
+    if n_multi is None:
+        n_multi = max(len(names) - n_unique, 0)
         log.warning("%s: no _meta.pickle/_full.pickle with body-part names; using %s (pass --bodyparts)", prefix, names)
     if len(names) < n_multi + n_unique:
         raise MadlcError(f"{prefix}: {len(names)} body-part names ({', '.join(names)}) for {n_multi} multi-animal + "
@@ -234,9 +239,7 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     n_multi = next((np.asarray(assemblies[k]).shape[1] for k in frames if np.asarray(assemblies[k]).ndim == 3), 0)
     single = assemblies.get("single") or {}
     n_unique = next((np.asarray(v).reshape(-1, 3).shape[0] for v in single.values()), 0)
-    multi_names, unique_names, scorer = _bodypart_names(prefix, bodyparts, n_multi, n_unique)
-    if n_multi == 0:
-        n_multi = len(multi_names)
+    multi_names, unique_names, scorer = _bodypart_names(prefix, bodyparts, n_multi or None, n_unique)
     n_ids = _has_identity(assemblies)
     use_id = settings.get("use_identity", "auto")
     use_id = n_ids > 0 if use_id in ("auto", None) else bool(use_id) and n_ids > 0
@@ -340,12 +343,18 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
             n_frames = last
         n_frames = max(n_frames, 0)
     full = np.full((n_frames, n_tracks + (1 if unique_parts else 0), len(all_parts), 3), np.nan)
-    full[: len(arr), :n_tracks, :n_multi] = arr[:n_frames]
+    if len(arr) and arr.shape[2] == n_multi:
+        full[: len(arr), :n_tracks, :n_multi] = arr[:n_frames]
     if unique_parts:
         for f, v in single.items():
             if int(f) < n_frames:
                 full[int(f), n_tracks, n_multi:] = np.asarray(v, float).reshape(-1, 3)[: len(unique_parts)]
-    df = array_to_tracks(full, scorer, names + (["single"] if unique_parts else []), all_parts, unique_parts)
+    inds = names + (["single"] if unique_parts else [])
+    if n_frames == 0:  # an empty video: the columns of a tracks file and no rows
+        df = array_to_tracks(np.full((1,) + full.shape[1:], np.nan), scorer, inds, all_parts, unique_parts).iloc[:0]
+        log.warning("%s: no tracklet and no unique part: writing an empty tracks file", src)
+    else:
+        df = array_to_tracks(full, scorer, inds, all_parts, unique_parts)
     write_tracks(df, out, csv=bool(save_as_csv or settings.get("save_as_csv")))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
     return out
