@@ -82,7 +82,7 @@ def demo(root: Path, steps: int) -> None:
                            labeled_frames=30, videos=2)
     create_multianimaltraining_dataset(config, net_type="tiny")
     t = time.perf_counter()
-    train_network(config, maxiters=steps, displayiters=50, overrides=["train.lr=1e-3", "train.progress_bar=false"])
+    train_network(config, maxiters=steps, displayiters=50, overrides=["train.progress_bar=false"])
     elapsed = time.perf_counter() - t
     report = evaluate_snapshot(config, paths.model_folder(load_config(config)))
     print(f"demo: tiny, {steps} steps in {elapsed:.0f} s; " + ", ".join(f"{k} {v:.2f}" for k, v in report.items()))
