@@ -1,1 +1,12 @@
-"""tracking."""
+"""Tracking: linking assembled animals over time.
+
+- :mod:`madlc.tracking.trackers`: frame-to-frame SORT-style trackers (box, ellipse,
+  skeleton) and identity-only linking -> tracklets.
+- :mod:`madlc.tracking.stitch`: global stitching of tracklets into ``n_tracks`` tracks
+  (min-cost flow on motion, shape, gap and identity).
+- :mod:`madlc.tracking.kalman`, :mod:`madlc.tracking.similarity`: the filters and
+  shape similarities they use; :mod:`madlc.tracking.testing`: synthetic poses and a
+  detector-like degradation for tests and benchmarks.
+- :mod:`madlc.tracking.api`: the public functions (``track``, ``stitch``,
+  ``convert_detections2tracklets``, ``stitch_tracklets``).
+"""

@@ -112,6 +112,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         min_length=int(settings.get("min_length", 10)), split_tracklets=bool(settings.get("split_tracklets", True)),
         prestitch_residuals=bool(settings.get("prestitch_residuals", True)),
         flow_min_length=int(settings.get("flow_min_length", 3)),
+        max_overlap=int(settings.get("max_overlap", 2)),
         max_gap=None if max_gap in (None, 0) else int(max_gap),
         coverage_reward=float(settings.get("coverage_reward", 1.0)),
         boundary_cost=float(settings.get("boundary_cost", 10.0)),

@@ -55,6 +55,7 @@ class StitchConfig:
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
+    max_overlap: int = 2  # b may start this many frames before a ends (a's last frames are then b's)
     flow_min_length: int = 3  # shorter pieces (unreliable motion) are only slotted into gaps afterwards
     position_noise: float | None = None  # px std of a tracklet's end pose; None = 5% of the body size + 2 px
     n_identities: int = 0
@@ -211,7 +212,7 @@ class _Scales:
 
 def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
     """Cost of ``b`` continuing the animal of ``a`` (``b`` starts after ``a`` ends)."""
-    gap = b.start - a.end
+    gap = max(b.start - a.end, 1)  # b may overlap a's last frames by max_overlap: treated as gap 1
     h = cfg.velocity_decay * (1 - np.exp(-gap / cfg.velocity_decay))
     fwd = a.end_pose + a.end_velocity * h
     bwd = b.start_pose - b.start_velocity * h
@@ -258,6 +259,51 @@ def _split_jumps(tracklets: list[Tracklet], scales: _Scales, cfg: StitchConfig) 
     return out, n_cuts
 
 
+def _identity_change(t: Tracklet, n_identities: int, min_piece: int, min_gain: float) -> int | None:
+    """Frame position where the predicted identity of a tracklet changes for good, or None.
+
+    The split that best explains the per-frame identity votes by one identity before and
+    another after, if it explains ``min_gain`` more of the frames than a single identity.
+    """
+    n = len(t)
+    if n < 2 * min_piece or t.data.shape[-1] < 4:
+        return None
+    votes = np.zeros((n, n_identities))
+    for j in range(t.data.shape[1]):
+        ids = t.data[:, j, 3]
+        ok = np.isfinite(ids) & (ids >= 0) & (ids < n_identities)
+        votes[np.flatnonzero(ok), ids[ok].astype(int)] += 1
+    if votes.sum() == 0:
+        return None
+    top = votes.argmax(1)
+    hit = np.zeros((n, n_identities))
+    hit[np.arange(n), top] = votes.max(1) > 0
+    before = np.cumsum(hit, 0)
+    after = before[-1] - before
+    cuts = np.arange(min_piece, n - min_piece + 1)
+    kb, ka = before[cuts - 1].argmax(1), after[cuts - 1].argmax(1)
+    score = before[cuts - 1].max(1) + after[cuts - 1].max(1)
+    score = np.where(kb != ka, score, -1)
+    best = int(np.argmax(score))
+    if score[best] - before[-1].max() >= min_gain * n:
+        return int(cuts[best])
+    return None
+
+
+def _split_identity(tracklets: list[Tracklet], cfg: StitchConfig) -> tuple[list[Tracklet], int]:
+    out, n_cuts = [], 0
+    todo = list(tracklets)
+    while todo:
+        t = todo.pop()
+        cut = _identity_change(t, cfg.n_identities, max(cfg.min_length, 5), 0.2)
+        if cut is None:
+            out.append(t)
+        else:
+            todo += t.split_at(np.array([cut]))
+            n_cuts += 1
+    return out, n_cuts
+
+
 def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = None,
            weight_func: Callable[[Tracklet, Tracklet], float] | None = None,
            n_frames: int | None = None) -> StitchResult:
@@ -276,8 +322,12 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
         tracklets, n_cuts = _split_jumps(tracklets, scales, cfg)
         if n_cuts:
             messages.append(f"split {n_cuts} tracklet(s) where an animal jumped implausibly far in one frame.")
-            for t in tracklets:
-                t.set_identity(cfg.n_identities)
+        if cfg.n_identities > 0:
+            tracklets, n_id_cuts = _split_identity(tracklets, cfg)
+            if n_id_cuts:
+                messages.append(f"split {n_id_cuts} tracklet(s) where the predicted identity changed for good.")
+        for t in tracklets:
+            t.set_identity(cfg.n_identities)
     first = min(t.start for t in tracklets)
     last = max(t.end for t in tracklets) if n_frames is None else max(n_frames - 1, max(t.end for t in tracklets))
     long_ = [t for t in tracklets if len(t) >= cfg.min_length]
@@ -319,9 +369,10 @@ def _candidate_links(tracklets: list[Tracklet], cfg: StitchConfig, cost_fn) -> l
     sorted_starts = starts[order]
     links = []
     for i, a in enumerate(tracklets):
-        lo = np.searchsorted(sorted_starts, a.end + 1)
+        lo = np.searchsorted(sorted_starts, a.end + 1 - cfg.max_overlap)
         hi = len(order) if cfg.max_gap is None else np.searchsorted(sorted_starts, a.end + cfg.max_gap + 1)
-        cands = order[lo:hi][: max(cfg.max_links * 4, 16)]
+        cands = [j for j in order[lo:hi] if tracklets[j].start > a.start and tracklets[j].end > a.end]
+        cands = cands[: max(cfg.max_links * 4, 16)]
         scored = sorted(((cost_fn(a, tracklets[j]), int(j)) for j in cands), key=lambda x: x[0])
         links += [(i, j, c) for c, j in scored[: cfg.max_links] if np.isfinite(c)]
     return links
