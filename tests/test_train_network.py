@@ -109,3 +109,15 @@ def test_identity_head_learns(trained: dict) -> None:
             x, y = gt[slot, part]
             hits.append(int(ident[:, min(int(y // 8), ident.shape[1] - 1), min(int(x // 8), ident.shape[2] - 1)].argmax()) == slot)
     assert np.mean(hits) > 0.8  # chance: 1/3
+
+
+def test_config_changed_since_dataset_creation(tmp_path: Path) -> None:
+    from madlc.errors import ConfigError
+    from madlc.models.train import train_network
+    from madlc.project.manage import edit_config
+
+    config = make_toy_project(tmp_path, frames=6)
+    create_multianimaltraining_dataset(config, net_type="tiny")
+    edit_config(str(config), {"multianimalbodyparts": ["part0", "part1", "part2", "part3", "part4"]})
+    with pytest.raises(ConfigError, match="part4"):
+        train_network(config, maxiters=1)

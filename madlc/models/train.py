@@ -89,6 +89,18 @@ def _resume_point(train_dir: Path) -> tuple[Path | None, dict[str, Any] | None]:
                          "or pass the override train.resume=false to start afresh)") from err
 
 
+def _check_project_matches(cfg: dict[str, Any], pcfg: dict[str, Any], model_dir: Path) -> None:
+    """The shuffle was created for this project's body parts and individuals (config.yaml may have changed since)."""
+    meta = pcfg["metadata"]
+    now = {"bodyparts": paths.multianimal_bodyparts(cfg), "unique_bodyparts": paths.unique_bodyparts(cfg),
+           "individuals": paths.individuals(cfg)}
+    for key, value in now.items():
+        if list(meta.get(key) or []) != value:
+            raise ConfigError(f"{model_dir / 'train' / PYTORCH_CONFIG}: made for {key} {meta.get(key)}, but config.yaml "
+                              f"now lists {value}. What to do: run create_multianimaltraining_dataset again "
+                              "(with a new shuffle number to keep this one).")
+
+
 def _archive_snapshots(train_dir: Path) -> None:
     """Starting afresh (``train.resume=false``): move old snapshots to ``train/previous-<time>/`` so that
     'the last snapshot' always means one of this run (and no snapshot is lost)."""
@@ -180,6 +192,7 @@ def train_network(
     saved_resume = pcfg["train"].get("resume", True)
     pcfg = apply_overrides(pcfg, [*args, *overrides])
     tcfg = pcfg["train"]
+    _check_project_matches(cfg, pcfg, model_dir)
     shape = network_shape(pcfg)
     entries = load_training_data(cfg, shuffle, trainingsetindex)
     n_slots = len(paths.individuals(cfg)) + (1 if paths.unique_bodyparts(cfg) else 0)
