@@ -116,6 +116,7 @@ class _Writer:
         self._range = 0
         self._start = self.ranges[0][0] if self.ranges else 0
         self.upto = self._start
+        self._aborted = False
         self.thread.start()
 
     def put(self, item: Any) -> None:
@@ -136,6 +137,8 @@ class _Writer:
             raise self.error
 
     def abort(self) -> None:
+        """Stop after the item in hand (parts already written stay: they are complete)."""
+        self._aborted = True
         try:
             self.queue.put_nowait(None)
         except queue.Full:
@@ -145,8 +148,11 @@ class _Writer:
         from madlc.inference.predict import to_frame_dicts
 
         try:
-            while True:
-                item = self.queue.get()
+            while not self._aborted:
+                try:
+                    item = self.queue.get(timeout=0.5)
+                except queue.Empty:
+                    continue
                 if item is None:
                     return
                 if item[0] == "end":
@@ -198,7 +204,7 @@ class _Writer:
             self.on_part(start, stop)
 
 
-def _signature(model: Any, info: Any, batch_hint: int, chunk_size: int) -> dict[str, Any]:
+def _signature(model: Any, info: Any, chunk_size: int) -> dict[str, Any]:
     """What the part files of a run depend on (a different value discards old parts)."""
     import dataclasses
 
@@ -235,7 +241,7 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     info = video_info(video)  # VideoError with a clear message if it cannot be decoded
     start_time = time.time()
     chunk = int(opts["chunk_size"])
-    store = PartStore(full_path, _signature(model, info, batch_size, chunk))
+    store = PartStore(full_path, _signature(model, info, chunk))
     nframes = info.nframes
     if nframes > 0:
         ranges = store.todo(nframes)
