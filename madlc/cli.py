@@ -104,7 +104,7 @@ def build_parser(name: str, func: Callable[..., Any]) -> argparse.ArgumentParser
         if pname == "output":
             flags.insert(0, "-o")
         default = param.default
-        if isinstance(default, bool) or _hint_text(hint) in ("bool", "<class 'bool'>"):
+        if hint is bool or _hint_text(hint) in ("bool", "<class 'bool'>") or (pname not in hints and isinstance(default, bool)):
             parser.add_argument(*flags, dest=dest, action=argparse.BooleanOptionalAction, default=default,
                                 help=f"(default: {default})")
         elif _is_list(hint) and not _is_plain_str(hint):

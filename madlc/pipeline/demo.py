@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Sequence
 
 #: small settings so that the demo trains and analyzes on a CPU in a few minutes
-DEMO_OVERRIDES = ["model=tiny", "train.max_steps=1500", "train.save_epochs=1000", "data.crop_size=[160,120]",
-                  "data.batch_size=8"]
+#: (the synthetic project's own madlc.yaml already picks the tiny network and small-frame settings)
+DEMO_OVERRIDES = ["train.max_steps=1000", "train.save_epochs=1000"]
 
 
 def demo(

@@ -131,6 +131,7 @@ def synth_project(dir: str, animals: int = 3, bodyparts: int = 4, frames: int = 
     cfg["video_sets"] = video_sets
     validate_config(cfg, config_path)
     write_config(cfg, config_path)
+    _write_settings(root / "madlc.yaml", width, height)
     _write_manifest(root / "ground-truth" / "synth.yaml", dict(
         animals=animals, bodyparts=bodyparts, frames=frames, size=f"{width}x{height}",
         labeled_frames=labeled_frames, identity=identity, unique=unique, seed=seed, videos=videos, fps=fps,
@@ -148,6 +149,26 @@ def _save_frames(reader_cls, video: Path, picks: list[int], folder: Path, n_fram
             frame = reader.read(t)
             with atomic_path(folder / image_name(t, n_frames)) as tmp:
                 cv2.imwrite(str(tmp), np.ascontiguousarray(frame[..., ::-1]))
+
+
+def _write_settings(path: Path, width: int, height: int) -> None:
+    """``<project>/madlc.yaml``: settings that suit small synthetic frames (any stage reads them)."""
+    from madlc.io.atomic import atomic_path
+
+    text = (
+        "# madlc settings of this synthetic project (small frames, small animals); see madlc/configs/.\n"
+        "# The tiny network trains on a CPU; narrow target maps and a small NMS radius keep\n"
+        "# neighbouring animals' parts apart at this scale. Command-line overrides still win.\n"
+        "overrides: [model=tiny]\n"
+        "data:\n"
+        f"  crop_size: [{width}, {height}]\n"
+        "  pos_dist_thresh: 8\n"
+        "  pafwidth: 8\n"
+        "inference:\n"
+        "  nmsradius: 3\n"
+    )
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
 
 
 def _write_manifest(path: Path, params: dict) -> None:
