@@ -272,3 +272,14 @@ def test_empty_video_gives_empty_tracks_file(tmp_path: Path) -> None:
     df = pd.read_hdf(stitch_file(out, n_tracks=2))
     assert df.shape == (0, 18)
     assert df.columns.get_level_values("bodyparts").unique().tolist() == ["a", "b", "c"]
+
+
+def test_swap_repair_runs_and_keeps_tracks_valid() -> None:
+    gt = simulate_poses(3, 400, seed=7)
+    det = degrade(gt, NoiseLevel.moderate(), seed=7)
+    tracklets = track_assemblies(det.assemblies, TrackerConfig(method="skeleton"))
+    pred, result = stitch_tracklets_array(tracklets, 3, StitchConfig(repair_swaps=True))
+    assert pred.shape[1] == 3
+    for track in result.tracks:  # tracklets of a track never overlap by more than max_overlap
+        for a, b in zip(track, track[1:]):
+            assert b.start > a.end - 3

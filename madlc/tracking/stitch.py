@@ -55,6 +55,9 @@ class StitchConfig:
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
+    repair_swaps: bool = False  # re-check handovers between tracks on whole-track context
+    repair_context: int = 30  # frames of each track used by that check
+    repair_margin: float = 0.5  # cost a swap must save
     max_overlap: int = 2  # b may start this many frames before a ends (a's last frames are then b's)
     flow_min_length: int = 3  # shorter pieces (unreliable motion) are only slotted into gaps afterwards
     position_noise: float | None = None  # px std of a tracklet's end pose; None = 5% of the body size + 2 px
@@ -357,6 +360,10 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
         pool, n_slotted = _slot_residuals(tracks, pool, cost_fn, cfg)
         if n_slotted:
             messages.append(f"slotted {n_slotted} short or leftover tracklet(s) into gaps of the tracks.")
+    if cfg.repair_swaps:
+        n_swaps = repair_swaps(tracks, cost_fn, cfg.repair_context, margin=cfg.repair_margin)
+        if n_swaps:
+            messages.append(f"swapped the futures of {n_swaps} track pair(s) where whole-track motion disagreed with the links.")
     empty = sum(1 for tr in tracks if not tr)
     if empty:
         messages.append(f"{empty} of {n_tracks} track(s) got no tracklet (fewer animals than n_tracks?).")
@@ -468,6 +475,76 @@ def _slot_residuals(tracks: list[list[Tracklet]], pool: list[Tracklet], cost_fn,
         else:
             left.append(t)
     return left, n
+
+
+def _piece(track: list[Tracklet], lo: int, hi: int) -> Tracklet | None:
+    """The frames ``lo..hi`` of a track as one Tracklet (None if it has none there)."""
+    frames, data = [], []
+    for t in track:
+        keep = (t.frames >= lo) & (t.frames <= hi)
+        if keep.any():
+            frames.append(t.frames[keep])
+            data.append(t.data[keep])
+    if not frames:
+        return None
+    f = np.concatenate(frames)
+    d = np.concatenate(data)
+    _, first = np.unique(f[::-1], return_index=True)  # later tracklets win on overlapping frames
+    idx = len(f) - 1 - first
+    return Tracklet(f[idx], d[idx])
+
+
+def _junctions(track: list[Tracklet]) -> list[int]:
+    """Positions i where track[i] hands over to track[i + 1]."""
+    return list(range(len(track) - 1))
+
+
+def repair_swaps(tracks: list[list[Tracklet]], cost_fn, context: int = 30, window: int = 15,
+                 margin: float = 0.5, max_rounds: int = 3) -> int:
+    """Swap the futures of two tracks where that joins their pasts and futures more cheaply.
+
+    Link costs between single tracklets are noisy when the tracklets are short (around
+    crossings the tracker cuts tracks into pieces of a few frames). Here the cost of each
+    handover is re-computed on ``context`` frames of the whole track on either side, and
+    two tracks whose handovers are within ``window`` frames exchange their futures when
+    that lowers the summed cost by more than ``margin``. Returns the number of swaps.
+    """
+    n_swaps = 0
+    for _ in range(max_rounds):
+        changed = False
+        points = [(k, i, tr[i].end, tr[i + 1].start) for k, tr in enumerate(tracks) for i in _junctions(tr)]
+        points.sort(key=lambda p: p[2])
+        for a in range(len(points)):
+            k, i, end_k, start_k = points[a]
+            for b in range(a + 1, len(points)):
+                l, j, end_l, start_l = points[b]
+                if end_l - end_k > window:
+                    break
+                if l == k or i >= len(tracks[k]) - 1 or j >= len(tracks[l]) - 1:
+                    continue
+                tk, tl = tracks[k], tracks[l]
+                if tk[i].end != end_k or tl[j].end != end_l:
+                    continue  # stale after an earlier swap
+                # swapping tails needs each new head to end before the other tail starts
+                if tk[i].end >= tl[j + 1].start or tl[j].end >= tk[i + 1].start:
+                    continue
+                t0, t1 = min(end_k, end_l), max(start_k, start_l)
+                hk, hl = _piece(tk[: i + 1], t0 - context, t1), _piece(tl[: j + 1], t0 - context, t1)
+                fk, fl = _piece(tk[i + 1:], t0, t1 + context), _piece(tl[j + 1:], t0, t1 + context)
+                if None in (hk, hl, fk, fl):
+                    continue
+                keep = cost_fn(hk, fk) + cost_fn(hl, fl)
+                swap = cost_fn(hk, fl) + cost_fn(hl, fk)
+                if swap + margin < keep:
+                    tracks[k], tracks[l] = tk[: i + 1] + tl[j + 1:], tl[: j + 1] + tk[i + 1:]
+                    n_swaps += 1
+                    changed = True
+                    break
+            if changed:
+                break
+        if not changed:
+            break
+    return n_swaps
 
 
 def order_tracks(result: StitchResult, n_identities: int = 0) -> None:
