@@ -6,6 +6,10 @@ The pipeline of one video (all stages overlap):
     PAF line integrals (device, whole batch) ──small flat tensors──▶ writer thread: per-frame
     dicts, part files every ``chunk_size`` frames ──▶ final ``_full.pickle`` streamed from the parts
 
+On a GPU the peaks and PAF costs are computed on the device right after the network (only
+small flat tensors come back, asynchronously); on a CPU the writer thread computes them, so
+they overlap the next batch's forward pass.
+
 Memory does not grow with the video: at most one chunk of results is held, and an
 interrupted analysis resumes from its last complete part (see :mod:`madlc.inference.store`).
 """
@@ -101,11 +105,12 @@ def _resolve_device(gputouse: int | None) -> Any:
 
 
 class _Writer:
-    """Writer thread: host results -> frame dicts -> part files (one chunk in memory)."""
+    """Writer thread: (CPU: maps -> peaks/PAF costs ->) frame dicts -> part files (one chunk in memory)."""
 
     def __init__(self, store: Any, settings: Any, ranges: list[tuple[int, int]], chunk_size: int,
-                 on_part: Callable[[int, int], None] | None):
+                 on_part: Callable[[int, int], None] | None, image_size: tuple[int, int] | None = None):
         self.store, self.settings, self.on_part = store, settings, on_part
+        self.image_size = image_size
         self.ranges = list(ranges)
         self.chunk = max(1, int(chunk_size))
         self.frames: dict[int, dict] = {}
@@ -145,7 +150,9 @@ class _Writer:
             pass
 
     def _run(self) -> None:
-        from madlc.inference.predict import to_frame_dicts
+        import torch
+
+        from madlc.inference.predict import decode_outputs, to_frame_dicts
 
         try:
             while not self._aborted:
@@ -161,6 +168,9 @@ class _Writer:
                 _, decoded, event, indices, missing, upto = item
                 if event is not None:
                     event.synchronize()
+                if isinstance(decoded, dict):  # raw maps (CPU runs)
+                    with torch.inference_mode():
+                        decoded = decode_outputs(decoded, self.settings, image_size=self.image_size)
                 if indices:
                     for index, frame in zip(indices, to_frame_dicts(decoded, self.settings)):
                         self.frames[index] = frame
@@ -254,7 +264,7 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     if ranges:
         source = FrameBatches(video, ranges, batch_size, (info.height, info.width), max(nframes, 1), pin=cuda,
                               prefetch=int(opts["prefetch"]), max_bad_run=int(opts["max_bad_run"]))
-        writer = _Writer(store, model.settings, ranges, chunk, on_part)
+        writer = _Writer(store, model.settings, ranges, chunk, on_part, (info.height, info.width))
         todo_frames = sum(b - a for a, b in ranges)
         bar = None
         if progress:
@@ -276,12 +286,14 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
                         with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
                             outputs = model.forward(x)
                         batch.release()  # CPU: x shares the buffer until the network has read it
-                        decoded = decode_outputs(outputs, model.settings, image_size=(info.height, info.width))
-                        decoded = decoded.to("cpu", non_blocking=cuda)
                         event = None
-                        if cuda:
+                        if cuda:  # peaks and PAF costs on the GPU; small results copied back async
+                            decoded = decode_outputs(outputs, model.settings, image_size=(info.height, info.width))
+                            decoded = decoded.to("cpu", non_blocking=True)
                             event = torch.cuda.Event()
                             event.record()
+                        else:  # CPU: decoded by the writer thread, overlapping the next forward
+                            decoded = outputs
                     else:
                         batch.release()
                     writer.put(("batch", decoded, event, batch.indices, batch.missing, batch.upto))
