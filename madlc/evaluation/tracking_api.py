@@ -13,8 +13,11 @@ from madlc.errors import MadlcError, file_error
 log = logging.getLogger(__name__)
 
 
-def _animal_array(path: Path) -> tuple[np.ndarray, list[str]]:
-    """A tracks-like .h5/.csv -> (n_frames, n_animals, n_multibodyparts, 3) with frames on a 0..N-1 grid."""
+def _animal_array(path: Path, drop_hidden: bool = False) -> tuple[np.ndarray, list[str]]:
+    """A tracks-like .h5/.csv -> (n_frames, n_animals, n_multibodyparts, 3) with frames on a 0..N-1 grid.
+
+    ``drop_hidden``: keypoints with likelihood <= 0 (ground truth of hidden parts) count as missing.
+    """
     from madlc.io import read_tracks, tracks_to_array
 
     if not path.exists():
@@ -23,6 +26,8 @@ def _animal_array(path: Path) -> tuple[np.ndarray, list[str]]:
     arr, _, individuals, bodyparts = tracks_to_array(df)
     animals = [k for k, name in enumerate(individuals) if name != "single"]
     arr = arr[:, animals]
+    if drop_hidden:
+        arr[~(arr[..., 2] > 0)] = np.nan
     # multi-animal parts are the ones animals have values for
     has = np.isfinite(arr[..., 0]).any(axis=(0, 1)) if arr.size else np.zeros(len(bodyparts), bool)
     frames = np.asarray(df.index, dtype=int)
@@ -39,7 +44,8 @@ def evaluate_tracking(config: str, video: str, ground_truth_h5: str, shuffle: in
     """Score a video's stitched tracks against ground-truth tracks: MOTA, IDF1, switches, coverage.
 
     The tracks file is found as stitch_tracklets writes it. ``ground_truth_h5`` is a
-    tracks-layout file (synthetic ground truth or refined tracks). Animals match when their
+    tracks-layout file (synthetic ground truth or refined tracks; parts with likelihood 0
+    there count as hidden). Animals match when their
     mean keypoint distance is below ``max_distance`` px (default: half the median body
     size). Writes ``<tracks stem>_tracking_metrics.json`` beside the tracks; returns the metrics.
     """
@@ -51,7 +57,7 @@ def evaluate_tracking(config: str, video: str, ground_truth_h5: str, shuffle: in
     cfg = load_config(config)
     tracks_file = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, filtered, destfolder)
     pred, pred_parts = _animal_array(Path(tracks_file))
-    gt, gt_parts = _animal_array(Path(ground_truth_h5))
+    gt, gt_parts = _animal_array(Path(ground_truth_h5), drop_hidden=True)
     common = [b for b in gt_parts if b in pred_parts]
     if not common:
         raise MadlcError(f"{ground_truth_h5}: no body part in common with {tracks_file} "
