@@ -94,6 +94,7 @@ def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int =
         boundingboxslack=float(settings.get("boundingboxslack") or 0),
         box_relative_slack=float(settings.get("box_relative_slack", 0.2)),
         ambiguity_margin=float(settings.get("ambiguity_margin", 0.1)),
+        pose_weight=float(settings.get("pose_weight", 0.5)),
         pcutoff=float(settings.get("pcutoff", 0.1)), backfill=bool(settings.get("backfill", True)),
         identity_weight=float(settings.get("identity_weight", 0.5)) if use_identity else 0.0,
         n_identities=n_identities, ellipse_sd=float(settings.get("ellipse_sd", 2.0)),

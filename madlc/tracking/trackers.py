@@ -76,6 +76,7 @@ class TrackerConfig:
     ellipse_sd: float = 2.0
     ellipse_min_points: int = 3
     oks_sigma: float = 0.35
+    pose_weight: float = 0.5  # box/ellipse: weight of pose similarity (OKS) in the assignment
     ambiguity_margin: float = 0.1  # a match within this similarity of a rival is ambiguous (0 = off)
     ambiguity_mode: str = "cut"  # cut: end the track, start a new one; coast: skip the frame, predict on
     max_coast: int = 15  # frames a track may coast through an ambiguous stretch
@@ -211,6 +212,13 @@ class SortTracker:
         if len(det_idx) and len(self.tracks):
             sim = self._similarity(z_det[det_idx], z_trk)
             score = sim.copy()
+            if c.pose_weight and c.keypoint_state and c.method != "skeleton":
+                # box/ellipse similarities ignore which end is the head: let the predicted pose
+                # (OKS) break near-ties, e.g. when two animals cross
+                k = z_det.shape[1] // 2
+                det = z_det[det_idx].reshape(len(det_idx), k, 2)
+                oks = oks_similarity(z_trk.reshape(len(z_trk), k, 2), det, pose_scales(det, minimum=4.0), 0.35, trim=1).T
+                score = score + c.pose_weight * oks
             if votes is not None:
                 tv = np.array([t.votes / max(t.votes.sum(), 1e-12) if t.votes is not None else np.zeros(c.n_identities)
                                for t in self.tracks])
