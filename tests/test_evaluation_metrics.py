@@ -173,3 +173,15 @@ def test_reproduces_deeplabcut_map(dlc_eval):
     assert by_affinity["mAR"] == pytest.approx(0.5922, abs=0.005)
     assert by_conf["mAP"] == pytest.approx(0.4497, abs=0.005)
     assert by_conf["mAR"] == pytest.approx(0.5922, abs=0.005)
+
+
+def test_assemblies_oks_map_perfect_missing_and_swapped_parts():
+    from madlc.evaluation.oks import assemblies_oks_map
+
+    rng = np.random.default_rng(0)
+    gt = rng.uniform(0, 100, size=(6, 2, 3, 2))
+    perfect = {f: np.concatenate([gt[f], np.ones((2, 3, 1)), -np.ones((2, 3, 1))], axis=2) for f in range(6)}
+    assert assemblies_oks_map(perfect, gt)["mAP"] == pytest.approx(1.0)
+    assert assemblies_oks_map({}, gt)["mAR"] == 0.0
+    half = {f: a for f, a in perfect.items() if f < 3}  # frames 3..5 predicted nothing
+    assert assemblies_oks_map(half, gt)["mAR"] == pytest.approx(0.5)

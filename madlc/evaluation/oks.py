@@ -250,3 +250,23 @@ def mean_keypoint_score(animals: np.ndarray) -> np.ndarray:
     n = np.isfinite(conf).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, np.nansum(conf, axis=1) / np.maximum(n, 1), np.nan)
+
+
+def assemblies_oks_map(assemblies: dict, gt: np.ndarray, sigma: float = 0.1, matching: str = "optimal") -> dict:
+    """OKS-mAP/mAR of video assemblies against ground-truth poses, over every ground-truth frame.
+
+    ``assemblies``: the assemblies contract (int frame -> ``(n_animals, n_bodyparts, 4)``: x, y,
+    likelihood, identity; NaN missing); ``gt``: ``(n_frames, n_animals, n_bodyparts, 2+)`` with NaN for
+    hidden parts (a third channel, if present, is ignored). Animals are scored by their mean keypoint
+    likelihood. Frames absent from ``assemblies`` count as frames with no prediction.
+    """
+    gt = np.asarray(gt, dtype=float)
+    n_parts = gt.shape[2]
+    pred, scores, truth = [], [], []
+    for frame in range(gt.shape[0]):
+        animals = np.asarray(assemblies.get(frame, np.zeros((0, n_parts, 4))), dtype=float).reshape(-1, n_parts, 4)
+        pred.append(animals[..., :2])
+        with np.errstate(invalid="ignore"):
+            scores.append(np.nan_to_num(np.nanmean(animals[..., 2], axis=1)) if len(animals) else np.zeros(0))
+        truth.append(gt[frame, :, :, :2])
+    return oks_map(pred, scores, truth, sigma=sigma, matching=matching)
