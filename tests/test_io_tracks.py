@@ -78,3 +78,13 @@ def test_bad_tracks_files(tmp_path):
     frame.to_hdf(tmp_path / "strindex.h5", key="tracks")
     with pytest.raises(FormatError, match="frame numbers"):
         mio.read_tracks(tmp_path / "strindex.h5")
+
+
+def test_array_to_tracks_of_an_empty_video_has_the_columns_and_no_rows():
+    import numpy as np
+
+    from madlc.io import array_to_tracks
+
+    df = array_to_tracks(np.zeros((0, 3, 3, 3)), "DLC_x", ["a", "b", "single"], ["nose", "tail", "corner"], ["corner"])
+    assert df.shape == (0, 2 * 2 * 3 + 3)
+    assert list(df.columns.get_level_values("individuals").unique()) == ["a", "b", "single"]

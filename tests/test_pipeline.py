@@ -80,7 +80,7 @@ def test_run_goes_from_videos_to_labeled_videos(finished):
     assert tracks and filtered and labeled, sorted(p.name for p in (project / "videos").iterdir())
     df = pd.read_hdf(tracks[0])
     assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
-    assert sorted(project.glob("plot-poses/synth0/*.png"))
+    assert sorted(project.glob("videos/plot-poses/synth0/*.png"))
     assert sorted(project.glob("labeled-data/synth0_labeled/*.png"))
     assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/*-results.csv"))
 

@@ -175,10 +175,11 @@ def array_to_tracks(arr: np.ndarray, scorer: str, individuals: Sequence[str], bo
     single_row = list(individuals).index(UNIQUE_INDIVIDUAL) if UNIQUE_INDIVIDUAL in individuals else len(animals)
     animal_rows = [k for k, name in enumerate(individuals) if name != UNIQUE_INDIVIDUAL]
     multi_idx = [bodyparts.index(b) for b in multi]
-    blocks = [arr[:, animal_rows][:, :, multi_idx, :3].reshape(len(arr), -1)]
+    n_frames = len(arr)
+    blocks = [arr[:, animal_rows][:, :, multi_idx, :3].reshape(n_frames, len(animal_rows) * len(multi_idx) * 3)]
     if unique:
         unique_idx = [bodyparts.index(b) for b in unique]
-        blocks.append(arr[:, single_row, unique_idx, :3].reshape(len(arr), -1))
+        blocks.append(arr[:, single_row, unique_idx, :3].reshape(n_frames, len(unique_idx) * 3))
     data = np.concatenate(blocks, axis=1)
     index = pd.Index(np.asarray(list(frames) if frames is not None else np.arange(len(arr)), dtype=np.int64))
     return pd.DataFrame(data, index=index, columns=label_columns(scorer, animals, multi, unique, COORDS))

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: inference_cfg.yaml keys the trackers read (FORMATS.md §5)
 DLC_TRACKER_KEYS = ("boundingboxslack", "iou_threshold", "max_age", "min_hits", "oks_threshold", "pcutoff")
+#: top-level names of madlc's Hydra tree (madlc/configs/config.yaml); never tracking settings
+_TOP_LEVEL_SETTINGS = ("model", "data", "train", "inference", "tracking", "filter", "pipeline", "seed")
 STITCH_ARG_KEYS = ("min_length", "split_tracklets", "prestitch_residuals", "max_gap")
 
 
@@ -68,6 +70,8 @@ def _parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
         group, _, name = key.rpartition(".")
         if group and group not in ("tracking", "inference"):
             continue  # another stage's setting
+        if not group and name in _TOP_LEVEL_SETTINGS:
+            continue  # a Hydra group choice (model=resnet_50) or a top-level value of another stage
         if group == "inference" and name not in DLC_TRACKER_KEYS:
             continue
         try:
