@@ -120,8 +120,10 @@ def assembly_settings(settings: Mapping[str, Any], metadata: Mapping[str, Any], 
     graph = [tuple(int(v) for v in e) for e in (metadata.get("PAFgraph") or [])]
     paf_inds = metadata.get("PAFinds")
     paf_inds = list(range(len(graph))) if paf_inds is None or len(paf_inds) == 0 else [int(i) for i in paf_inds]
-    if settings.get("paf_best") is not None:
-        paf_inds = [int(i) for i in settings["paf_best"]]
+    if settings.get("paf_best") is not None:  # a later evaluation's pruned graph, within what the video has costs for
+        computed = set(paf_inds)
+        kept = [int(i) for i in settings["paf_best"] if int(i) in computed]
+        paf_inds = kept or paf_inds
     if n_multibodyparts is None:
         touched = {v for e in graph for v in e}
         n_multibodyparts = (max(touched) + 1) if touched else (len(names) or 1)
