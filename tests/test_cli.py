@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 import madlc
 from madlc.cli import build_parser, main

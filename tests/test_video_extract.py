@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from madlc.errors import ConfigError, MadlcError, VideoError
+from madlc.errors import ConfigError, VideoError
 from madlc.video.extract import extract_frames, frame_range, parse_crop, pick_kmeans, pick_uniform
 from madlc.video.writer import VideoWriter
 

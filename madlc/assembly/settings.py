@@ -21,30 +21,25 @@ LEGACY_KEYS = frozenset({
 })
 
 
-def _read_inference_cfg(path: Path) -> dict[str, Any]:
-    """The keys actually written in the file (madlc.io's reader would fill DeepLabCut's template
-    values for missing keys, which must not shadow madlc's defaults and project settings)."""
+def read_inference_cfg_keys(path: str | Path) -> dict[str, Any]:
+    """The keys actually written in an inference_cfg.yaml (ConfigError naming the file if unreadable).
+
+    ``madlc.io.read_inference_cfg`` fills DeepLabCut's template values for missing keys; those must
+    not shadow madlc's defaults and project settings, hence this raw reader for settings merges.
+    """
+    from madlc.errors import FormatError
+    from madlc.io.yaml_cfgs import read_yaml
+
+    path = Path(path)
+    if not path.exists():
+        raise file_error(path, "the inference_cfg.yaml does not exist",
+                         "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
     try:
-        from madlc.io.yaml_cfgs import read_yaml
-    except ImportError:  # pragma: no cover
-        read_yaml = None
-    if read_yaml is not None:
-        if not path.exists():
-            raise file_error(path, "the inference_cfg.yaml does not exist",
-                             "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
-        data = read_yaml(path, "inference_cfg.yaml")
-    else:  # pragma: no cover
-        if not path.exists():
-            raise file_error(path, "the inference_cfg.yaml does not exist",
-                             "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise file_error(path, f"it is not valid YAML ({err})", "fix the file or delete it", ConfigError) from err
-    if not isinstance(data, dict):
-        raise file_error(path, "it does not hold a mapping of inference settings",
-                         "write key: value lines as in DeepLabCut's inference_cfg.yaml", ConfigError)
-    return dict(data)
+        return dict(read_yaml(path, "inference_cfg.yaml"))
+    except FormatError as err:
+        raise ConfigError(str(err)) from err
+
+
 
 
 def _parse_override(text: str) -> tuple[str, Any]:
@@ -84,7 +79,7 @@ def inference_settings(inference_cfg_path: str | Path | None = None, overrides: 
         settings = yaml.safe_load((CONFIG_DIR / "inference" / "default.yaml").read_text()) or {}
     file_values: dict[str, Any] = {}
     if inference_cfg_path is not None:
-        file_values = _read_inference_cfg(Path(inference_cfg_path))
+        file_values = read_inference_cfg_keys(inference_cfg_path)
         for key in LEGACY_KEYS:
             file_values.pop(key, None)
         settings.update(file_values)

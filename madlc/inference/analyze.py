@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from madlc.errors import ConfigError, MadlcError, VideoError
+from madlc.errors import ConfigError, VideoError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ rule name and why it would run.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess

@@ -33,22 +33,13 @@ STITCH_ARG_KEYS = ("min_length", "split_tracklets", "prestitch_residuals", "max_
 def tracking_settings(inference_cfg: str | Path | None = None, overrides: Sequence[str] = (),
                       project: str | Path | None = None) -> dict[str, Any]:
     """Merged tracking settings: group defaults < ``inference_cfg`` DeepLabCut keys < ``overrides``."""
-    import yaml
-
     from madlc.settings import compose, to_dict
 
     settings = dict(to_dict(compose(project, overrides=())).get("tracking", {}))
     if inference_cfg is not None:
-        path = Path(inference_cfg)
-        if not path.exists():
-            raise file_error(path, "the inference_cfg.yaml does not exist",
-                             "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            raise file_error(path, f"it is not valid YAML ({err})", "fix the file", ConfigError) from err
-        if not isinstance(data, dict):
-            raise file_error(path, "it does not hold key: value settings", "fix the file", ConfigError)
+        from madlc.assembly.settings import read_inference_cfg_keys
+
+        data = read_inference_cfg_keys(inference_cfg)
         settings.update({k: data[k] for k in DLC_TRACKER_KEYS if k in data})
     for key, value in _parse_overrides(overrides).items():
         if key not in settings:
@@ -328,7 +319,7 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
     n_unique = next((np.asarray(v).reshape(-1, 3).shape[0] for v in single.values()), 0)
     if n_multi is None:
         n_multi = len(all_parts) - n_unique
-    multi_parts, unique_parts = all_parts[:n_multi], all_parts[n_multi:]
+    unique_parts = all_parts[n_multi:]
     n_ids = _tracklet_identities(pieces)
     use_id = settings.get("use_identity", "auto")
     use_id = n_ids > 0 if use_id in ("auto", None) else bool(use_id) and n_ids > 0
