@@ -19,13 +19,21 @@ def slurm_available() -> bool:
     return all(shutil.which(p) for p in ("slurmctld", "slurmd", "munged", "sbatch", "sinfo")) and os.geteuid() == 0
 
 
+def _machine_memory_mb() -> int:
+    """This machine's memory (MemTotal), as the node's RealMemory."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    return 8000
+
+
 class LocalSlurm:
     """Context manager: a running single-node Slurm whose config lives under ``root``."""
 
-    def __init__(self, root: Path, cpus: int | None = None, mem_mb: int = 8000):
+    def __init__(self, root: Path, cpus: int | None = None, mem_mb: int | None = None):
         self.root = Path(root)
         self.cpus = cpus or os.cpu_count() or 1
-        self.mem_mb = mem_mb
+        self.mem_mb = mem_mb or _machine_memory_mb()
         self.host = socket.gethostname().split(".")[0]
         self.conf = self.root / "slurm.conf"
         self.env = dict(os.environ, SLURM_CONF=str(self.conf))
@@ -70,8 +78,19 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
         subprocess.run(["runuser", "-u", "munge", "--", "/usr/sbin/munged"], check=True)
         self.pidfiles.append(run_dir / "munged.pid")
 
+    def _install_default_conf(self) -> None:
+        """Jobs' own srun calls look for /etc/slurm/slurm.conf (SLURM_CONF does not reach job steps)."""
+        default = Path("/etc/slurm/slurm.conf")
+        self._installed_default = None
+        if default.exists() or default.is_symlink():
+            return
+        default.parent.mkdir(parents=True, exist_ok=True)
+        default.symlink_to(self.conf)
+        self._installed_default = default
+
     def __enter__(self) -> "LocalSlurm":
         self._write_conf()
+        self._install_default_conf()
         self._start_munge()
         subprocess.run(["slurmctld", "-f", str(self.conf)], check=True, env=self.env)
         self.pidfiles.append(self.root / "run" / "slurmctld.pid")
@@ -95,3 +114,5 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
                 continue
         time.sleep(1)
         self.pidfiles.clear()
+        if getattr(self, "_installed_default", None) is not None:
+            self._installed_default.unlink(missing_ok=True)

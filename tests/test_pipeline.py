@@ -113,18 +113,19 @@ def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
     config = synth_project(str(tmp_path / "p"), animals=2, bodyparts=3, frames=40, size="128x96",
                            labeled_frames=10, seed=5)
     plan = make_plan(config, FAST)
-    train_done = Path(plan.project) / plan.marker("train")
-    proc = subprocess.Popen([sys.executable, "-m", "madlc.cli", "run", config, "--cores", "2", *FAST],
+    analyzing = Path(plan.project) / plan.model_state / "logs" / "analyze" / "synth0.log"
+    proc = subprocess.Popen([sys.executable, "-m", "madlc.cli", "run", config, "--cores", "1", *FAST],
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while not train_done.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.2)
-    assert train_done.exists(), "training did not finish in time"
-    os.killpg(proc.pid, signal.SIGKILL)
+    while not analyzing.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert analyzing.exists(), "video analysis did not start in time"
+    os.killpg(proc.pid, signal.SIGKILL)  # mid-analysis: training and evaluation are finished
     proc.wait()
     rules = set(rules_of(run(config, dry_run=True, overrides=FAST)))
-    assert "train_network" not in rules and "create_multianimaltraining_dataset" not in rules
-    assert "create_labeled_video" in rules
+    assert not rules & {"create_multianimaltraining_dataset", "train_network", "evaluate_network"}, rules
+    assert {"analyze_videos", "create_labeled_video"} <= rules
+    assert not list(Path(plan.project).glob("videos/*_full.pickle")), "a half-written analysis was left"
     run(config, cores=2, overrides=FAST)
     assert run(config, dry_run=True, overrides=FAST) == []
 

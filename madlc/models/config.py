@@ -36,7 +36,7 @@ from madlc.project import paths
 
 GROUPS = ("model", "data", "train")
 #: Hydra groups of other stages: their overrides are ignored here (the pipeline passes one override list to all)
-OTHER_GROUPS = ("inference", "tracking", "filter")
+OTHER_GROUPS = ("inference", "tracking", "filter", "pipeline", "analyze")
 PYTORCH_CONFIG = "pytorch_config.yaml"
 
 
@@ -189,7 +189,7 @@ def load_pytorch_config(model_folder: str | Path) -> dict[str, Any]:
 def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
     """Apply Hydra-style overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
 
-    Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``) are ignored.
+    Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``, ``pipeline.*``) are ignored.
     """
     from madlc.settings import CONFIG_DIR
 

@@ -94,8 +94,12 @@ def require_labels(smk: Any, stem: str) -> None:
         run_stage(smk, "extract_frames", mode="automatic", videos=[str(smk.input[0])] if smk.input else None,
                   userfeedback=False)
     if not Path(smk.output[0]).exists():
-        raise MadlcError(
+        error = MadlcError(
             f"{smk.output[0]}: no labels yet for video '{stem}'. Frames to label are in {folder}. "
             f"What to do: label them (`madlc label-frames {smk.config['project']}`, or copy DeepLabCut's "
             "CollectedData file there), then run `madlc run` again: it continues from here."
         )
+        if smk.log:
+            with open(smk.log[0], "a") as log:
+                log.write(f"[madlc] {error}\n")
+        raise error

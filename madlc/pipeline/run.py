@@ -26,11 +26,11 @@ TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos")
 
 
 def _profile_dir(profile: str) -> Path:
-    p = Path(profile)
+    if (PROFILES / profile).is_dir():  # a madlc profile name (local, slurm) first
+        return PROFILES / profile
+    p = Path(profile).expanduser()
     if p.is_dir():
         return p.resolve()
-    if (PROFILES / profile).is_dir():
-        return PROFILES / profile
     raise ConfigError(f"profile {profile!r}: not found. What to do: use 'local', 'slurm', or the path of a "
                       f"Snakemake profile folder (see {PROFILES}).")
 
@@ -121,6 +121,7 @@ def run(
     videos: list[str] | None = None,
     partition: str | None = None,
     account: str | None = None,
+    snakemake_args: str | None = None,
     overrides: Sequence[str] = (),
 ) -> list[str] | None:
     """Run the workflow (or part of it: TARGET = all, train, evaluate, analyze, track, videos).
@@ -128,7 +129,10 @@ def run(
     Hydra overrides (``tracking.iou_threshold=0.5``) may follow; a plain word among them is taken
     as the target (``madlc run CONFIG track``). Reruns only what a change touches; an interrupted
     run resumes where it stopped. With ``dry_run`` returns (and prints) one line per job to run.
+    ``snakemake_args``: more Snakemake options, as one string (``"--keep-going --jobs 4"``).
     """
+    import shlex
+
     words = list(overrides)
     targets = [w for w in words if "=" not in w]
     overrides = [w for w in words if "=" in w]
@@ -136,7 +140,8 @@ def run(
     for t in targets:
         if t not in TARGETS and not t.endswith(".done"):
             raise ConfigError(f"unknown target {t!r}. What to do: use one of {', '.join(TARGETS)}.")
-    cmd = snakemake_command(config, targets, profile, dry_run, cores, videos or [], overrides, partition, account)
+    cmd = snakemake_command(config, targets, profile, dry_run, cores, videos or [], overrides, partition, account,
+                            shlex.split(snakemake_args or ""))
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if dry_run:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
