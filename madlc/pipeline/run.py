@@ -112,6 +112,33 @@ def _job_line(job: dict[str, str]) -> str:
     return line
 
 
+def _snakemake_running_in(project: Path) -> bool:
+    """Whether another Snakemake process works on ``project`` (read from /proc; False where there is none)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True  # cannot tell: leave the lock alone
+    for cmdline in proc.glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"snakemake" in b" ".join(words) and b"--directory" in words:
+            i = words.index(b"--directory")
+            if i + 1 < len(words) and Path(words[i + 1].decode(errors="replace")).resolve() == project.resolve():
+                return True
+    return False
+
+
+def _clear_stale_lock(cmd: list[str], project: Path, env: dict[str, str]) -> None:
+    """Remove the lock a killed run left behind (Snakemake refuses to start otherwise), if no run is active."""
+    locks = project / ".snakemake" / "locks"
+    if not locks.is_dir() or not any(locks.iterdir()) or _snakemake_running_in(project):
+        return
+    targets_start = len(cmd) - next(i for i, word in enumerate(reversed(cmd)) if word.startswith("-")) + 1
+    subprocess.run([*cmd[:targets_start], "--unlock"], env=env, capture_output=True)
+    print(f"[madlc run] removed the lock of an interrupted run in {project}; finished steps are kept.", flush=True)
+
+
 def run(
     config: str,
     target: str = "all",
@@ -150,6 +177,7 @@ def run(
         jobs = summarize_dry_run(proc.stdout + "\n" + proc.stderr)
         print("\n".join(jobs) if jobs else "Nothing to be done: every output is up to date.")
         return jobs
+    _clear_stale_lock(cmd, Path(cmd[cmd.index("--directory") + 1]), env)
     print("[madlc run]", " ".join(cmd), flush=True)
     proc = subprocess.run(cmd, env=env)
     if proc.returncode != 0:
