@@ -106,6 +106,17 @@ def test_filter_change_reruns_filter_onward_only(finished):
     assert rules == {"filterpredictions", "plot_trajectories", "create_labeled_video"}
 
 
+def test_a_rerun_redoes_the_outputs_of_the_stages_it_reruns(finished):
+    """A changed inference setting re-analyzes the video: the old _full.pickle is not kept as is."""
+    project = Path(finished).parent
+    full = next(project.glob("videos/synth0DLC_*_full.pickle"))
+    tracks = next(project.glob("videos/synth0DLC_*_el.h5"))
+    before = full.stat().st_mtime_ns, tracks.stat().st_mtime_ns
+    run(finished, "track", cores=2, overrides=[*FAST, "inference.minconfidence=0.02"])
+    assert full.stat().st_mtime_ns > before[0] and tracks.stat().st_mtime_ns > before[1]
+    run(finished, "track", cores=2, overrides=FAST)  # back to the module's settings
+
+
 def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
     """Kill `madlc run` once training is done; the rerun skips training and trusts no half output."""
     from madlc.synth.project import synth_project

@@ -225,7 +225,8 @@ def _signature(model: Any, info: Any, chunk_size: int) -> dict[str, Any]:
 
 def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder: str | Path | None = None,
                   analyze: dict[str, Any] | None = None, project_cfg: dict[str, Any] | None = None,
-                  on_part: Callable[[int, int], None] | None = None, progress: bool = True) -> VideoResult:
+                  on_part: Callable[[int, int], None] | None = None, progress: bool = True,
+                  overwrite: bool = False) -> VideoResult:
     """Analyse one video with a :class:`madlc.inference.model.LoadedModel`; write ``_full``/``_meta`` pickles.
 
     Resumes from the part files of an interrupted run. ``on_part(start, stop)`` is called after
@@ -245,7 +246,7 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     stem = output_stem(video, model.scorer, destfolder)
     full_path = stem.with_name(stem.name + "_full.pickle")
     meta_path = stem.with_name(stem.name + "_meta.pickle")
-    if full_path.exists() and meta_path.exists():
+    if full_path.exists() and meta_path.exists() and not overwrite:
         log.info("%s: already analysed (%s); delete it to analyse again", video, full_path.name)
         return VideoResult(full_path, meta_path, -1, 0, [], skipped=True)
     info = video_info(video)  # VideoError with a clear message if it cannot be decoded
@@ -353,6 +354,7 @@ def analyze_videos(
     destfolder: str | None = None,
     auto_track: bool = False,
     n_tracks: int | None = None,
+    overwrite: bool = False,
     overrides: Sequence[str] = (),
 ) -> str:
     """Detect body parts in videos (or folders of videos); write <video><scorer>_full.pickle and _meta.pickle.
@@ -360,7 +362,7 @@ def analyze_videos(
     Raw multi-animal detections per frame: candidate positions and confidences per body part,
     PAF affinities between candidates of every edge of the (pruned) graph, identity scores with
     an identity head. Assemble and track them with convert_detections2tracklets and
-    stitch_tracklets (or pass auto_track). Existing outputs are kept (delete them to re-analyse);
+    stitch_tracklets (or pass auto_track). Existing outputs are kept unless ``overwrite`` (delete them to re-analyse);
     an interrupted analysis resumes where it stopped. Returns the scorer name.
 
     save_as_csv: accepted for DeepLabCut compatibility (multi-animal analysis writes no table
@@ -383,7 +385,7 @@ def analyze_videos(
     failed: list[str] = []
     for video in paths:
         try:
-            result = analyze_video(video, model, batch_size, destfolder, opts, cfg)
+            result = analyze_video(video, model, batch_size, destfolder, opts, cfg, overwrite=overwrite)
         except VideoError as err:
             log.error("%s", err)
             warnings.warn(str(err), stacklevel=2)

@@ -17,7 +17,7 @@ DEMO_OVERRIDES = ["train.max_steps=1000", "train.save_epochs=1000"]
 
 
 def demo(
-    directory: str = "madlc-demo",
+    directory: str,
     animals: int = 3,
     frames: int = 300,
     labeled_frames: int = 60,

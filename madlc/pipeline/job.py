@@ -57,7 +57,9 @@ def run_stage(smk: Any, function: str, **kwargs: Any) -> Any:
     ``kwargs`` may name any argument; those the function does not take are dropped
     (e.g. ``overrides`` for a function that has no settings).
     """
-    base = {"config": str(smk.config["project"]), "overrides": list(smk.config.get("overrides", []))}
+    # a job runs because its inputs or settings changed: stages that keep existing outputs must redo them
+    base = {"config": str(smk.config["project"]), "overrides": list(smk.config.get("overrides", [])),
+            "overwrite": True}
     base.update(kwargs)
     func = madlc._resolve(function)
     log_path = Path(smk.log[0]) if smk.log else None
