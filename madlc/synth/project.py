@@ -165,7 +165,7 @@ def _write_settings(path: Path, width: int, height: int) -> None:
         "  pos_dist_thresh: 8\n"
         "  pafwidth: 8\n"
         "inference:\n"
-        "  nmsradius: 3\n"
+        "  nmsradius: 2\n"
     )
     with atomic_path(path) as tmp:
         tmp.write_text(text)

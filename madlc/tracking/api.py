@@ -444,6 +444,9 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
     for video in list_videos(videos, videotype):
         src = _inputs_for_video(cfg, video, shuffle, trainingsetindex, destfolder,
                                 ("_assemblies.pickle", "_full.pickle"))
+        full = Path(_prefix(src) + "_full.pickle") if src is not None else None
+        if full is not None and full.exists() and (overwrite or full.stat().st_mtime > Path(src).stat().st_mtime):
+            src = full  # detections newer than the assemblies (or a forced redo): assemble them again
         if src is None:
             raise file_error(video, "no _assemblies.pickle or _full.pickle found for this video",
                              "run analyze_videos on it first (or pass the destfolder it wrote to)", MadlcError)
