@@ -44,22 +44,31 @@ def demo(
 
 
 def report(config: str | Path) -> str:
-    """A short text report of a finished run: evaluation and tracking scores, where the outputs are."""
+    """A short text report of a finished run: pose and tracking scores, and where the outputs are."""
     config = Path(config)
     state = config.parent / ".madlc"
-    lines = [f"madlc demo: project {config.parent}"]
-    for marker in sorted(state.rglob("*.done")):
+
+    def result(marker: Path):
         try:
-            payload = json.loads(marker.read_text())
+            return json.loads(marker.read_text()).get("result")
         except (OSError, ValueError):
-            continue
-        result = payload.get("result")
-        stage = marker.stem if marker.parent.parent.name != "videos" else f"{marker.stem} [{marker.parent.name}]"
-        if isinstance(result, dict):
-            shown = {k: v for k, v in result.items() if isinstance(v, (int, float, str)) and len(str(v)) < 80}
-            lines.append(f"  {stage:<28} {json.dumps(shown, default=str)[:300]}")
-        elif result is not None:
-            lines.append(f"  {stage:<28} {str(result)[:200]}")
-        else:
-            lines.append(f"  {stage:<28} done ({payload.get('seconds', '?')} s)")
+            return None
+
+    lines = [f"madlc demo: project {config.parent}"]
+    for marker in sorted(state.rglob("evaluate.done")):
+        ev = result(marker) or {}
+        if isinstance(ev, dict) and "test_rmse" in ev:
+            lines.append(f"  pose (labeled images)   train RMSE {ev['train_rmse']:.2f} px, test RMSE {ev['test_rmse']:.2f} px, "
+                         f"test OKS-mAP {ev.get('test_mAP', float('nan')):.2f}; PAF graph "
+                         f"{ev.get('paf_best_edges', '?')} of {ev.get('paf_edges', '?')} edges")
+    for marker in sorted(state.rglob("videos/*/tracking_metrics.done")):
+        tm = result(marker) or {}
+        if isinstance(tm, dict) and "idf1" in tm:
+            lines.append(f"  tracking {marker.parent.name:<14} MOTA {tm['mota']:.3f}, IDF1 {tm['idf1']:.3f}, "
+                         f"ID switches {tm.get('num_switches', '?')} (vs ground truth)")
+    for marker in sorted(state.rglob("videos/*/labeled_video.done")):
+        out = result(marker)
+        shown = out[0] if isinstance(out, list) and out else out
+        if shown:
+            lines.append(f"  labeled video           {shown}")
     return "\n".join(lines)
