@@ -316,7 +316,7 @@ def create_multianimaltraining_dataset(
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
         dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml")
-        write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi), model_dir / "test" / "pose_cfg.yaml")
+        write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings), model_dir / "test" / "pose_cfg.yaml")
         write_inference_cfg(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml")
         created[paths.shuffle_name(cfg, shuffle, tsi)] = {
             "train_fraction": float(fraction), "index": shuffle, "engine": "pytorch", "train": train, "test": test}

@@ -74,7 +74,7 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
         "num_animals": len(inds),
         "num_multibodyparts": len(multi),
         "num_uniquebodyparts": len(unique),
-        "nms_radius": 5,
+        "nms_radius": int((settings.get("inference") or {}).get("nmsradius") or 5),
         "sigma": 1.0,
         "locref_stdev": float(data.get("locref_stdev", 7.2801)),
         "min_affinity": 0.05,
@@ -104,8 +104,14 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
     }
 
 
-def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> dict[str, Any]:
-    """``test/pose_cfg.yaml``: DeepLabCut's test keys (FORMATS.md §4.5, TF superset of the PyTorch keys)."""
+def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int, trainingsetindex: int,
+                  settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``test/pose_cfg.yaml``: DeepLabCut's test keys (FORMATS.md §4.5, TF superset of the PyTorch keys).
+
+    Peak finding (``nmsradius``, ``minconfidence``) comes from the resolved ``inference`` settings
+    (madlc defaults, the project's madlc.yaml, overrides), else DeepLabCut's 5.0 / 0.01.
+    """
+    inference = (settings or {}).get("inference") or {}
     names = paths.all_bodyparts(cfg)
     pred = pytorch_cfg["model"]["heads"]["bodypart"]["predictor"]
     rel = paths.training_data_pickle(cfg, shuffle, trainingsetindex).relative_to(paths.project_dir(cfg))
@@ -127,8 +133,8 @@ def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int
         "partaffinityfield_graph": pred["graph"],
         "num_limbs": len(pred["graph"]),
         "num_idchannel": len(paths.individuals(cfg)) if cfg.get("identity") else 0,
-        "nmsradius": 5.0,
-        "minconfidence": 0.01,
+        "nmsradius": float(inference.get("nmsradius") or 5.0),
+        "minconfidence": float(inference.get("minconfidence") or 0.01),
         "sigma": 1,
         "locref_smooth": False,
         "scoremap_dir": "test",
