@@ -60,7 +60,7 @@ def main() -> None:
           f"OKS-mAP {evaluation.get('test_mAP', float('nan')):.3f}")
     print(f"  held-out video      : {len(truth)} frames, assemblies OKS-mAP {pose['mAP']:.3f} "
           f"(goal >= 0.9), mAR {pose['mAR']:.3f}")
-    shown = {k: tracking[k] for k in ("mota", "idf1", "id_switches", "fragmentations") if k in tracking}
+    shown = {k: tracking[k] for k in ("mota", "idf1", "num_switches", "num_fragmentations") if k in tracking}
     print(f"  held-out tracking   : {json.dumps(shown)}")
     print(f"  seconds             : synthetic project {t1 - t0:.1f}, madlc run {t2 - t1:.1f}")
     print("  trackers on the network's detections of the held-out video (stitched to 3 tracks):")

@@ -25,6 +25,7 @@ Entry point: :func:`stitch_tracklets_array` (dict of tracklets in, tracks array 
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -105,7 +106,8 @@ class Tracklet:
         # rotation-invariant shape: median distance between every pair of body parts
         k = xy.shape[1]
         iu = np.triu_indices(k, 1)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a body-part pair never seen together: NaN, as intended
             d = np.linalg.norm(xy[:, iu[0]] - xy[:, iu[1]], axis=-1)
             self.shape = np.nanmedian(d, 0) if len(d) and np.isfinite(d).any() else np.full(len(iu[0]), np.nan)
         self.speeds = np.linalg.norm(np.diff(self.centroids, axis=0), axis=1) / np.maximum(np.diff(self.frames), 1)
