@@ -20,6 +20,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000, help="training steps of the tiny network")
     parser.add_argument("--frames", type=int, default=300, help="frames per video (project and held-out)")
     parser.add_argument("--animals", type=int, default=3)
+    parser.add_argument("--size", default="160x120", help="frame size WxH (animals scale with it)")
     parser.add_argument("--dir", default="/tmp/madlc-demo-accuracy")
     parser.add_argument("--cores", type=int, default=None)
     args = parser.parse_args()
@@ -35,7 +36,7 @@ def main() -> None:
     if folder.exists():
         shutil.rmtree(folder)
     t0 = time.perf_counter()
-    config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size="160x120",
+    config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size=args.size,
                            labeled_frames=60, held_out=1, seed=0)
     held_out = sorted((folder / "held-out").glob("*.mp4"))
     t1 = time.perf_counter()
@@ -55,7 +56,7 @@ def main() -> None:
     pose = assemblies_oks_map(assemblies, truth)
     tracking = json.loads(next(state.rglob(f"videos/{stem}/tracking_metrics.done")).read_text())["result"]
 
-    print(f"madlc demo accuracy: {args.animals} animals, 160x120, tiny network, {args.steps} steps")
+    print(f"madlc demo accuracy: {args.animals} animals, {args.size}, tiny network, {args.steps} steps")
     print(f"  labeled test images : RMSE {evaluation.get('test_rmse', float('nan')):.2f} px, "
           f"OKS-mAP {evaluation.get('test_mAP', float('nan')):.3f}")
     print(f"  held-out video      : {len(truth)} frames, assemblies OKS-mAP {pose['mAP']:.3f} "
