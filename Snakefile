@@ -4,7 +4,7 @@
 # or directly:
 #   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
 #
-# Targets: all (default), train, evaluate, analyze, track, videos.
+# Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers (not in all).
 # Each rule calls one thin script in scripts/ that calls one public madlc function.
 from madlc.pipeline.plan import make_plan
 
@@ -60,3 +60,11 @@ rule track:
 
 rule videos:
     input: expand(PLAN.marker("labeled_video", "{stem}"), stem=VIDEOS)
+
+
+rule maps:
+    input: PLAN.marker("maps")
+
+
+rule outliers:
+    input: expand(PLAN.marker("outliers", "{stem}"), stem=VIDEOS)

@@ -28,3 +28,15 @@ rule create_labeled_video:
     threads: 1
     resources: mem_mb=4000, runtime=120
     script: "../scripts/create_labeled_video.py"
+
+
+# Active learning (target `outliers`): frames where the tracks jump, written to labeled-data with
+# machinelabels-iter<N>.h5 to correct (madlc label-frames), then `madlc merge-datasets`.
+rule extract_outlier_frames:
+    input: PLAN.marker("stitch", "{stem}")
+    output: PLAN.marker("outliers", "{stem}")
+    log: log_of("outliers", per_video=True)
+    params: **COMMON, video=video_of
+    threads: 1
+    resources: mem_mb=4000, runtime=60
+    script: "../scripts/extract_outlier_frames.py"

@@ -85,6 +85,15 @@ def test_run_goes_from_videos_to_labeled_videos(finished):
     assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/*-results.csv"))
 
 
+def test_maps_and_outliers_targets_run_on_a_finished_project(finished):
+    run(finished, "maps", cores=2, overrides=FAST)
+    run(finished, "outliers", cores=2, overrides=FAST)
+    project = Path(finished).parent
+    plan = make_plan(finished, FAST)
+    assert (project / plan.marker("maps")).exists() and (project / plan.marker("outliers", "synth0")).exists()
+    assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/maps/*.png"))
+
+
 def test_second_run_does_nothing(finished):
     assert run(finished, dry_run=True, overrides=FAST) == []
 

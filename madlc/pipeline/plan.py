@@ -31,6 +31,8 @@ STAGE_GROUPS: dict[str, tuple[str, ...]] = {
     "filter": ("filter",),
     "plots": (),
     "labeled_video": (),
+    "maps": (),
+    "outliers": (),
 }
 #: config.yaml keys each stage depends on
 STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {

@@ -22,7 +22,7 @@ from madlc.io.atomic import atomic_path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO_ROOT / "Snakefile"
 PROFILES = REPO_ROOT / "configs" / "profiles"
-TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos")
+TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos", "maps", "outliers")
 
 
 def _profile_dir(profile: str) -> Path:
@@ -151,7 +151,7 @@ def run(
     snakemake_args: str | None = None,
     overrides: Sequence[str] = (),
 ) -> list[str] | None:
-    """Run the workflow (or part of it: TARGET = all, train, evaluate, analyze, track, videos).
+    """Run the workflow (or part of it: TARGET = all, train, evaluate, analyze, track, videos, maps, outliers).
 
     Hydra overrides (``tracking.iou_threshold=0.5``) may follow; a plain word among them is taken
     as the target (``madlc run CONFIG track``). Reruns only what a change touches; an interrupted
