@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the GUI browser tests (tests/test_gui_browser.py), if missing.
+# Install Debian's chromium for the GUI browser tests (tests/test_webapp_browser.py), if missing.
 # The tests drive it with the `playwright` python package (executable_path=$(which chromium));
 # never run `playwright install` (it downloads its own browser).
 #
-# Usage:  .ci/browser_env.sh && MADLC_REQUIRE_BROWSER=1 python -m pytest tests/test_gui_browser.py
+# Usage:  .ci/browser_env.sh && MADLC_REQUIRE_BROWSER=1 python -m pytest tests/test_webapp_browser.py
 set -euo pipefail
 
 if command -v chromium >/dev/null 2>&1; then
