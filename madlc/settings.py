@@ -50,18 +50,14 @@ def compose(project: str | Path | None = None, overrides: Sequence[str] = ()) ->
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     project_overrides, project_values = _project_overrides(project)
-    # group choices (model=resnet_50) must be given to Hydra; plain values are merged after.
+    # madlc.yaml's group choices and values become overrides placed before the command line's, so
+    # that Hydra checks every key and the command line wins.
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=None):
-            cfg = hydra_compose("config", overrides=[*project_overrides, *overrides])
-            if project_values:
-                OmegaConf.set_struct(cfg, False)
-                cfg = OmegaConf.merge(cfg, project_values)
-                cfg = hydra_compose("config", overrides=[*project_overrides, *_flatten(project_values), *overrides])
+            cfg = hydra_compose("config", overrides=[*project_overrides, *_flatten(project_values), *overrides])
     except (HydraException, OmegaConfBaseException) as err:
         raise ConfigError(
             f"madlc settings: cannot apply overrides {list(overrides)}: {err}. "
