@@ -21,8 +21,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="frames per video (project and held-out)")
     parser.add_argument("--animals", type=int, default=3)
     parser.add_argument("--size", default="160x120", help="frame size WxH (animals scale with it)")
+    parser.add_argument("--videos", type=int, default=1, help="labeled videos in the synthetic project")
+    parser.add_argument("--labeled-frames", type=int, default=60, help="labeled frames per video")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic project and held-out video")
     parser.add_argument("--dir", default="/tmp/madlc-demo-accuracy")
     parser.add_argument("--cores", type=int, default=None)
+    parser.add_argument("overrides", nargs="*", help="extra Hydra overrides (data.pafwidth=16 ...)")
     args = parser.parse_args()
 
     import shutil
@@ -37,11 +41,11 @@ def main() -> None:
         shutil.rmtree(folder)
     t0 = time.perf_counter()
     config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size=args.size,
-                           labeled_frames=60, held_out=1, seed=0)
+                           labeled_frames=args.labeled_frames, held_out=1, videos=args.videos, seed=args.seed)
     held_out = sorted((folder / "held-out").glob("*.mp4"))
     t1 = time.perf_counter()
     run(config, "all", cores=args.cores, videos=[str(v) for v in held_out],
-        overrides=[f"train.max_steps={args.steps}", "train.save_epochs=100000", "train.progress_bar=false"])
+        overrides=[f"train.max_steps={args.steps}", "train.save_epochs=100000", "train.progress_bar=false", *args.overrides])
     t2 = time.perf_counter()
 
     state = folder / ".madlc"

@@ -174,11 +174,23 @@ def test_calibration_and_length_plausibility():
     cal = fit_calibration(gt)
     assert np.exp(cal["log_mean"][0][1]) == pytest.approx(10.0, rel=0.05)
     assert np.isnan(cal["log_mean"][0][0])
-    p = length_plausibility(cal, 0, 1, np.array([5.0, 10.0, 40.0, 400.0]))
-    assert p[0] == 1.0 and p[1] == pytest.approx(1.0, abs=0.05)
-    assert p[2] < 0.1 and p[3] == pytest.approx(1e-3)
-    # with length_weight, a link 4.5 times too long loses its affinity
-    far = np.array([[[10.0, 10.0], [20.0, 10.0], [15.0, 20.0]], [[100.0, 100.0], [145.0, 100.0], [105.0, 110.0]]])
+    # the labelled animals are ~130 px apart: a link as long as that more likely joins two
+    # animals; shorter than typical is no sign of two animals here
+    p = length_plausibility(cal, 0, 1, np.array([5.0, 10.0, 20.0, 130.0, 400.0]))
+    assert p[0] == pytest.approx(1.0) and p[1] == pytest.approx(1.0) and p[2] > 0.9
+    assert p[3] < 0.05 and p[4] == pytest.approx(1e-3)
+    # without the two-animal statistics (old calibration files): a log-normal on both sides
+    old = {k: v for k, v in cal.items() if not k.startswith("between")}
+    q = length_plausibility(old, 0, 1, np.array([5.0, 10.0, 40.0, 400.0]))
+    assert q[1] == pytest.approx(1.0, abs=0.05) and q[0] < 0.5 and q[2] < 0.1 and q[3] == pytest.approx(1e-3)
+    # the spread is learnt: consistent labels make it tight, a few labels keep the wide prior
+    from madlc.assembly.calibration import MIN_LOG_STD
+
+    tight_cal = fit_calibration(ANIMALS[None] + rng.normal(0, 0.05, (200, 2, 3, 2)))
+    few_cal = fit_calibration(ANIMALS[None] + rng.normal(0, 0.05, (2, 2, 3, 2)))
+    assert tight_cal["log_std"][0][1] < 0.1 < few_cal["log_std"][0][1] <= MIN_LOG_STD
+    # with length_weight, a link as long as the distance between two animals loses its affinity
+    far = np.array([[[10.0, 10.0], [20.0, 10.0], [15.0, 20.0]], [[100.0, 100.0], [230.0, 100.0], [105.0, 110.0]]])
     frame = make_frame(far)
     frame["costs"][0]["m1"] = np.array([[0.9, 0.05], [0.05, 0.2]], dtype=np.float32)
     loose = assemble_frame(frame, settings(min_n_links=1))
@@ -196,6 +208,48 @@ def test_calibration_and_length_plausibility():
     assert same_animals(loose.animals, odd)
     assert tight.animals.shape == (1, 3, 4)
     assert np.isfinite(tight.animals[0, :, 0]).sum() == 2  # the three parts are never grouped
+
+
+def test_length_prior_follows_the_frames_animal_size():
+    """Labels of one size, a video zoomed 4x: the tight length prior judges links at the frame's
+    scale, so the big animals are assembled; a link of the wrong length at that scale still loses."""
+    rng = np.random.default_rng(1)
+    cal = fit_calibration(ANIMALS[None] + rng.normal(0, 0.05, (100, 2, 3, 2)))
+    assert cal["log_std"][0][1] < 0.1
+    zoomed = ANIMALS * 4
+    res = assemble_frame(make_frame(zoomed), settings(calibration=cal))
+    assert same_animals(res.animals, zoomed)
+    # the PAF prefers linking each animal's part 1 to the other animal (links 13x too long)
+    frame = make_frame(zoomed)
+    for e in (0, 2):  # edges (0, 1) and (1, 2)
+        frame["costs"][e]["m1"] = np.array([[0.5, 0.6], [0.6, 0.5]], dtype=np.float32)
+    loose = assemble_frame(frame, settings(length_weight=0.0, calibration=cal))
+    tight = assemble_frame(frame, settings(calibration=cal))
+    assert not same_animals(loose.animals, zoomed)
+    assert same_animals(tight.animals, zoomed)
+
+
+def test_refinement_repairs_a_greedy_merge():
+    """A neck that looks slightly better on the wrong animal is merged there first; local search
+    gives it back when the whole animal agrees (its other links are much stronger)."""
+    from madlc.assembly.core import refine_groups
+
+    part = np.array([0, 1, 2, 0, 1, 2])  # detections 0-2: animal A, 3-5: animal B
+    W = np.full((6, 6), np.nan)
+    for i in range(6):
+        for j in range(6):
+            if part[i] != part[j]:
+                W[i, j] = 0.05
+    for a, b, w in [(0, 1, 0.6), (0, 2, 0.9), (1, 2, 0.6), (3, 4, 0.9), (3, 5, 0.9), (4, 5, 0.9)]:
+        W[a, b] = W[b, a] = w
+    W[1, 3] = W[3, 1] = 0.95  # A's neck next to B's snout
+    W[1, 5] = W[5, 1] = 0.2
+    wrong = [[0, 2], [1, 3, 5], [4]]
+    fixed = refine_groups(wrong, W, part, threshold=0.1)
+    assert sorted(map(sorted, fixed)) == [[0, 1, 2], [3, 4, 5]]
+    # links below the threshold never justify a move
+    assert sorted(map(sorted, refine_groups([[0], [1]], np.array([[np.nan, 0.05], [0.05, np.nan]]),
+                                            np.array([0, 1]), threshold=0.1))) == [[0], [1]]
 
 
 def test_pruning_on_hand_made_frames():

@@ -46,6 +46,38 @@ def test_find_peaks_nms_threshold_and_order():
     assert len(find_peaks(torch.from_numpy(close), 9, 0.01)) == 1
 
 
+def test_saturated_plateau_is_one_peak():
+    """A run of equal 1.0 cells (a saturated sigmoid) gives one detection, not one per cell."""
+    maps = torch.zeros(1, 1, 10, 10)
+    maps[0, 0, 4:6, 4:6] = 1.0
+    peaks = find_peaks(maps, 3, 0.01)
+    assert len(peaks) == 1
+
+
+def test_split_distance_separates_close_keypoints():
+    """Two keypoints 11 px apart land in adjacent stride-8 cells: plain NMS keeps one detection,
+    the location refinement of each cell shows two, and split_distance keeps both; cells that
+    point at the same keypoint still give one."""
+    stride = 8.0
+    maps = torch.zeros(1, 1, 6, 6)
+    maps[0, 0, 2, 2], maps[0, 0, 2, 3] = 1.0, 0.95
+    offsets = torch.zeros(1, 2, 6, 6)
+    offsets[0, 0, 2, 2], offsets[0, 0, 2, 3] = -1.5, 1.5  # keypoints at x = 18.5 and 29.5 px
+    plain = find_peaks(maps, 3, 0.01)
+    split = find_peaks(maps, 3, 0.01, offsets=offsets, stride=stride, split_distance=stride)
+    assert len(plain) == 1 and len(split) == 2
+    xy = refine_with_locref(split, offsets, stride, locref_stdev=1.0).numpy()
+    np.testing.assert_allclose(sorted(xy[:, 0]), [18.5, 29.5])
+    # both cells pointing at one keypoint (x = 23.5 px): one detection
+    same = offsets.clone()
+    same[0, 0, 2, 2], same[0, 0, 2, 3] = 3.5, -4.5
+    assert len(find_peaks(maps, 3, 0.01, offsets=same, stride=stride, split_distance=stride)) == 1
+    # a cell pointing far outside itself (the rim of another keypoint's disk) is not a keypoint of its own
+    rim = offsets.clone()
+    rim[0, 0, 2, 3] = 9.0
+    assert len(find_peaks(maps, 3, 0.01, offsets=rim, stride=stride, split_distance=stride)) == 1
+
+
 def test_empty_heatmaps_give_no_peaks():
     peaks = find_peaks(torch.zeros(3, 4, 8, 8), 5, 0.01)
     assert len(peaks) == 0 and peaks.counts.shape == (3, 4)

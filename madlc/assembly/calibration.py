@@ -6,6 +6,7 @@ distribution of their distance within labelled animals. Two models, both on
 
 - absolute: mean and spread per pair (``log_mean``, ``log_std``) --
   :func:`length_plausibility` turns a link length into a factor in (0, 1];
+  links much longer or much shorter than the labelled ones lose affinity;
 - shape (scale-free): ``log d_ij = shape_mean_ij + s_animal + noise`` with one size
   term per animal, spread ``shape_std_ij`` -- :func:`shape_zscores` tells how far
   a group's pair distances are from the typical proportions, whatever the animal's
@@ -20,9 +21,14 @@ from typing import Any
 
 import numpy as np
 
-#: minimal spread of log-distances (a factor ~1.35 either way) so that a few
-#: labels do not make the model overconfident.
+#: prior spread of log-distances (a factor ~1.35 either way): with few labels the fitted
+#: spread is shrunk toward it, so a handful of animals never makes the model overconfident;
+#: with many labels the data decide (rigid or tightly labelled pairs get a tight spread).
 MIN_LOG_STD = 0.3
+#: weight of that prior, in labelled animals.
+PRIOR_COUNT = 5
+#: the spread never falls below this, however consistent the labels.
+LOG_STD_FLOOR = 0.02
 #: plausibility never falls below this (a long link is penalised, never vetoed).
 FLOOR = 1e-3
 
@@ -38,9 +44,12 @@ def pair_distances(gt: np.ndarray) -> np.ndarray:
 def fit_calibration(gt: np.ndarray, min_samples: int = 3) -> dict[str, Any]:
     """Fit pair-distance statistics from labels ``(n_images, n_animals, n_parts, 2)``.
 
-    Returns ``{"n_bodyparts", "log_mean" (P x P), "log_std" (P x P), "count" (P x P)}``
-    as nested lists; pairs with fewer than ``min_samples`` labelled animals get
-    NaN (no constraint).
+    Returns ``{"n_bodyparts", "log_mean" (P x P), "log_std" (P x P), "count" (P x P),
+    "shape_mean", "shape_std", "between_log_mean", "between_log_std"}`` as nested lists;
+    pairs with fewer than ``min_samples`` labelled animals get NaN (no constraint). The
+    ``between`` statistics describe the same pair of parts taken from two different
+    animals (part a of one animal, part b of the nearest other animal of the image): the
+    wrong links the assembler must tell apart.
     """
     gt = np.asarray(gt, dtype=float)
     if gt.ndim != 4:
@@ -58,8 +67,9 @@ def fit_calibration(gt: np.ndarray, min_samples: int = 3) -> dict[str, Any]:
                 continue
             v = logd[:, i, j][np.isfinite(logd[:, i, j])]
             mean[i, j] = v.mean()
-            std[i, j] = max(v.std(ddof=1) if len(v) > 1 else 0.0, MIN_LOG_STD)
+            std[i, j] = shrunk_spread(v - v.mean(), MIN_LOG_STD)
     shape_mean, shape_std = _fit_shape(logd, mean, count >= min_samples)
+    between_mean, between_std = _fit_between(gt, min_samples)
     return {
         "n_bodyparts": int(n_parts),
         "log_mean": mean.tolist(),
@@ -67,11 +77,61 @@ def fit_calibration(gt: np.ndarray, min_samples: int = 3) -> dict[str, Any]:
         "count": count.astype(int).tolist(),
         "shape_mean": shape_mean.tolist(),
         "shape_std": shape_std.tolist(),
+        "between_log_mean": between_mean.tolist(),
+        "between_log_std": between_std.tolist(),
     }
 
 
-#: minimal spread of the scale-free residuals (about +-16 % of a length).
+#: prior spread of the log-distances between parts of different animals (broad).
+BETWEEN_PRIOR_STD = 1.0
+
+
+def nearest_other_distances(gt: np.ndarray) -> np.ndarray:
+    """``(n_images, n_animals, n_parts, 2+)`` -> ``(n_images * n_animals, n_parts, n_parts)``:
+    distance from part a of each animal to part b of the nearest OTHER animal of its image
+    (NaN where either is unlabelled or the image has one animal)."""
+    gt = np.asarray(gt, dtype=float)[..., :2]
+    n_img, n_an, n_parts = gt.shape[:3]
+    d = np.linalg.norm(gt[:, :, :, None, None, :] - gt[:, None, None, :, :, :], axis=-1)  # (I, A, P, A, P)
+    same = np.eye(n_an, dtype=bool)[:, None, :, None]
+    d = np.where(same[None] | np.isnan(d), np.inf, d)
+    nearest = d.min(axis=3)  # (I, A, P, P)
+    return np.where(np.isfinite(nearest), nearest, np.nan).reshape(n_img * n_an, n_parts, n_parts)
+
+
+def _fit_between(gt: np.ndarray, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    n_parts = gt.shape[2]
+    d = nearest_other_distances(gt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logd = np.where(d > 0, np.log(d), np.nan)
+    mean = np.full((n_parts, n_parts), np.nan)
+    std = np.full((n_parts, n_parts), np.nan)
+    for i in range(n_parts):
+        for j in range(i + 1, n_parts):
+            v = np.concatenate([logd[:, i, j], logd[:, j, i]])
+            v = v[np.isfinite(v)]
+            if len(v) < min_samples:
+                continue
+            mean[i, j] = mean[j, i] = v.mean()
+            std[i, j] = std[j, i] = shrunk_spread(v - v.mean(), BETWEEN_PRIOR_STD)
+    return mean, std
+
+
+#: prior spread of the scale-free residuals (about +-16 % of a length), shrunk like MIN_LOG_STD.
 MIN_SHAPE_STD = 0.15
+
+
+def shrunk_spread(residuals: np.ndarray, prior: float, prior_count: float = PRIOR_COUNT) -> float:
+    """Spread of ``residuals`` ``(n,)`` (deviations from their fitted mean), shrunk toward ``prior``.
+
+    ``sqrt(((n - 1) s^2 + prior_count prior^2) / (n - 1 + prior_count))``: the prior alone
+    for 0 or 1 samples, the data's own spread for many; never below ``LOG_STD_FLOOR``.
+    """
+    r = np.asarray(residuals, dtype=float)
+    r = r[np.isfinite(r)]
+    dof = max(len(r) - 1, 0)
+    ss = float(np.sum(r ** 2)) if dof else 0.0
+    return max(float(np.sqrt((ss + prior_count * prior ** 2) / (dof + prior_count))), LOG_STD_FLOOR)
 
 
 def _fit_shape(logd: np.ndarray, mean: np.ndarray, usable: np.ndarray, n_iter: int = 5
@@ -96,9 +156,7 @@ def _fit_shape(logd: np.ndarray, mean: np.ndarray, usable: np.ndarray, n_iter: i
         scale -= scale.mean()
         mu = np.nanmean(np.where(present, X - scale[:, None], np.nan), axis=0)
     resid = np.where(present, X - mu - scale[:, None], np.nan)
-    with np.errstate(invalid="ignore"):
-        sd = np.sqrt(np.nansum(resid ** 2, axis=0) / np.maximum(present.sum(axis=0) - 1, 1))
-    sd = np.maximum(np.nan_to_num(sd, nan=MIN_SHAPE_STD), MIN_SHAPE_STD)
+    sd = np.array([shrunk_spread(resid[:, c], MIN_SHAPE_STD) for c in range(resid.shape[1])])
     rows, cols = iu[0][pairs_ok], iu[1][pairs_ok]
     shape_mean[rows, cols] = shape_mean[cols, rows] = mu
     shape_std[rows, cols] = shape_std[cols, rows] = sd
@@ -147,17 +205,76 @@ def _arrays(cal: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return cache
 
 
-def length_plausibility(cal: dict[str, Any], a: int, b: int, distance: np.ndarray) -> np.ndarray:
-    """Plausibility in [FLOOR, 1] of body parts ``a`` and ``b`` lying ``distance`` px apart.
+def frame_scale(cal: dict[str, Any], blocks: list[tuple[int, int, np.ndarray, np.ndarray]],
+                threshold: float = 0.1) -> float:
+    """Log size of one frame's animals relative to the labelled ones (0 = the same size).
 
-    Log-normal shape, ``exp(-z**2 / 2)`` only for links LONGER than typical (short
-    links are plausible: animals far from the camera, foreshortening).
+    ``blocks``: per PAF edge ``(part a, part b, affinities (n_a, n_b), lengths (n_a, n_b))``.
+    Each pair of one optimal assignment per edge with affinity >= ``threshold`` says how much
+    larger than labelled it would make the animals (``log(length) - log_mean[a, b]``); the
+    scale chosen is the one under which the most affinity is plausible (an affinity-weighted
+    mode, robust to a few wrong links). So the length prior judges proportions at the size
+    of this video's animals (zoom, resolution) instead of vetoing every animal of a
+    zoomed-in video.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    mean, std = _arrays(cal)
+    shifts, weights, spreads = [], [], []
+    for a, b, block, d in blocks:
+        if a >= len(mean) or b >= len(mean) or not np.isfinite(mean[a, b]) or block.size == 0:
+            continue
+        r, c = linear_sum_assignment(block, maximize=True)
+        ok = (block[r, c] >= threshold) & (d[r, c] > 0)
+        shifts += (np.log(d[r, c][ok]) - mean[a, b]).tolist()
+        weights += block[r, c][ok].tolist()
+        spreads += [float(std[a, b])] * int(ok.sum())
+    if not shifts:
+        return 0.0
+    x, w, sd = np.asarray(shifts), np.asarray(weights), np.maximum(np.asarray(spreads), 0.05)
+    support = (w[None] * np.exp(-0.5 * ((x[:, None] - x[None]) / sd[None]) ** 2)).sum(axis=1)
+    return float(x[int(np.argmax(support))])
+
+
+def length_plausibility(cal: dict[str, Any], a: int, b: int, distance: np.ndarray, scale: float = 0.0) -> np.ndarray:
+    """Plausibility in [FLOOR, 1] of body parts ``a`` and ``b`` of ONE animal lying ``distance`` px apart.
+
+    Lengths are compared in log space with the labelled animals' (times ``exp(scale)``,
+    the frame's animal size, :func:`frame_scale`); the spread is the calibrated one plus
+    the relative error of detections ``pixel_error`` px off. With the ``between``
+    statistics (parts of two different animals) the plausibility is the probability that
+    a link of this length joins one animal rather than two neighbours, relative to that
+    probability at the typical length: lengths tell nothing where the labels show both at
+    similar distances (the factor stays near 1), and a link as short or as long as
+    neighbours usually are loses its affinity where the labels show tight proportions.
+    Without them, a log-normal ``exp(-z**2 / 2)``.
     """
     mean, std = _arrays(cal)
     distance = np.asarray(distance, dtype=float)
     if a >= len(mean) or b >= len(mean) or not np.isfinite(mean[a, b]):
         return np.ones_like(distance)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.log(np.maximum(distance, 1e-6)) - mean[a, b]) / std[a, b]
-    z = np.maximum(z, 0.0)
-    return np.maximum(np.exp(-0.5 * z * z), FLOOR)
+    pixel_error = float(cal.get("pixel_error", 3.0))
+    mu = mean[a, b] + scale
+    spread = np.sqrt(std[a, b] ** 2 + (pixel_error / np.exp(mu)) ** 2)
+    logd = np.log(np.maximum(distance, 1e-6))
+    between = _between_arrays(cal)
+    if between is None or not np.isfinite(between[0][a, b]):
+        z = (logd - mu) / spread
+        return np.maximum(np.exp(-0.5 * z * z), FLOOR)
+    mu_b, sd_b = between[0][a, b] + scale, between[1][a, b]
+
+    def one_animal(x: np.ndarray) -> np.ndarray:
+        log_ratio = (-0.5 * ((x - mu_b) / sd_b) ** 2 - np.log(sd_b)) - (-0.5 * ((x - mu) / spread) ** 2 - np.log(spread))
+        return 1.0 / (1.0 + np.exp(np.clip(log_ratio, -50.0, 50.0)))
+
+    return np.clip(one_animal(logd) / one_animal(np.asarray(mu)), FLOOR, 1.0)
+
+
+def _between_arrays(cal: dict[str, Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    if "between_log_mean" not in cal or "between_log_std" not in cal:
+        return None
+    cache = cal.get("_between")
+    if cache is None:
+        cache = (np.asarray(cal["between_log_mean"], dtype=float), np.asarray(cal["between_log_std"], dtype=float))
+        cal["_between"] = cache
+    return cache

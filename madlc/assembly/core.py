@@ -20,7 +20,11 @@ Algorithm (``grouping="average"``, the default) -- our own:
    (``merge_rule="max"``, DeepLabCut's meaning of ``pafthreshold``) or their mean
    affinity (``merge_rule="mean"``) is >= ``pafthreshold``, and -- with a
    calibration -- the merged group's proportions are plausible (``calibration_z``);
-4. groups with fewer than ``minimalnumberofconnections`` links above threshold are
+4. (``refine``) local search on the whole frame: single detections move to another
+   group (or swap with the same part of another group) while that raises the total
+   link affinity inside groups -- it repairs early merges that a greedy order cannot
+   undo (a part taken by a neighbour, leaving its own animal in fragments);
+5. groups with fewer than ``minimalnumberofconnections`` links above threshold are
    rejected, the best ``topktoretain`` groups (most body parts, then score) kept.
 
 Each animal's score is the mean PAF affinity over ALL graph edges among its
@@ -60,13 +64,14 @@ class AssemblySettings:
     grouping: str = "average"  # "average" | "greedy"
     max_candidates: int | None = None  # best detections per part considered; None -> all >= pcutoff
     calibration: dict | None = None
-    length_weight: float = 0.0  # exponent on the calibrated (absolute) length plausibility of links
+    length_weight: float = 1.0  # exponent on the calibrated (absolute) length plausibility of links
     calibration_z: float = 4.0  # reject merges whose proportions are this many spreads off (0 = off)
     score: str = "affinity"  # AssembledFrame.scores: "affinity" (DLC) | "expected_oks" (affinity x size term)
     merge_rule: str = "max"  # average grouping: merge if the "mean" or the "max" joining affinity >= threshold
     pairing: str = "optimal"  # "optimal": per edge, pairs outside one optimal assignment get affinity 0
     score_px: float = 5.0  # typical localisation error (px) assumed by score="expected_oks"
     n_bodyparts: int | None = None  # multi + unique; None -> from the frame
+    refine: bool = True  # average grouping: local search over detection moves/swaps after merging
 
     def __post_init__(self) -> None:
         self.graph = [tuple(int(v) for v in e) for e in self.graph]  # type: ignore[misc]
@@ -202,6 +207,8 @@ def assemble_frame(frame: Mapping[str, Any] | None, settings: AssemblySettings) 
 
         adjacent = _part_adjacency(s)
         groups = _group_average(W_link, part, adjacent, s.pafthreshold, s.merge_rule, plausible)
+        if s.refine:
+            groups = refine_groups(groups, W_link, part, plausible, s.pafthreshold)
     else:
         groups = _group_greedy(W_link, part, n_multi, s.pafthreshold)
     return _pack(*_finish(groups, W, part, node_xy, node_conf, n_multi, s))
@@ -223,13 +230,15 @@ def _affinity_matrix(costs: Mapping, spans: dict[int, tuple[int, int]], rows: di
                      node_xy: np.ndarray, s: AssemblySettings) -> tuple[np.ndarray, np.ndarray]:
     """``(N, N)`` affinities between candidate detections (NaN: no PAF edge joins their parts):
     the raw PAF affinity (for scoring) and the one used for linking (times the
-    calibrated length plausibility when a calibration is given)."""
-    from madlc.assembly.calibration import length_plausibility
+    calibrated length plausibility when a calibration is given, judged at the scale of
+    this frame's animals: see :func:`madlc.assembly.calibration.frame_scale`)."""
+    from madlc.assembly.calibration import frame_scale, length_plausibility
 
     n = len(node_xy)
     W = np.full((n, n), np.nan)
     W_link = W if s.calibration is None or not s.length_weight else np.full((n, n), np.nan)
     optimal = s.pairing == "optimal" and s.grouping == "average"
+    blocks: list[tuple[int, int, np.ndarray, np.ndarray]] = []  # (part a, part b, affinities, lengths)
     for e in s.paf_inds:
         if e >= len(s.graph):
             continue
@@ -251,19 +260,24 @@ def _affinity_matrix(costs: Mapping, spans: dict[int, tuple[int, int]], rows: di
             block = block[:, rb]
         if np.isnan(block).any():
             block = np.where(np.isnan(block), 0.0, block)
-        if optimal:
-            r, c = linear_sum_assignment(block, maximize=True)
-            kept = np.zeros_like(block)
-            kept[r, c] = block[r, c]
-            block = kept
+        (a0, a1), (b0, b1) = spans[a], spans[b]
+        blocks.append((a, b, block, np.linalg.norm(node_xy[a0:a1][:, None] - node_xy[b0:b1][None], axis=2)))
+    scale = frame_scale(s.calibration, blocks, s.pafthreshold) if W_link is not W else 0.0
+    for a, b, block, d in blocks:
+        link = block
+        if W_link is not W:
+            link = block * length_plausibility(s.calibration, a, b, d, scale) ** s.length_weight
+        if optimal:  # one assignment per edge, made on the link affinities (length prior included)
+            r, c = linear_sum_assignment(link, maximize=True)
+            kept = np.zeros(block.shape, dtype=bool)
+            kept[r, c] = True
+            block, link = np.where(kept, block, 0.0), np.where(kept, link, 0.0)
         (a0, a1), (b0, b1) = spans[a], spans[b]
         W[a0:a1, b0:b1] = block
         W[b0:b1, a0:a1] = block.T
         if W_link is not W:
-            d = np.linalg.norm(node_xy[a0:a1][:, None] - node_xy[b0:b1][None], axis=2)
-            block = block * length_plausibility(s.calibration, a, b, d) ** s.length_weight
-            W_link[a0:a1, b0:b1] = block
-            W_link[b0:b1, a0:a1] = block.T
+            W_link[a0:a1, b0:b1] = link
+            W_link[b0:b1, a0:a1] = link.T
     return W, W_link
 
 
@@ -339,6 +353,67 @@ def _group_average(W: np.ndarray, part: np.ndarray, adjacent: list[int], thresho
         for c in S[i]:
             push(i, c) if i < c else push(c, i)
     return [members[i] for i in range(n) if active[i]]
+
+
+def refine_groups(groups: list[list[int]], W: np.ndarray, part: np.ndarray,
+                  plausible: Callable[[list[int]], bool] | None = None, threshold: float = 0.0,
+                  max_moves: int | None = None) -> list[list[int]]:
+    """Local search on a grouping: maximise the total affinity of links inside groups.
+
+    ``W`` ``(N, N)``: link affinities (NaN where no PAF edge joins two parts; links below
+    ``threshold`` count as 0, so no move rests on them), ``part`` ``(N,)``: body part of
+    each detection, ``groups``: lists of detection indices covering every detection once. A move takes one detection to a group lacking its part (or to
+    a group of its own); a swap exchanges two detections of the same part between two
+    groups. The best improving move is applied until none improves (at most
+    ``max_moves``, default ``2 N``); with ``plausible``, moves creating a group it refuses
+    are skipped. Every move strictly increases the objective, so the search ends.
+    """
+    n = len(part)
+    if n < 2 or len(groups) < 2:
+        return groups
+    A = np.where(np.nan_to_num(W, nan=-np.inf) >= threshold, np.nan_to_num(W), 0.0)
+    np.fill_diagonal(A, 0.0)
+    label = np.empty(n, dtype=int)
+    for g, members in enumerate(groups):
+        label[members] = g
+    n_parts = int(part.max()) + 1
+    same_part = part[:, None] == part[None]
+    rows = np.arange(n)
+    for _ in range(2 * n if max_moves is None else max_moves):
+        n_groups = int(label.max()) + 1
+        member = np.zeros((n, n_groups + 1))
+        member[rows, label] = 1.0  # last column: a new, empty group
+        S = A @ member  # affinity of each detection to each group (without itself)
+        occupied = np.zeros((n_parts, n_groups + 1), dtype=bool)
+        occupied[part, label] = True
+        own = S[rows, label]
+        move_gain = np.where(occupied[part], -np.inf, S - own[:, None])
+        move_gain[:, n_groups] = np.where(np.bincount(label)[label] > 1, -own, -np.inf)  # leave for a new group
+        to_group = S[:, label]  # to_group[i, j] = affinity of i to j's group
+        swap_gain = to_group - own[:, None] + to_group.T - own[None, :]
+        swap_gain = np.where(same_part & (label[:, None] != label[None]), swap_gain, -np.inf)
+        candidates = [(move_gain[i, h], "move", i, h) for i, h in zip(*np.nonzero(move_gain > 1e-9))]
+        candidates += [(swap_gain[i, j], "swap", i, j) for i, j in zip(*np.nonzero(np.triu(swap_gain > 1e-9, 1)))]
+        if not candidates:
+            break
+        candidates.sort(key=lambda c: -c[0])
+        applied = False
+        for _, kind, i, j in candidates:
+            new = label.copy()
+            if kind == "move":
+                new[i] = j
+            else:
+                new[i], new[j] = label[j], label[i]
+            if plausible is not None:
+                touched = {int(new[i]), int(label[i])} if kind == "move" else {int(label[i]), int(label[j])}
+                if not all(plausible(np.flatnonzero(new == g).tolist()) for g in touched if (new == g).sum() > 1):
+                    continue
+            label = np.unique(new, return_inverse=True)[1]
+            applied = True
+            break
+        if not applied:
+            break
+    return [np.flatnonzero(label == g).tolist() for g in range(int(label.max()) + 1)]
 
 
 def _group_greedy(W: np.ndarray, part: np.ndarray, n_multi: int, threshold: float) -> list[list[int]]:

@@ -145,11 +145,12 @@ def assembly_settings(settings: Mapping[str, Any], metadata: Mapping[str, Any], 
             pairing=str(settings.get("pairing", "optimal")),
             max_candidates=None if settings.get("max_candidates") is None else int(settings["max_candidates"]),
             calibration=calibration,
-            length_weight=float(settings.get("length_weight", 0.0)),
+            length_weight=float(settings.get("length_weight", 1.0)),
             calibration_z=float(settings.get("calibration_z", 4.0) or 0.0),
             score=str(settings.get("score", "affinity")),
             score_px=float(settings.get("score_px", 5.0)),
             n_bodyparts=len(names) or None,
+            refine=bool(settings.get("refine", True)),
         )
     except (TypeError, ValueError) as err:
         raise ConfigError(f"inference settings: {err}. What to do: fix the value in inference_cfg.yaml "

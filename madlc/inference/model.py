@@ -59,6 +59,21 @@ def _explicit_keys(overrides: Sequence[str]) -> set[str]:
             if str(o).lstrip("+").startswith("inference.")}
 
 
+def split_distance(value: Any, stride: float) -> float:
+    """``inference.split_distance`` in pixels: ``auto`` = one score-map cell; null/0 = plain NMS."""
+    if value in (None, False, "none", "null", "off"):
+        return 0.0
+    if value == "auto":
+        return float(stride)
+    try:
+        distance = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"inference.split_distance={value!r}: give a distance in pixels, auto or null.") from None
+    if distance < 0:
+        raise ConfigError(f"inference.split_distance={value!r}: must be >= 0 (0 or null = DeepLabCut's plain NMS).")
+    return distance
+
+
 def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dict[str, Any],
                    inference_group: dict[str, Any], explicit: set[str], analyze: dict[str, Any]) -> InferenceSettings:
     """Decoding settings from the network shape, test/pose_cfg.yaml and the Hydra group (module docstring)."""
@@ -92,6 +107,8 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
         stride=float(model_cfg.get("stride", shape.get("stride", 8))),
         nms_radius=pick("nmsradius", "nmsradius", 5.0),
         min_confidence=pick("minconfidence", "minconfidence", 0.01),
+        split_distance=split_distance(inference_group.get("split_distance", "auto"), float(model_cfg.get(
+            "stride", shape.get("stride", 8)))),
         max_peaks=int(analyze.get("max_peaks", 64)),
         locref_stdev=1.0,  # madlc.models.model_forward returns offsets in pixels
         graph=graph,

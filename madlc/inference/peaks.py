@@ -7,6 +7,12 @@ Peaks are returned *flat*: one row per detection of the batch, sorted by image, 
 part, then descending score. ``Peaks.counts`` gives the number of detections per
 (image, body part), from which the per-frame lists are sliced on the host.
 
+Non-maximum suppression keeps one cell per plateau (saturated score maps have runs of
+equal 1.0 cells: the later cell in raster order wins), and with ``split_distance`` it
+keeps two cells of one window when their location-refined positions are that far apart
+and each lies within its own cell: two animals' snouts 11 px apart fall into adjacent
+stride-8 cells, which plain NMS merges into one detection.
+
 Coordinates: the score-map cell ``(row, col)`` maps to the image pixel
 ``(col * stride + stride / 2, row * stride + stride / 2)``, plus the location-refinement
 offset ``locref * locref_stdev`` (DeepLabCut's convention; channels ``2j`` = x, ``2j+1`` = y).
@@ -69,20 +75,74 @@ def window_max(x: torch.Tensor, kernel: int) -> torch.Tensor:
     return out
 
 
+def _tie_broken(heat: torch.Tensor) -> torch.Tensor:
+    """``heat`` in float64 plus a ramp far below float32 resolution, rising in raster order,
+    so that equal cells (a saturated plateau) have one strict maximum."""
+    h, w = heat.shape[-2:]
+    ramp = torch.arange(h * w, device=heat.device, dtype=torch.float64).reshape(h, w) * (1e-9 / max(h * w, 1))
+    return heat.double() + ramp
+
+
+def _split_peaks(heat: torch.Tensor, offsets: torch.Tensor, is_peak: torch.Tensor, kernel: int, stride: float,
+                 split_distance: float, min_confidence: float) -> torch.Tensor:
+    """``is_peak`` plus the cells that NMS suppressed but that locate a different keypoint.
+
+    A suppressed cell (``heat (B, J, h, w)``, float64 tie-broken) is a peak of its own when its
+    refined position (cell centre + ``offsets (B, J, 2, h, w)`` px) lies within its own cell
+    (``0.75 * stride``) and every cell of its window that dominates it points at least
+    ``split_distance`` px away from that position.
+    """
+    near_self = offsets.square().sum(dim=2).sqrt() <= 0.75 * stride
+    cand = (~is_peak) & near_self & (heat >= min_confidence)
+    if not bool(cand.any()):
+        return is_peak
+    B, J, h, w = heat.shape
+    b, j, r, c = cand.nonzero(as_tuple=True)
+    own = heat[b, j, r, c]
+    vx = offsets[b, j, 0, r, c] + c.to(offsets.dtype) * stride
+    vy = offsets[b, j, 1, r, c] + r.to(offsets.dtype) * stride
+    dominated = torch.zeros_like(own, dtype=torch.bool)
+    half = kernel // 2
+    limit2 = float(split_distance) ** 2
+    for dy in range(-half, half + 1):
+        for dx in range(-half, half + 1):
+            if dy == 0 and dx == 0:
+                continue
+            rr, cc = r + dy, c + dx
+            inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
+            rr, cc = rr.clamp(0, h - 1), cc.clamp(0, w - 1)
+            nx = offsets[b, j, 0, rr, cc] + cc.to(offsets.dtype) * stride
+            ny = offsets[b, j, 1, rr, cc] + rr.to(offsets.dtype) * stride
+            close = (nx - vx) ** 2 + (ny - vy) ** 2 < limit2
+            dominated |= inside & (heat[b, j, rr, cc] > own) & close
+    out = is_peak.clone()
+    keep = ~dominated
+    out[b[keep], j[keep], r[keep], c[keep]] = True
+    return out
+
+
 def find_peaks(
     heatmaps: torch.Tensor,
     nms_radius: float = 5.0,
     min_confidence: float = 0.01,
     max_peaks: int = 64,
+    offsets: torch.Tensor | None = None,
+    stride: float = 8.0,
+    split_distance: float = 0.0,
 ) -> Peaks:
     """Local maxima of score maps above ``min_confidence``.
 
     Args:
         heatmaps: ``(B, J, h, w)`` probabilities (after the sigmoid).
         nms_radius: a cell is a peak if it is the maximum of the ``nms_kernel(nms_radius)``
-            square window around it (non-maximum suppression by max-pooling).
+            square window around it (non-maximum suppression by max-pooling; among equal
+            cells the last in raster order).
         min_confidence: peaks below this score are dropped.
         max_peaks: at most this many (best) peaks per image and body part.
+        offsets: optional ``(B, 2J, h, w)`` location refinement in pixels (channel ``2j`` x,
+            ``2j+1`` y); with ``split_distance`` > 0 a cell suppressed by NMS is kept when it
+            locates a keypoint at least ``split_distance`` px from the one its dominating
+            neighbours locate (module docstring). ``stride``: pixels per cell.
 
     Returns:
         :class:`Peaks`, flat, sorted by image, body part, descending score.
@@ -94,7 +154,11 @@ def find_peaks(
     heat = heatmaps.float()
     kernel = nms_kernel(nms_radius)
     if kernel > 1:
-        is_peak = heat >= window_max(heat, kernel)
+        ranked = _tie_broken(heat)
+        is_peak = ranked >= window_max(ranked, kernel)
+        if offsets is not None and split_distance > 0:
+            is_peak = _split_peaks(ranked, offsets.float().reshape(B, J, 2, h, w), is_peak, kernel, float(stride),
+                                   float(split_distance), float(min_confidence))
     else:
         is_peak = torch.ones_like(heat, dtype=torch.bool)
     masked = torch.where(is_peak & (heat >= min_confidence), heat, torch.full_like(heat, -1.0))

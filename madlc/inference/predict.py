@@ -31,6 +31,7 @@ class InferenceSettings:
     stride: float = 8.0
     nms_radius: float = 5.0
     min_confidence: float = 0.01
+    split_distance: float = 0.0  # px; > 0: NMS keeps neighbouring cells that locate different keypoints
     max_peaks: int = 64  # per image and body part (keeps PAF pair counts bounded)
     locref_stdev: float = 7.2801
     location_refinement: bool = True
@@ -107,7 +108,9 @@ def decode_outputs(outputs: dict[str, Any], settings: InferenceSettings, image_s
         locref = None if locref is None else locref[:, :, :h, :w]
         paf = None if paf is None else paf[:, :, :h, :w]
         ident = None if ident is None else ident[:, :, :h, :w]
-    peaks = find_peaks(heat, settings.nms_radius, settings.min_confidence, settings.max_peaks)
+    offsets = None if locref is None else locref * settings.locref_stdev
+    peaks = find_peaks(heat, settings.nms_radius, settings.min_confidence, settings.max_peaks, offsets,
+                       settings.stride, settings.split_distance)
     xy = refine_with_locref(peaks, locref, settings.stride, settings.locref_stdev)
     identity = gather_identity(peaks, ident) if ident is not None else None
     pair_counts = m1 = distance = None

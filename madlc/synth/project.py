@@ -131,7 +131,7 @@ def synth_project(dir: str, animals: int = 3, bodyparts: int = 4, frames: int = 
     cfg["video_sets"] = video_sets
     validate_config(cfg, config_path)
     write_config(cfg, config_path)
-    _write_settings(root / "madlc.yaml", width, height)
+    _write_settings(root / "madlc.yaml", width, height, bodyparts)
     _write_manifest(root / "ground-truth" / "synth.yaml", dict(
         animals=animals, bodyparts=bodyparts, frames=frames, size=f"{width}x{height}",
         labeled_frames=labeled_frames, identity=identity, unique=unique, seed=seed, videos=videos, fps=fps,
@@ -151,9 +151,16 @@ def _save_frames(reader_cls, video: Path, picks: list[int], folder: Path, n_fram
                 cv2.imwrite(str(tmp), np.ascontiguousarray(frame[..., ::-1]))
 
 
-def _write_settings(path: Path, width: int, height: int) -> None:
-    """``<project>/madlc.yaml``: settings that suit small synthetic frames (any stage reads them)."""
+def _write_settings(path: Path, width: int, height: int, n_bodyparts: int) -> None:
+    """``<project>/madlc.yaml``: settings that suit small synthetic frames (any stage reads them).
+
+    The part affinity fields are as wide as the drawn bodies, and at least 1.5 score-map
+    cells (stride 8): a narrower strip leaves cells of a diagonal limb without a field.
+    """
     from madlc.io.atomic import atomic_path
+    from madlc.synth.motion import BodyGeometry
+
+    pafwidth = max(BodyGeometry.for_size((width, height), n_bodyparts).limb_width, 12)
 
     text = (
         "# madlc settings of this synthetic project (small frames, small animals); see madlc/configs/.\n"
@@ -163,7 +170,7 @@ def _write_settings(path: Path, width: int, height: int) -> None:
         "data:\n"
         f"  crop_size: [{width}, {height}]\n"
         "  pos_dist_thresh: 8\n"
-        "  pafwidth: 8\n"
+        f"  pafwidth: {pafwidth}\n"
         "inference:\n"
         "  nmsradius: 2\n"
     )
