@@ -362,11 +362,12 @@ def refine_groups(groups: list[list[int]], W: np.ndarray, part: np.ndarray,
 
     ``W`` ``(N, N)``: link affinities (NaN where no PAF edge joins two parts; links below
     ``threshold`` count as 0, so no move rests on them), ``part`` ``(N,)``: body part of
-    each detection, ``groups``: lists of detection indices covering every detection once. A move takes one detection to a group lacking its part (or to
-    a group of its own); a swap exchanges two detections of the same part between two
-    groups. The best improving move is applied until none improves (at most
-    ``max_moves``, default ``2 N``); with ``plausible``, moves creating a group it refuses
-    are skipped. Every move strictly increases the objective, so the search ends.
+    each detection, ``groups``: lists of detection indices covering every detection once.
+    A move takes one detection to a group lacking its part; a swap exchanges two
+    detections of the same part between two groups. The best improving move is applied
+    until none improves (at most ``max_moves``, default ``2 N``); with ``plausible``,
+    moves creating a group it refuses are skipped. Every move strictly increases the
+    objective, so the search ends.
     """
     n = len(part)
     if n < 2 or len(groups) < 2:
@@ -381,33 +382,35 @@ def refine_groups(groups: list[list[int]], W: np.ndarray, part: np.ndarray,
     rows = np.arange(n)
     for _ in range(2 * n if max_moves is None else max_moves):
         n_groups = int(label.max()) + 1
-        member = np.zeros((n, n_groups + 1))
-        member[rows, label] = 1.0  # last column: a new, empty group
+        member = np.zeros((n, n_groups))
+        member[rows, label] = 1.0
         S = A @ member  # affinity of each detection to each group (without itself)
-        occupied = np.zeros((n_parts, n_groups + 1), dtype=bool)
+        occupied = np.zeros((n_parts, n_groups), dtype=bool)
         occupied[part, label] = True
         own = S[rows, label]
         move_gain = np.where(occupied[part], -np.inf, S - own[:, None])
-        move_gain[:, n_groups] = np.where(np.bincount(label)[label] > 1, -own, -np.inf)  # leave for a new group
         to_group = S[:, label]  # to_group[i, j] = affinity of i to j's group
         swap_gain = to_group - own[:, None] + to_group.T - own[None, :]
         swap_gain = np.where(same_part & (label[:, None] != label[None]), swap_gain, -np.inf)
-        candidates = [(move_gain[i, h], "move", i, h) for i, h in zip(*np.nonzero(move_gain > 1e-9))]
-        candidates += [(swap_gain[i, j], "swap", i, j) for i, j in zip(*np.nonzero(np.triu(swap_gain > 1e-9, 1)))]
-        if not candidates:
+        swap_gain = np.triu(swap_gain, 1)
+        gains = np.concatenate([move_gain.ravel(), swap_gain.ravel()])
+        positive = np.flatnonzero(gains > 1e-9)
+        if not len(positive):
             break
-        candidates.sort(key=lambda c: -c[0])
         applied = False
-        for _, kind, i, j in candidates:
+        for k in positive[np.argsort(-gains[positive], kind="stable")]:
             new = label.copy()
-            if kind == "move":
+            if k < move_gain.size:  # move detection i to group j
+                i, j = divmod(int(k), n_groups)
                 new[i] = j
-            else:
+                touched = (int(new[i]), int(label[i]))
+            else:  # swap detections i and j
+                i, j = divmod(int(k) - move_gain.size, n)
                 new[i], new[j] = label[j], label[i]
-            if plausible is not None:
-                touched = {int(new[i]), int(label[i])} if kind == "move" else {int(label[i]), int(label[j])}
-                if not all(plausible(np.flatnonzero(new == g).tolist()) for g in touched if (new == g).sum() > 1):
-                    continue
+                touched = (int(label[i]), int(label[j]))
+            if plausible is not None and not all(
+                    plausible(np.flatnonzero(new == g).tolist()) for g in set(touched) if (new == g).sum() > 2):
+                continue
             label = np.unique(new, return_inverse=True)[1]
             applied = True
             break

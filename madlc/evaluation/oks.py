@@ -266,7 +266,6 @@ def assemblies_oks_map(assemblies: dict, gt: np.ndarray, sigma: float = 0.1, mat
     for frame in range(gt.shape[0]):
         animals = np.asarray(assemblies.get(frame, np.zeros((0, n_parts, 4))), dtype=float).reshape(-1, n_parts, 4)
         pred.append(animals[..., :2])
-        with np.errstate(invalid="ignore"):
-            scores.append(np.nan_to_num(np.nanmean(animals[..., 2], axis=1)) if len(animals) else np.zeros(0))
+        scores.append(np.nan_to_num(mean_keypoint_score(animals)))
         truth.append(gt[frame, :, :, :2])
     return oks_map(pred, scores, truth, sigma=sigma, matching=matching)

@@ -22,8 +22,11 @@ def pose_distances(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     p = np.asarray(pred, float)[None, :, :, :2]
     g = np.asarray(gt, float)[:, None, :, :2]
     d = np.linalg.norm(p - g, axis=-1)  # (A, T, K)
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=-1) if d.size else np.zeros(d.shape[:2])
+    if not d.size:
+        return np.zeros(d.shape[:2])
+    finite = np.isfinite(d)
+    n = finite.sum(axis=-1)
+    return np.where(n > 0, np.where(finite, d, 0.0).sum(axis=-1) / np.maximum(n, 1), np.nan)
 
 
 def body_size(gt: np.ndarray) -> float:

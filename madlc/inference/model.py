@@ -60,11 +60,11 @@ def _explicit_keys(overrides: Sequence[str]) -> set[str]:
 
 
 def split_distance(value: Any, stride: float) -> float:
-    """``inference.split_distance`` in pixels: ``auto`` = one score-map cell; null/0 = plain NMS."""
+    """``inference.split_distance`` in pixels: ``auto`` = half a score-map cell; null/0 = plain NMS."""
     if value in (None, False, "none", "null", "off"):
         return 0.0
     if value == "auto":
-        return float(stride)
+        return float(stride) / 2
     try:
         distance = float(value)
     except (TypeError, ValueError):

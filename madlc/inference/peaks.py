@@ -11,7 +11,8 @@ Non-maximum suppression keeps one cell per plateau (saturated score maps have ru
 equal 1.0 cells: the later cell in raster order wins), and with ``split_distance`` it
 keeps two cells of one window when their location-refined positions are that far apart
 and each lies within its own cell: two animals' snouts 11 px apart fall into adjacent
-stride-8 cells, which plain NMS merges into one detection.
+stride-8 cells, which plain NMS merges into one detection (on the synthetic benchmark, a
+split distance of half a cell finds about two thirds of such close pairs).
 
 Coordinates: the score-map cell ``(row, col)`` maps to the image pixel
 ``(col * stride + stride / 2, row * stride + stride / 2)``, plus the location-refinement

@@ -22,11 +22,13 @@ def demo(
     frames: int = 300,
     labeled_frames: int = 60,
     cores: int | None = None,
+    size: str = "320x240",
     overrides: Sequence[str] = (),
 ) -> str:
     """Make a synthetic project in DIRECTORY (once) and run the whole pipeline on it; return config.yaml.
 
-    Running it again does only what changed (nothing, the second time).
+    ``size``: frame size WxH (the animals scale with it; at 320x240 an animal is about 60 px
+    long). Running it again does only what changed (nothing, the second time).
     """
     from madlc.pipeline.run import run
     from madlc.synth.project import synth_project
@@ -34,7 +36,7 @@ def demo(
     folder = Path(directory).expanduser().resolve()
     config = folder / "config.yaml"
     if not config.exists():
-        config = Path(synth_project(str(folder), animals=animals, bodyparts=4, frames=frames, size="160x120",
+        config = Path(synth_project(str(folder), animals=animals, bodyparts=4, frames=frames, size=size,
                                     labeled_frames=labeled_frames, videos=1, held_out=1, seed=0))
     held_out = sorted((config.parent / "held-out").glob("*.mp4"))
     run(str(config), "all", cores=cores, videos=[str(v) for v in held_out],
@@ -66,9 +68,28 @@ def report(config: str | Path) -> str:
         if isinstance(tm, dict) and "idf1" in tm:
             lines.append(f"  tracking {marker.parent.name:<14} MOTA {tm['mota']:.3f}, IDF1 {tm['idf1']:.3f}, "
                          f"ID switches {tm.get('num_switches', '?')} (vs ground truth)")
+    lines += assembly_lines(config.parent)
     for marker in sorted(state.rglob("videos/*/labeled_video.done")):
         out = result(marker)
         shown = out[0] if isinstance(out, list) and out else out
         if shown:
             lines.append(f"  labeled video           {shown}")
     return "\n".join(lines)
+
+
+def assembly_lines(project: Path) -> list[str]:
+    """OKS-mAP of the assembled animals of every video that has synthetic ground truth."""
+    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.io import read_assemblies
+    from madlc.synth.groundtruth import read_ground_truth_poses
+
+    lines = []
+    for truth in sorted((project / "ground-truth").glob("*_gt.h5")):
+        stem = truth.name[: -len("_gt.h5")]
+        found = sorted(project.glob(f"*/{stem}DLC_*_assemblies.pickle"))
+        if not found:
+            continue
+        gt, _, _ = read_ground_truth_poses(truth)
+        score = assemblies_oks_map(read_assemblies(found[-1]), gt)
+        lines.append(f"  assembly {stem:<14} OKS-mAP {score['mAP']:.3f}, mAR {score['mAR']:.3f} (every frame vs ground truth)")
+    return lines

@@ -97,3 +97,19 @@ def write_ground_truth_tracks(path: str | Path, poses: np.ndarray, visible: np.n
     from madlc.io import write_tracks
 
     return Path(write_tracks(df, Path(path)))
+
+
+def read_ground_truth_poses(path: str | Path) -> tuple[np.ndarray, list[str], list[str]]:
+    """The visible ground truth of a synthetic video: ``(poses, individuals, bodyparts)``.
+
+    ``poses`` ``(n_frames, n_animals, n_bodyparts, 2)``: x, y of the multi-animal parts, NaN where
+    the part is hidden in the video (what a detector could find). Unique parts are left out.
+    """
+    from madlc.io import read_tracks, tracks_to_array
+
+    arr, _, individuals, bodyparts = tracks_to_array(read_tracks(Path(path)))
+    animals = [k for k, name in enumerate(individuals) if name != "single"]
+    arr = arr[:, animals]
+    poses = arr[..., :2].copy()
+    poses[~(arr[..., 2] > 0)] = np.nan
+    return poses, [individuals[k] for k in animals], list(bodyparts)
