@@ -76,6 +76,10 @@ def window_max(x: torch.Tensor, kernel: int) -> torch.Tensor:
     return out
 
 
+#: cells scoring below this are never split off (they would be dropped by the assembler's pcutoff anyway)
+SPLIT_MIN_SCORE = 0.1
+
+
 def _tie_broken(heat: torch.Tensor) -> torch.Tensor:
     """``heat`` in float64 plus a ramp far below float32 resolution, rising in raster order,
     so that equal cells (a saturated plateau) have one strict maximum."""
@@ -88,13 +92,14 @@ def _split_peaks(heat: torch.Tensor, offsets: torch.Tensor, is_peak: torch.Tenso
                  split_distance: float, min_confidence: float) -> torch.Tensor:
     """``is_peak`` plus the cells that NMS suppressed but that locate a different keypoint.
 
-    A suppressed cell (``heat (B, J, h, w)``, float64 tie-broken) is a peak of its own when its
+    A suppressed cell (``heat (B, J, h, w)``, float64 tie-broken) scoring at least
+    ``SPLIT_MIN_SCORE`` is a peak of its own when its
     refined position (cell centre + ``offsets (B, J, 2, h, w)`` px) lies within its own cell
     (``0.75 * stride``) and every cell of its window that dominates it points at least
     ``split_distance`` px away from that position.
     """
     near_self = offsets.square().sum(dim=2).sqrt() <= 0.75 * stride
-    cand = (~is_peak) & near_self & (heat >= min_confidence)
+    cand = (~is_peak) & near_self & (heat >= max(min_confidence, SPLIT_MIN_SCORE))
     if not bool(cand.any()):
         return is_peak
     B, J, h, w = heat.shape
