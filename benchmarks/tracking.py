@@ -26,9 +26,14 @@ from scipy.optimize import linear_sum_assignment
 
 from madlc.evaluation.tracking_metrics import tracking_metrics
 from madlc.tracking.similarity import pose_centroids
+from madlc.tracking.api import repair_choice
 from madlc.tracking.stitch import StitchConfig, stitch_tracklets_array
 from madlc.tracking.testing import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
 from madlc.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
+
+
+#: stitcher swap repair used by the runs (None: the settings' default, auto; else --repair-swaps)
+REPAIR: list[bool | None] = [None]
 
 
 def naive_baseline(assemblies: dict[int, np.ndarray], n_tracks: int, n_frames: int) -> np.ndarray:
@@ -69,7 +74,9 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
         else:
             cfg = TrackerConfig(method=method, identity_weight=0.5 if with_id else 0.0, n_identities=n)
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
-        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n if with_id else 0), n_frames=n_frames)
+        n_ids = n if with_id else 0
+        repair = repair_choice("auto" if REPAIR[0] is None else REPAIR[0], n_ids)
+        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n_ids, repair_swaps=repair), n_frames=n_frames)
     seconds = time.perf_counter() - t0
     m = tracking_metrics(pred, gt_tracks)
     return dict(mota=m["mota"], idf1=m["idf1"], switches=m["num_switches"], s_per_1k=1000 * seconds / n_frames)
@@ -83,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--methods", default="box,ellipse,skeleton")
     ap.add_argument("--no-occlusion40", action="store_true", help="skip the 40-frame occlusion scenario")
+    ap.add_argument("--repair-swaps", choices=["on", "off"], default=None,
+                    help="stitcher swap repair (default: the tracking settings' default)")
     args = ap.parse_args(argv)
+    if args.repair_swaps is not None:
+        REPAIR[0] = args.repair_swaps == "on"
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     methods = args.methods.split(",")
     names = (["naive baseline", "ellipse dlc-like"] + [f"{m} {v}" for m in methods for v in ("", "+id")]

@@ -32,7 +32,7 @@ from madlc.io.atomic import atomic_path
 def require_file(path: str | Path, what: str, fix: str = "") -> Path:
     path = Path(path)
     if not path.is_file():
-        raise file_error(path, f"no such {what} file", fix or "check the path (and that the step producing it ran)")
+        raise file_error(path, f"no such {what}", fix or "check the path (and that the step producing it ran)")
     return path
 
 

@@ -99,6 +99,15 @@ def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int =
     )
 
 
+def repair_choice(value: Any, n_identities: int) -> bool:
+    """``tracking.repair_swaps``: true / false, or ``auto`` = on unless identities are predicted."""
+    if isinstance(value, str) and value.lower() == "auto":
+        return n_identities == 0
+    if isinstance(value, str):
+        return value.lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
 def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
     """:class:`StitchConfig` from merged settings."""
     from madlc.tracking.stitch import StitchConfig
@@ -109,7 +118,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         prestitch_residuals=bool(settings.get("prestitch_residuals", True)),
         flow_min_length=int(settings.get("flow_min_length", 3)),
         max_overlap=int(settings.get("max_overlap", 2)),
-        repair_swaps=bool(settings.get("repair_swaps", False)),
+        repair_swaps=repair_choice(settings.get("repair_swaps", "auto"), n_identities),
         repair_context=int(settings.get("repair_context", 30)),
         repair_margin=float(settings.get("repair_margin", 0.5)),
         max_gap=None if max_gap in (None, 0) else int(max_gap),
