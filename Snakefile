@@ -4,7 +4,8 @@
 # or directly:
 #   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
 #
-# Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers (not in all).
+# Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers, detections,
+# raw_outliers (not in all).
 # Each rule calls one thin script in scripts/ that calls one public madlc function.
 from madlc.pipeline.plan import make_plan
 
@@ -68,3 +69,11 @@ rule maps:
 
 rule outliers:
     input: expand(PLAN.marker("outliers", "{stem}"), stem=VIDEOS)
+
+
+rule detections:
+    input: expand(PLAN.marker("detections_video", "{stem}"), stem=VIDEOS)
+
+
+rule raw_outliers:
+    input: expand(PLAN.marker("raw_outliers", "{stem}"), stem=VIDEOS)

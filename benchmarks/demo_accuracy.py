@@ -73,9 +73,10 @@ def main() -> None:
         n = sum(len(g) for g in pooled["gt"])
         print(f"  {'all (pooled)':<16} {n:>6} {madlc_all['mAP']:>6.3f} {madlc_all['mAR']:>6.3f} "
               f"{greedy_all['mAP']:>13.3f}   (goal: mAP >= 0.9)")
-    print("  trackers on the network's detections of the first held-out video (stitched to the animals):")
+    print("  trackers on the network's detections of the held-out videos (stitched to the animals; means,"
+          " switches summed):")
     print(f"    {'tracker':<10} {'MOTA':>6} {'IDF1':>6} {'IDsw':>5} {'s/1k frames':>12}")
-    tracker_rows(held_out[0], pooled["gt"][0], len(pooled["gt"][0]))
+    tracker_rows(held_out, pooled["gt"])
 
 
 def score_video(folder: Path, video: Path, state: Path) -> dict:
@@ -113,26 +114,29 @@ def pooled_map(assemblies: list[dict], gts: list) -> dict:
     return assemblies_oks_map(merged, np.concatenate(gts))
 
 
-def tracker_rows(video: Path, truth, n_frames: int) -> None:
-    """Track + stitch the held-out video's assemblies with each tracker; print MOTA/IDF1 vs ground truth."""
+def tracker_rows(videos: list[Path], truths: list) -> None:
+    """Track + stitch each held-out video's assemblies with each tracker; print MOTA/IDF1 vs ground truth."""
     import numpy as np
 
     from madlc.evaluation.tracking_metrics import tracking_metrics
     from madlc.io import read_tracks, tracks_to_array
     from madlc.tracking.api import stitch, track
 
-    assemblies = next(video.parent.glob(f"{video.stem}DLC_*_assemblies.pickle"))
     for method in ("box", "ellipse", "skeleton"):
-        start = time.perf_counter()
-        tracklets = track(str(assemblies), method=method, output=str(assemblies).replace(
-            "_assemblies.pickle", f"_bench_{method}.pickle"))
-        tracks = stitch(tracklets, n_tracks=truth.shape[1])
-        seconds = time.perf_counter() - start
-        pred, _, individuals, _ = tracks_to_array(read_tracks(tracks))
-        pred = pred[:, [k for k, n in enumerate(individuals) if n != "single"], : truth.shape[2]]
-        metrics = tracking_metrics(pred, np.concatenate([truth, np.ones(truth.shape[:3] + (1,))], axis=-1))
-        print(f"    {method:<10} {metrics['mota']:>6.3f} {metrics['idf1']:>6.3f} {metrics['num_switches']:>5d} "
-              f"{1000 * seconds / n_frames:>12.2f}")
+        rows, seconds = [], 0.0
+        for video, truth in zip(videos, truths):
+            assemblies = next(video.parent.glob(f"{video.stem}DLC_*_assemblies.pickle"))
+            start = time.perf_counter()
+            tracklets = track(str(assemblies), method=method, output=str(assemblies).replace(
+                "_assemblies.pickle", f"_bench_{method}.pickle"))
+            tracks = stitch(tracklets, n_tracks=truth.shape[1])
+            seconds += time.perf_counter() - start
+            pred, _, individuals, _ = tracks_to_array(read_tracks(tracks))
+            pred = pred[:, [k for k, n in enumerate(individuals) if n != "single"], : truth.shape[2]]
+            rows.append(tracking_metrics(pred, np.concatenate([truth, np.ones(truth.shape[:3] + (1,))], axis=-1)))
+        n_frames = sum(len(t) for t in truths)
+        print(f"    {method:<10} {np.mean([r['mota'] for r in rows]):>6.3f} {np.mean([r['idf1'] for r in rows]):>6.3f} "
+              f"{sum(r['num_switches'] for r in rows):>5d} {1000 * seconds / n_frames:>12.2f}")
 
 
 if __name__ == "__main__":

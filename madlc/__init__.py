@@ -32,6 +32,8 @@ API: dict[str, str] = {
     # video analysis and assembly
     "analyze_videos": "madlc.inference.analyze:analyze_videos",
     "assemble": "madlc.assembly.api:assemble",
+    "create_video_with_all_detections": "madlc.viz.detections_video:create_video_with_all_detections",
+    "find_outliers_in_raw_data": "madlc.postprocess.raw_outliers:find_outliers_in_raw_data",
     # tracking
     "convert_detections2tracklets": "madlc.tracking.api:convert_detections2tracklets",
     "stitch_tracklets": "madlc.tracking.api:stitch_tracklets",

@@ -94,6 +94,19 @@ def test_maps_and_outliers_targets_run_on_a_finished_project(finished):
     assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/maps/*.png"))
 
 
+def test_checks_before_tracking_targets(finished):
+    run(finished, "detections", cores=2, overrides=FAST)
+    run(finished, "raw_outliers", cores=2, overrides=FAST)
+    project = Path(finished).parent
+    plan = make_plan(finished, FAST)
+    assert (project / plan.marker("detections_video", "synth0")).exists()
+    assert (project / plan.marker("raw_outliers", "synth0")).exists()
+    assert sorted((project / "videos").glob("synth0DLC_*_full.mp4"))
+    # their settings are a Hydra group: a change reruns that check only
+    jobs = run(finished, "detections", dry_run=True, overrides=FAST + ["review.detections_video.dotsize=3"])
+    assert rules_of(jobs) == ["create_video_with_all_detections"]
+
+
 def test_second_run_does_nothing(finished):
     assert run(finished, dry_run=True, overrides=FAST) == []
 

@@ -92,11 +92,13 @@ def nearest_other_distances(gt: np.ndarray) -> np.ndarray:
     (NaN where either is unlabelled or the image has one animal)."""
     gt = np.asarray(gt, dtype=float)[..., :2]
     n_img, n_an, n_parts = gt.shape[:3]
-    d = np.linalg.norm(gt[:, :, :, None, None, :] - gt[:, None, None, :, :, :], axis=-1)  # (I, A, P, A, P)
+    out = np.full((n_img, n_an, n_parts, n_parts), np.nan)
     same = np.eye(n_an, dtype=bool)[:, None, :, None]
-    d = np.where(same[None] | np.isnan(d), np.inf, d)
-    nearest = d.min(axis=3)  # (I, A, P, P)
-    return np.where(np.isfinite(nearest), nearest, np.nan).reshape(n_img * n_an, n_parts, n_parts)
+    for i, image in enumerate(gt):  # one image at a time: (A, P, A, P) distances
+        d = np.linalg.norm(image[:, :, None, None, :] - image[None, None, :, :, :], axis=-1)
+        nearest = np.where(same | np.isnan(d), np.inf, d).min(axis=2)  # (A, P, P)
+        out[i] = np.where(np.isfinite(nearest), nearest, np.nan)
+    return out.reshape(n_img * n_an, n_parts, n_parts)
 
 
 def _fit_between(gt: np.ndarray, min_samples: int) -> tuple[np.ndarray, np.ndarray]:

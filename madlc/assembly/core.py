@@ -10,9 +10,12 @@ Algorithm (``grouping="average"``, the default) -- our own:
 1. detections below ``pcutoff`` are dropped; per body part at most
    ``max_candidates`` best detections are kept (default: all);
 2. every PAF edge in use gives an affinity between each pair of detections of its
-   two body parts (with ``pairing="optimal"`` only the pairs of one optimal
-   assignment per edge keep it, the others get 0); with a calibration and
-   ``length_weight`` > 0 it is multiplied by the plausibility of the link's length;
+   two body parts; with a calibration and ``length_weight`` > 0 the affinity used for
+   linking is multiplied by the plausibility of the link's length on one animal
+   (:func:`madlc.assembly.calibration.length_plausibility`, at the frame's animal size,
+   :func:`~madlc.assembly.calibration.frame_scale`); with ``pairing="optimal"`` only the
+   pairs of one optimal assignment per edge (made on those weighted affinities) keep
+   theirs, the others get 0;
 3. agglomerative grouping with average linkage: starting from single detections,
    the two groups with the highest MEAN affinity over all edges joining them are
    merged first (a group is joined by consensus of all its parts, not by one strong

@@ -36,7 +36,7 @@ from madlc.project import paths
 
 GROUPS = ("model", "data", "train")
 #: Hydra groups of other stages: their overrides are ignored here (the pipeline passes one override list to all)
-OTHER_GROUPS = ("inference", "tracking", "filter", "pipeline", "analyze")
+OTHER_GROUPS = ("inference", "tracking", "filter", "review", "pipeline", "analyze")
 PYTORCH_CONFIG = "pytorch_config.yaml"
 
 

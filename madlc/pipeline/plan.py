@@ -33,6 +33,8 @@ STAGE_GROUPS: dict[str, tuple[str, ...]] = {
     "labeled_video": (),
     "maps": (),
     "outliers": (),
+    "detections_video": ("review",),
+    "raw_outliers": ("review",),
 }
 #: config.yaml keys each stage depends on
 STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
@@ -46,6 +48,8 @@ STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "filter": (),
     "plots": ("pcutoff", "colormap", "dotsize", "alphavalue"),
     "labeled_video": ("pcutoff", "colormap", "dotsize", "alphavalue", "skeleton", "skeleton_color"),
+    "detections_video": ("pcutoff", "colormap", "dotsize"),
+    "raw_outliers": ("numframes2pick", "start", "stop"),
 }
 
 

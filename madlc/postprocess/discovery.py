@@ -15,7 +15,7 @@ then read from the file itself (never re-derived), as FORMATS.md §1.4 asks.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from madlc.errors import MadlcError, file_error
 from madlc.project import paths
@@ -118,6 +118,42 @@ def candidate_tracks_files(folder: Path, stem: str, scorer: str | None, suffix: 
         return []
     found = [f for f in folder.glob(f"{stem}*.h5") if _matches(f.name, stem, scorer, suffix, filtered)]
     return sorted(found, key=lambda f: f.stat().st_mtime, reverse=True)
+
+
+def find_analysis_file(cfg: dict[str, Any], video: str | Path, shuffle: int = 1, trainingsetindex: int = 0,
+                       suffixes: str | Sequence[str] = "_full.pickle", destfolder: str | Path | None = None
+                       ) -> Path | None:
+    """The analysis file ``<stem><scorer><suffix>`` of ``video`` (``_full.pickle``, ``_assemblies.pickle`` ...).
+
+    Looks in ``destfolder`` (default: the video's folder) for the project's current scorer,
+    then for the newest file of any DeepLabCut scorer; the first suffix that matches wins.
+    None if there is none.
+    """
+    video = Path(video)
+    folder = Path(destfolder) if destfolder else video.parent
+    suffixes = [suffixes] if isinstance(suffixes, str) else list(suffixes)
+    scorer = project_scorer(cfg, shuffle, trainingsetindex)
+    for suffix in suffixes:
+        if scorer and (folder / f"{video.stem}{scorer}{suffix}").exists():
+            return folder / f"{video.stem}{scorer}{suffix}"
+    for suffix in suffixes:
+        found = sorted(folder.glob(f"{video.stem}DLC*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        if found:
+            return found[0]
+    return None
+
+
+def require_analysis_file(cfg: dict[str, Any], video: str | Path, shuffle: int = 1, trainingsetindex: int = 0,
+                          suffix: str = "_full.pickle", destfolder: str | Path | None = None) -> Path:
+    """:func:`find_analysis_file`, or a MadlcError naming the folder and the step to run."""
+    found = find_analysis_file(cfg, video, shuffle, trainingsetindex, suffix, destfolder)
+    if found is None:
+        video = Path(video)
+        folder = Path(destfolder) if destfolder else video.parent
+        raise file_error(folder, f"no {video.stem}DLC_…{suffix} for video {video.name}",
+                         "run analyze_videos on it first (or pass the folder holding its results as destfolder)",
+                         MadlcError)
+    return found
 
 
 def find_tracks_file(

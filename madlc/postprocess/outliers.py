@@ -122,6 +122,71 @@ def kmeans_pick(reader: Any, candidates: Sequence[int], n: int, resize_width: in
 
 # ---------------------------------------------------------------- API
 
+def within_start_stop(cfg: dict[str, Any], frames: Sequence[int], nframes: int) -> list[int]:
+    """The ``frames`` inside config.yaml's ``start``/``stop`` fraction of the video."""
+    lo, hi = float(cfg.get("start", 0) or 0) * nframes, float(cfg.get("stop", 1) or 1) * nframes
+    return [int(f) for f in frames if lo <= f < hi]
+
+
+def pick_frames(reader: Any, candidates: Sequence[int], n: int, algorithm: str = "kmeans") -> list[int]:
+    """Up to ``n`` of ``candidates``: ``kmeans`` (visually different) or ``uniform`` (spread over time)."""
+    if algorithm == "kmeans":
+        return kmeans_pick(reader, candidates, n)
+    if algorithm == "uniform":
+        return spread_evenly(candidates, n)
+    raise ConfigError(f"extraction algorithm {algorithm!r}. What to do: use 'kmeans' or 'uniform'.")
+
+
+def add_frames_for_labeling(cfg: dict[str, Any], config_path: Path, video: Path, reader: Any, picked: Sequence[int],
+                            nframes: int, machine_labels: Any = None, labeled_drawing: Any = None) -> list[str]:
+    """Save ``picked`` frames of ``video`` as ``labeled-data/<stem>/img<idx>.png`` for labeling.
+
+    Images that exist already are never replaced (they may be labeled). ``machine_labels``: a
+    tracks-layout DataFrame indexed by frame number (the picked frames), appended to
+    ``machinelabels-iter<N>.h5`` (rows already there are kept). ``labeled_drawing``: optional
+    ``(tracks, pcutoff)`` to also save each frame with its predictions drawn. The video is added
+    to config.yaml's ``video_sets`` if needed. Returns the images written.
+    """
+    import pandas as pd
+    from PIL import Image
+
+    from madlc.io.labels import read_machinelabels, write_machinelabels
+    from madlc.project import paths
+
+    folder = Path(cfg["project_path"]) / "labeled-data" / video.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    written, names = [], []
+    for f in picked:
+        name = paths.image_name(int(f), nframes)
+        names.append(name)
+        target = folder / name
+        if target.exists():  # never replace an image that may already be labeled
+            continue
+        frame = reader.read(int(f))
+        Image.fromarray(frame).save(target)
+        written.append(str(target))
+        if labeled_drawing is not None:
+            from madlc.viz.labeled_video import draw_points, point_colors
+
+            tracks, pcutoff = labeled_drawing
+            if int(f) in set(tracks.frames.tolist()):
+                pts = tracks.data[tracks.row(int(f))]
+                colors = point_colors(pts.shape[0], pts.shape[1], "bodypart")
+                Image.fromarray(draw_points(frame.copy(), pts, colors, pcutoff)).save(
+                    folder / name.replace(".png", "labeled.png"))
+    if machine_labels is not None and len(names):
+        df = machine_labels.copy()
+        df.index = pd.MultiIndex.from_tuples([("labeled-data", video.stem, n) for n in names])
+        ml_path = folder / f"machinelabels-iter{cfg.get('iteration', 0)}.h5"
+        if ml_path.exists():
+            old = read_machinelabels(ml_path)
+            df = pd.concat([old, df])
+            df = df[~df.index.duplicated(keep="first")]
+        write_machinelabels(df, ml_path)
+    _register_video(config_path, video)
+    return written
+
+
 def _register_video(config_path: Path, video: Path) -> None:
     """Add ``video`` to config.yaml's ``video_sets`` unless a video with that stem is there."""
     from madlc.io.config import read_config, write_config
@@ -169,12 +234,9 @@ def extract_outlier_frames(
     paths written.
     """
     import pandas as pd
-    from PIL import Image
 
-    from madlc.io.labels import read_machinelabels, write_machinelabels
     from madlc.postprocess.discovery import find_tracks_file, list_videos
     from madlc.postprocess.tracks import load_tracks, tracks_to_dataframe
-    from madlc.project import paths
     from madlc.project.config import load_config
     from madlc.video.reader import VideoReader
 
@@ -200,49 +262,20 @@ def extract_outlier_frames(
             else:
                 rows = outlier_frames(data, outlieralgorithm, epsilon, p_bound, ARdegree, MAdegree, alpha)
                 flagged = tracks.frames[rows].tolist()
-            lo, hi = float(cfg.get("start", 0) or 0) * nframes, float(cfg.get("stop", 1) or 1) * nframes
-            flagged = [f for f in flagged if lo <= f < hi]
+            flagged = within_start_stop(cfg, flagged, nframes)
             if outlieralgorithm == "manual":
                 picked = sorted(set(flagged))
-            elif extractionalgorithm == "kmeans":
-                picked = kmeans_pick(reader, flagged, n_pick)
-            elif extractionalgorithm == "uniform":
-                picked = spread_evenly(flagged, n_pick)
             else:
-                raise ConfigError(f"extractionalgorithm={extractionalgorithm!r}. What to do: use 'kmeans' or 'uniform'.")
+                picked = pick_frames(reader, flagged, n_pick, extractionalgorithm)
             print(f"{video.name}: {len(flagged)} frames flagged by '{outlieralgorithm}', extracting {len(picked)}.")
             if not picked:
                 continue
-            folder = Path(cfg["project_path"]) / "labeled-data" / video.stem
-            folder.mkdir(parents=True, exist_ok=True)
-            names = []
-            for f in picked:
-                name = paths.image_name(f, nframes)
-                names.append(name)
-                target = folder / name
-                if target.exists():  # never replace an image that may already be labeled
-                    continue
-                frame = reader.read(int(f))
-                Image.fromarray(frame).save(target)
-                written.append(str(target))
-                if savelabeled and f in set(tracks.frames.tolist()):
-                    from madlc.viz.labeled_video import draw_points, point_colors
-
-                    pts = tracks.data[tracks.row(int(f))]
-                    colors = point_colors(pts.shape[0], pts.shape[1], "bodypart")
-                    Image.fromarray(draw_points(frame.copy(), pts, colors, float(cfg.get("pcutoff", 0.6)))).save(
-                        folder / name.replace(".png", "labeled.png"))
-        # machine labels: the tracks' columns, rows = picked frames
-        df = tracks_to_dataframe(tracks)
-        df = df.reindex(pd.Index(picked, dtype="int64"))
-        df.index = pd.MultiIndex.from_tuples([("labeled-data", video.stem, n) for n in names])
-        ml_path = folder / f"machinelabels-iter{cfg.get('iteration', 0)}.h5"
-        if ml_path.exists():
-            old = read_machinelabels(ml_path)
-            df = pd.concat([old, df])
-            df = df[~df.index.duplicated(keep="first")]
-        write_machinelabels(df, ml_path)
-        _register_video(config_path, video)
+            labels = tracks_to_dataframe(tracks).reindex(pd.Index(picked, dtype="int64"))
+            labeled_drawing = None
+            if savelabeled:
+                labeled_drawing = (tracks, float(cfg.get("pcutoff", 0.6)))
+            written += add_frames_for_labeling(cfg, config_path, video, reader, picked, nframes, labels,
+                                               labeled_drawing)
     return written
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 #: inference_cfg.yaml keys the trackers read (FORMATS.md §5)
 DLC_TRACKER_KEYS = ("boundingboxslack", "iou_threshold", "max_age", "min_hits", "oks_threshold", "pcutoff")
 #: top-level names of madlc's Hydra tree (madlc/configs/config.yaml); never tracking settings
-_TOP_LEVEL_SETTINGS = ("model", "data", "train", "inference", "tracking", "filter", "pipeline", "seed")
+_TOP_LEVEL_SETTINGS = ("model", "data", "train", "inference", "tracking", "filter", "review", "pipeline", "seed")
 STITCH_ARG_KEYS = ("min_length", "split_tracklets", "prestitch_residuals", "max_gap")
 
 
@@ -404,20 +404,9 @@ def _typical_count(pieces: Mapping[Any, Mapping[int, np.ndarray]]) -> int:
 def _inputs_for_video(cfg: dict[str, Any], video: Path, shuffle: int, trainingsetindex: int,
                       destfolder: str | None, suffixes: Sequence[str]) -> Path | None:
     """The analysis file of ``video`` with one of ``suffixes``: by the project's scorer, else newest match."""
-    from madlc.postprocess.discovery import project_scorer
+    from madlc.postprocess.discovery import find_analysis_file
 
-    folder = Path(destfolder) if destfolder else video.parent
-    scorer = project_scorer(cfg, shuffle, trainingsetindex)
-    for suffix in suffixes:
-        if scorer:
-            cand = folder / f"{video.stem}{scorer}{suffix}"
-            if cand.exists():
-                return cand
-    for suffix in suffixes:
-        found = sorted(folder.glob(f"{video.stem}DLC*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
-        if found:
-            return found[0]
-    return None
+    return find_analysis_file(cfg, video, shuffle, trainingsetindex, suffixes, destfolder)
 
 
 def _inference_cfg_file(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
