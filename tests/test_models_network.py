@@ -41,6 +41,16 @@ def test_tiny_output_layout() -> None:
     assert torch.allclose(out["identity"].sum(1), torch.ones(2, 13, 17))
 
 
+def test_stride_4_doubles_the_maps() -> None:
+    shape = dict(SHAPE, stride=4)
+    net = PoseNet({"backbone": "tiny", "neck": "fusion", "neck_channels": 16, "head_channels": 8}, shape).eval()
+    with torch.no_grad():
+        raw = net(torch.rand(1, 3, 100, 130))
+    assert net.stride == 4 and raw["heatmap"].shape == (1, 5, 25, 33) and raw["paf"].shape == (1, 6, 25, 33)
+    with pytest.raises(ValueError, match="stride 8 or 4"):
+        PoseNet({"backbone": "tiny"}, dict(SHAPE, stride=16))
+
+
 @pytest.mark.parametrize("backbone", ["mobilenet_v2", "efficientnet_b0"])
 def test_torchvision_backbones_stride_8(backbone: str) -> None:
     bb = build_backbone({"backbone": backbone, "pretrained": False})

@@ -1,4 +1,4 @@
-"""The bottom-up pose network: backbone -> neck (stride 8) -> heads.
+"""The bottom-up pose network: backbone -> neck (stride 8) -> [upsampling to stride 4] -> heads.
 
 Raw outputs of :class:`PoseNet` (``forward(images)``, images float ``(B, 3, H, W)`` RGB in [0, 1];
 ImageNet normalisation happens inside the network), with ``h = ceil(H/8)``, ``w = ceil(W/8)``:
@@ -7,6 +7,10 @@ ImageNet normalisation happens inside the network), with ``h = ceil(H/8)``, ``w 
 * ``locref`` ``(B, 2J, h, w)`` offsets in units of ``locref_stdev`` (channel ``2j`` = dx, ``2j+1`` = dy);
 * ``paf`` ``(B, 2E, h, w)`` (channel ``2e`` = x, ``2e+1`` = y of edge ``graph[e]``), only when E > 0;
 * ``identity`` ``(B, n_individuals, h, w)`` logits, only with identity.
+
+``model.stride: 4`` doubles the maps' resolution (one bilinear upsampling and a 3x3 conv
+after the neck): neighbouring animals' same body parts closer than a stride-8 cell then
+fall into different cells, at about 3x the compute of the heads. Default 8.
 
 :func:`madlc.models.model_forward` turns these into probabilities and pixel offsets.
 """
@@ -71,8 +75,8 @@ class PoseNet(nn.Module):
     def __init__(self, model_cfg: dict[str, Any], shape: dict[str, Any]) -> None:
         super().__init__()
         self.stride = int(shape["stride"])
-        if self.stride != 8:
-            raise ValueError(f"model.stride={self.stride}: madlc's networks have stride 8")
+        if self.stride not in (4, 8):
+            raise ValueError(f"model.stride={self.stride}: madlc's networks have stride 8 or 4")
         self.num_joints = int(shape["num_joints"])
         self.num_edges = len(shape["graph"])
         self.num_identities = int(shape["num_identities"])
@@ -84,6 +88,7 @@ class PoseNet(nn.Module):
         if neck not in NECKS:
             raise ValueError(f"model.neck={neck!r}: use one of {sorted(NECKS)}")
         self.neck = NECKS[neck](self.backbone.channels, neck_ch)
+        self.upsample = _conv(neck_ch, neck_ch) if self.stride == 4 else None
         heads = {"heatmap": self.num_joints, "locref": 2 * self.num_joints, "paf": 2 * self.num_edges,
                  "identity": self.num_identities}
         self.heads = nn.ModuleDict({k: _head(neck_ch, hidden, n) for k, n in heads.items() if n > 0})
@@ -95,6 +100,9 @@ class PoseNet(nn.Module):
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         x = (images - self.mean) / self.std
         feats = self.neck(self.backbone(x))
+        if self.upsample is not None:  # stride 4: ceil(H / 4) x ceil(W / 4) cells, like the targets
+            size = (-(-images.shape[-2] // 4), -(-images.shape[-1] // 4))
+            feats = self.upsample(F.interpolate(feats, size=size, mode="bilinear", align_corners=False))
         return {k: head(feats) for k, head in self.heads.items()}
 
 
