@@ -14,8 +14,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-#: a short training on 192x144 frames: about a minute on 2 CPU cores
-STEPS = 400
+#: a short training on 192x144 frames: about 35 s on 2 CPU cores
+STEPS = 600
 TRAIN = [f"train.max_steps={STEPS}", "train.save_epochs=100000", "train.progress_bar=false",
          "train.eval_at_end=false", "data.num_workers=0"]
 
@@ -58,6 +58,6 @@ def test_held_out_assemblies_reach_a_useful_map(analyzed, tmp_path):
     no_prior = held_out_map(analyzed, tmp_path, "inference.length_weight=0")
     print(f"held-out assembly OKS-mAP after {STEPS} steps: madlc {default:.3f}, without the length prior "
           f"{no_prior:.3f}, DeepLabCut-style greedy {greedy:.3f}")
-    assert default >= 0.6
-    assert default >= greedy + 0.02
-    assert default >= no_prior
+    assert default >= 0.65  # measured 0.78 (the 320x240 benchmark: 0.94)
+    assert default >= greedy + 0.03  # measured +0.07
+    assert default >= no_prior + 0.01  # measured +0.05
