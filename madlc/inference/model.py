@@ -101,14 +101,14 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
             raise ConfigError(f"paf_best / edges_to_keep lists edges {bad} but the network has {len(graph)} PAF edges. "
                               "What to do: re-run evaluate_network (it rewrites paf_best), or remove paf_best "
                               "from test/pose_cfg.yaml.")
+    stride = float(model_cfg.get("stride", shape.get("stride", 8)))
     return InferenceSettings(
         num_joints=int(shape["num_joints"]),
         all_joints_names=all_bodyparts(cfg),
-        stride=float(model_cfg.get("stride", shape.get("stride", 8))),
+        stride=stride,
         nms_radius=pick("nmsradius", "nmsradius", 5.0),
         min_confidence=pick("minconfidence", "minconfidence", 0.01),
-        split_distance=split_distance(inference_group.get("split_distance", "auto"), float(model_cfg.get(
-            "stride", shape.get("stride", 8)))),
+        split_distance=split_distance(inference_group.get("split_distance", "auto"), stride),
         max_peaks=int(analyze.get("max_peaks", 64)),
         locref_stdev=1.0,  # madlc.models.model_forward returns offsets in pixels
         graph=graph,

@@ -76,10 +76,11 @@ def assembly_scores(animals: Sequence[np.ndarray], n_parts: int, expected: int |
     from madlc.assembly.calibration import fit_calibration, shape_zscores
 
     n_frames = len(animals)
-    frames = [np.asarray(a, dtype=float).reshape(-1, n_parts, np.asarray(a).shape[-1] if np.asarray(a).size else 2)
-              for a in animals]
+    frames = [np.asarray(a, dtype=float)[..., :2].reshape(-1, n_parts, 2) for a in animals]
     n_animals = np.array([len(a) for a in frames])
-    k = int(round(float(np.median(n_animals)))) if n_frames and expected is None else int(expected or 0)
+    if expected is None:
+        expected = int(round(float(np.median(n_animals)))) if n_frames else 0
+    k = int(expected)
     present = [np.isfinite(a[:, :, 0]) for a in frames]
     missing_parts = np.array([float((~p).sum()) for p in present])
     odd = np.zeros(n_frames)
@@ -87,13 +88,13 @@ def assembly_scores(animals: Sequence[np.ndarray], n_parts: int, expected: int |
     if width and n_parts >= 3:
         stack = np.full((n_frames, width, n_parts, 2), np.nan)
         for t, a in enumerate(frames):
-            stack[t, : len(a)] = a[:, :, :2]
+            stack[t, : len(a)] = a
         sample = np.linspace(0, n_frames - 1, min(n_frames, SHAPE_SAMPLE)).round().astype(int)
         cal = fit_calibration(stack[sample])
         for t, a in enumerate(frames):
             for animal, ok in zip(a, present[t]):
                 if ok.sum() >= 3:
-                    z = shape_zscores(cal, np.flatnonzero(ok), animal[ok, :2])
+                    z = shape_zscores(cal, np.flatnonzero(ok), animal[ok])
                     if len(z):
                         odd[t] = max(odd[t], float(np.max(np.abs(z))))
     return {"missing_animals": np.maximum(k - n_animals, 0).astype(float), "missing_parts": missing_parts,
@@ -126,10 +127,11 @@ def flag_frames(scores: Mapping[str, np.ndarray], percentiles: Sequence[float] =
 
 # ---------------------------------------------------------------- API
 
-def _settings(config: str | Path, overrides: Sequence[str]) -> dict[str, Any]:
+def review_settings(config: str | Path, part: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """The ``review.<part>`` settings (``detections_video`` or ``raw_outliers``) of a project."""
     from madlc.settings import compose, to_dict
 
-    return dict((to_dict(compose(config, overrides=list(overrides))).get("review") or {}).get("raw_outliers") or {})
+    return dict((to_dict(compose(config, overrides=list(overrides))).get("review") or {}).get(part) or {})
 
 
 def find_outliers_in_raw_data(
@@ -165,11 +167,12 @@ def find_outliers_in_raw_data(
     from madlc.postprocess.outliers import add_frames_for_labeling, pick_frames, within_start_stop
     from madlc.project import paths
     from madlc.project.config import load_config
+    from madlc.tracking.api import inference_cfg_file
     from madlc.video.reader import VideoReader
 
     cfg = load_config(config)
     config_path = Path(cfg["project_path"]) / "config.yaml"
-    settings = _settings(config_path, overrides)
+    settings = review_settings(config_path, "raw_outliers", overrides)
     pcutoff = float(settings.get("pcutoff", 0.1) if pcutoff is None else pcutoff)
     percentiles = tuple(settings.get("percentiles", (5, 95)) if percentiles is None else percentiles)
     annotate = bool(settings.get("with_annotations", True) if with_annotations is None else with_annotations)
@@ -207,8 +210,8 @@ def find_outliers_in_raw_data(
         labels = None
         if annotate:
             if not assemblies_path.exists():
-                inference_cfg = paths.model_folder(cfg, shuffle, trainingsetindex) / "test" / "inference_cfg.yaml"
-                assemble(str(source), str(inference_cfg) if inference_cfg.exists() else None, str(assemblies_path))
+                inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
+                assemble(str(source), str(inference_cfg) if inference_cfg else None, str(assemblies_path))
             asm = read_assemblies(assemblies_path)
             individuals = paths.individuals(cfg)
             arr = np.full((len(picked), len(individuals) + 1, len(multi) + len(unique), 3), np.nan)

@@ -401,15 +401,8 @@ def _typical_count(pieces: Mapping[Any, Mapping[int, np.ndarray]]) -> int:
 
 
 # ---------------------------------------------------------------- project-level API
-def _inputs_for_video(cfg: dict[str, Any], video: Path, shuffle: int, trainingsetindex: int,
-                      destfolder: str | None, suffixes: Sequence[str]) -> Path | None:
-    """The analysis file of ``video`` with one of ``suffixes``: by the project's scorer, else newest match."""
-    from madlc.postprocess.discovery import find_analysis_file
-
-    return find_analysis_file(cfg, video, shuffle, trainingsetindex, suffixes, destfolder)
-
-
-def _inference_cfg_file(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
+def inference_cfg_file(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
+    """The shuffle's ``test/inference_cfg.yaml`` (written by training/evaluation), None if there is none."""
     from madlc.project.paths import model_folder
 
     try:
@@ -431,17 +424,17 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
     test/inference_cfg.yaml (boundingboxslack, iou_threshold, max_age, min_hits) and
     ``overrides``. Returns the tracklet pickles.
     """
-    from madlc.postprocess.discovery import list_videos, resolve_track_method
+    from madlc.postprocess.discovery import find_analysis_file, list_videos, resolve_track_method
     from madlc.project.config import load_config
     from madlc.project.paths import all_bodyparts, tracker_suffix
 
     cfg = load_config(config)
     method = resolve_track_method(cfg, track_method) or "ellipse"
-    inference_cfg = _inference_cfg_file(cfg, shuffle, trainingsetindex)
+    inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
     outputs = []
     for video in list_videos(videos, videotype):
-        src = _inputs_for_video(cfg, video, shuffle, trainingsetindex, destfolder,
-                                ("_assemblies.pickle", "_full.pickle"))
+        src = find_analysis_file(cfg, video, shuffle, trainingsetindex, ("_assemblies.pickle", "_full.pickle"),
+                                 destfolder)
         full = Path(_prefix(src) + "_full.pickle") if src is not None else None
         if full is not None and full.exists() and (overwrite or full.stat().st_mtime > Path(src).stat().st_mtime):
             src = full  # detections newer than the assemblies (or a forced redo): assemble them again
@@ -473,7 +466,7 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     ``output_name`` replaces the default ``<video><scorer>_<tr>.h5`` name. Returns the files.
     """
     from madlc.io import read_tracklets
-    from madlc.postprocess.discovery import list_videos, resolve_track_method
+    from madlc.postprocess.discovery import find_analysis_file, list_videos, resolve_track_method
     from madlc.project.config import load_config
     from madlc.project.paths import individuals, tracker_suffix
 
@@ -481,10 +474,10 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     method = resolve_track_method(cfg, track_method) or "ellipse"
     suffix = tracker_suffix(method)
     animals = individuals(cfg)
-    inference_cfg = _inference_cfg_file(cfg, shuffle, trainingsetindex)
+    inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
     outputs = []
     for video in list_videos(videos, videotype):
-        src = _inputs_for_video(cfg, video, shuffle, trainingsetindex, destfolder, (f"{suffix}.pickle",))
+        src = find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{suffix}.pickle", destfolder)
         if src is None:
             raise file_error(video, f"no {suffix}.pickle tracklets found for this video",
                              f"run convert_detections2tracklets(track_method={method!r}) first", MadlcError)

@@ -69,14 +69,13 @@ def create_video_with_all_detections(
     from madlc.io.full_pickle import get_frame
     from madlc.postprocess.discovery import list_videos
     from madlc.postprocess.discovery import require_analysis_file
+    from madlc.postprocess.raw_outliers import review_settings
     from madlc.project.config import load_config
-    from madlc.settings import compose, to_dict
     from madlc.viz.colors import config_colormap
     from madlc.viz.labeled_video import point_colors, render_video
 
     cfg = load_config(config)
-    settings = dict((to_dict(compose(Path(cfg["project_path"]) / "config.yaml", overrides=list(overrides)))
-                     .get("review") or {}).get("detections_video") or {})
+    settings = review_settings(Path(cfg["project_path"]) / "config.yaml", "detections_video", overrides)
     video_list = list_videos(videos, videotype)
     if not video_list:
         raise MadlcError(f"no videos found in {videos} (videotype={videotype!r}). "
