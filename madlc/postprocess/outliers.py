@@ -150,6 +150,7 @@ def add_frames_for_labeling(cfg: dict[str, Any], config_path: Path, video: Path,
     import pandas as pd
     from PIL import Image
 
+    from madlc.io.atomic import atomic_path
     from madlc.io.labels import read_machinelabels, write_machinelabels
     from madlc.project import paths
 
@@ -163,7 +164,8 @@ def add_frames_for_labeling(cfg: dict[str, Any], config_path: Path, video: Path,
         if target.exists():  # never replace an image that may already be labeled
             continue
         frame = reader.read(int(f))
-        Image.fromarray(frame).save(target)
+        with atomic_path(target) as tmp:  # an interrupted run leaves no half image to be "kept" later
+            Image.fromarray(frame).save(tmp)
         written.append(str(target))
         if labeled_drawing is not None:
             from madlc.viz.labeled_video import draw_points, point_colors
@@ -172,8 +174,8 @@ def add_frames_for_labeling(cfg: dict[str, Any], config_path: Path, video: Path,
             if int(f) in set(tracks.frames.tolist()):
                 pts = tracks.data[tracks.row(int(f))]
                 colors = point_colors(pts.shape[0], pts.shape[1], "bodypart")
-                Image.fromarray(draw_points(frame.copy(), pts, colors, pcutoff)).save(
-                    folder / name.replace(".png", "labeled.png"))
+                with atomic_path(folder / name.replace(".png", "labeled.png")) as tmp:
+                    Image.fromarray(draw_points(frame.copy(), pts, colors, pcutoff)).save(tmp)
     if machine_labels is not None and len(names):
         df = machine_labels.copy()
         df.index = pd.MultiIndex.from_tuples([("labeled-data", video.stem, n) for n in names])
