@@ -381,7 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(name, func)
     words, override_words = _split_overrides(func, parser.canonical_words(args[1:]))
     try:
-        values = parser.parse_args(words).as_dict()
+        values = parser.parse_args(words, defaults=False).as_dict()  # only what was given: the function's
+        # own defaults (and the settings behind them) apply to the rest
     except SystemExit as exit_:  # --help, or a usage error jsonargparse already printed
         return exit_.code if isinstance(exit_.code, int) else 2
     as_json = values.pop("json", False)

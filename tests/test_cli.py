@@ -1,6 +1,7 @@
 """The `madlc` command: one subcommand per public function, generated (jsonargparse) from its signature."""
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -104,6 +105,21 @@ def test_positional_lists_options_with_dashes_flags_and_yaml_values(fakes):
                  "--displayedbodyparts", "all", "--output=x.h5"]) == 0
     assert fakes["videos"] == ["a.mp4"] and fakes["Shuffles"] == [1, 3] and fakes["displayedbodyparts"] == "all"
     assert fakes["save_as_csv"] is False and fakes["overwrite"] is True and fakes["output"] == "x.h5"
+
+
+def test_only_the_options_given_are_passed(fakes, monkeypatch):
+    """Options left out are not passed, so the function's defaults (and settings behind them) apply."""
+    passed: dict = {}
+
+    @functools.wraps(fake_stage)
+    def spy(*args, **kwargs):
+        passed.update(kwargs)
+        return fake_stage(*args, **kwargs)
+
+    real = madlc._resolve
+    monkeypatch.setattr(madlc, "_resolve", lambda name: spy if name == "fake_stage" else real(name))
+    assert main(["fake-stage", "cfg.yaml", "a.mp4", "--shuffle", "1", "--no-save-as-csv"]) == 0
+    assert passed == {"config": "cfg.yaml", "videos": ["a.mp4"], "shuffle": 1, "save_as_csv": False, "overrides": []}
 
 
 def test_hydra_overrides_are_trailing_key_value_words(fakes):
