@@ -40,6 +40,13 @@ def optional_config(config: str | None = None, pickle_file: str | None = None, p
     SEEN.update(config=config, port=port)
 
 
+def show(config: str, stage: str | None = None, /, verbose: bool = False) -> str:
+    """Positional-only parameters with a default: `madlc show CONFIG [STAGE]`."""
+    SEEN.clear()
+    SEEN.update(config=config, stage=stage, verbose=verbose)
+    return f"{config} {stage}"
+
+
 def failing(config: str) -> None:
     """Always refuses its input."""
     raise ConfigError(f"{config}: key 'numframes2pick' is -1.\nWhat to do: set it to a positive number.")
@@ -48,7 +55,7 @@ def failing(config: str) -> None:
 @pytest.fixture
 def fakes(monkeypatch):
     real = madlc._resolve
-    stand_ins = {"fake_stage": fake_stage, "optional_config": optional_config, "failing": failing}
+    stand_ins = {"fake_stage": fake_stage, "optional_config": optional_config, "failing": failing, "show": show}
     for name in stand_ins:
         monkeypatch.setitem(madlc.API, name, f"tests_fake:{name}")
     monkeypatch.setattr(madlc, "_resolve", lambda name: stand_ins[name] if name in stand_ins else real(name))
@@ -142,6 +149,15 @@ def test_optional_positional_config(fakes):
     assert main(["optional-config"]) == 0 and fakes == {"config": None, "port": 8080}
     assert main(["optional-config", "p/config.yaml", "--port", "9000"]) == 0
     assert fakes == {"config": "p/config.yaml", "port": 9000}
+
+
+def test_positional_only_parameters_with_a_default_are_optional_positionals(fakes, capsys):
+    assert main(["show", "p/config.yaml", "--verbose"]) == 0
+    assert fakes == {"config": "p/config.yaml", "stage": None, "verbose": True}
+    assert main(["show", "p/config.yaml", "track"]) == 0 and fakes["stage"] == "track"
+    assert capsys.readouterr().out.splitlines()[-1] == "p/config.yaml track"
+    assert main(["show", "--help"]) == 0
+    assert "CONFIG [STAGE]" in capsys.readouterr().out
 
 
 def test_bad_value_is_a_usage_error(fakes, capsys):
