@@ -73,7 +73,7 @@ def _list_element(hint: Any) -> Any | None:
     if typing.get_origin(hint) not in _LIST_ORIGINS:
         return None
     args = [a for a in typing.get_args(hint) if a is not Ellipsis] or [str]
-    if len(args) != 1 or typing.get_origin(args[0]) is not None and typing.get_origin(args[0]) not in (typing.Union,):
+    if len(args) != 1 or typing.get_origin(args[0]) not in (None, typing.Union, types.UnionType):
         return None  # tuples of mixed types, lists of lists: one YAML value
     return args[0]
 
