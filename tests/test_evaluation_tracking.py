@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.evaluation.tracking_metrics import body_size, pose_distances, tracking_metrics
-from madlc.tracking.testing import ground_truth_tracks, simulate_poses
+from madlc.core.metrics.tracking import body_size, pose_distances, tracking_metrics
+from madlc.synth.detections import ground_truth_tracks, simulate_poses
 
 DLC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 warnings.filterwarnings("ignore", category=RuntimeWarning)

@@ -78,7 +78,7 @@ def test_extract_save_all_maps(project, tmp_path):
 
 def test_auto_track_calls_the_tracking_api(project, tmp_path, monkeypatch):
     import madlc
-    import madlc.tracking.api as tracking
+    import madlc.stages.track as tracking
 
     calls = []
     monkeypatch.setattr(tracking, "convert_detections2tracklets", lambda *a, **k: calls.append(("convert", a, k)))

@@ -1,4 +1,4 @@
-"""madlc.video.extract: extract_frames (uniform, kmeans, start/stop, crop, bad inputs)."""
+"""madlc.stages.extract_frames: extract_frames (uniform, kmeans, start/stop, crop, bad inputs)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from madlc.errors import ConfigError, VideoError
-from madlc.video.extract import extract_frames, frame_range, parse_crop, pick_kmeans, pick_uniform
+from madlc.stages.extract_frames import extract_frames, frame_range, parse_crop, pick_kmeans, pick_uniform
 from madlc.video.writer import VideoWriter
 
 W, H, BITS = 96, 64, 8

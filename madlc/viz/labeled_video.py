@@ -178,8 +178,8 @@ def create_labeled_video(
     the labeled video paths.
     """
     from madlc.errors import MadlcError
-    from madlc.postprocess.discovery import find_tracks_file, list_videos
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.project.discovery import find_tracks_file, list_videos
+    from madlc.io.tracks_array import load_tracks
     from madlc.project.config import load_config
     from madlc.viz.colors import config_colormap
 
@@ -232,7 +232,7 @@ def create_video_from_pickled_tracks(
     Writes ``<video stem>DLClabeled.mp4`` (or ``output_name``) in ``destfolder`` (default: the
     video's folder). Returns the output path.
     """
-    from madlc.postprocess.tracks import read_tracklets_dict
+    from madlc.io.tracks_array import read_tracklets_dict
 
     video = Path(video)
     tracklets = read_tracklets_dict(pickle_file)

@@ -132,8 +132,8 @@ def plot_trajectories(
     folders written. ``showfigures`` is accepted for compatibility; figures are only saved.
     """
     from madlc.errors import MadlcError
-    from madlc.postprocess.discovery import find_tracks_file, list_videos
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.project.discovery import find_tracks_file, list_videos
+    from madlc.io.tracks_array import load_tracks
     from madlc.project.config import load_config
     from madlc.viz.colors import config_colormap
 
