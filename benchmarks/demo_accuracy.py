@@ -120,7 +120,8 @@ def tracker_rows(videos: list[Path], truths: list) -> None:
 
     from madlc.core.metrics.tracking import tracking_metrics
     from madlc.io import read_tracks, tracks_to_array
-    from madlc.stages.track import stitch, track
+    from madlc.stages.stitch import stitch
+    from madlc.stages.track import track
 
     for method in ("box", "ellipse", "skeleton"):
         rows, seconds = [], 0.0

@@ -26,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 
 from madlc.core.metrics.tracking import tracking_metrics
 from madlc.core.tracking.similarity import pose_centroids
-from madlc.stages.track import repair_choice
+from madlc.stages._settings import repair_choice
 from madlc.core.tracking.stitch import StitchConfig, stitch_tracklets_array
 from madlc.synth.detections import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
 from madlc.core.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies

@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from madlc.stages.train_network import resolve_threads
+    from madlc.nn.models.train import resolve_threads
 
     args.threads = resolve_threads(args.threads if args.threads else "auto")
     torch.set_num_threads(args.threads)

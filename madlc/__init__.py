@@ -35,10 +35,10 @@ API: dict[str, str] = {
     "create_video_with_all_detections": "madlc.stages.create_video_with_all_detections:create_video_with_all_detections",
     "find_outliers_in_raw_data": "madlc.stages.find_outliers_in_raw_data:find_outliers_in_raw_data",
     # tracking
-    "convert_detections2tracklets": "madlc.stages.track:convert_detections2tracklets",
-    "stitch_tracklets": "madlc.stages.track:stitch_tracklets",
+    "convert_detections2tracklets": "madlc.stages.convert_detections2tracklets:convert_detections2tracklets",
+    "stitch_tracklets": "madlc.stages.stitch_tracklets:stitch_tracklets",
     "track": "madlc.stages.track:track",
-    "stitch": "madlc.stages.track:stitch",
+    "stitch": "madlc.stages.stitch:stitch",
     "evaluate_tracking": "madlc.stages.evaluate_tracking:evaluate_tracking",
     "create_video_from_pickled_tracks": "madlc.viz.labeled_video:create_video_from_pickled_tracks",
     # after tracking

@@ -13,7 +13,7 @@ import pytest
 from madlc.core.assembly.calibration import fit_calibration, length_plausibility
 from madlc.core.assembly.assemble import AssemblySettings, assemble_frame, assemble_frames
 from madlc.core.assembly.pruning import candidate_graphs, score_edges, select_graph
-from madlc.stages._settings import inference_settings
+from madlc.stages._settings import assembly_settings, inference_settings
 
 DLC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 GRAPH3 = [(0, 1), (0, 2), (1, 2)]
@@ -283,10 +283,10 @@ def test_inference_settings_precedence(tmp_path):
     assert "averagescore" not in s and "upperbound_factor" not in s  # legacy keys ignored
     assert s["minconfidence"] == 0.01 and s["method"] == "m1"  # defaults
     assert "max_age" in s and s["max_age"] == 1
-    # merged settings drive assemble_frames directly, the rest comes from the metadata
+    # merged settings drive assemble_frames, the rest comes from the metadata
     full = {"metadata": {"PAFgraph": [list(e) for e in GRAPH3], "PAFinds": [0, 1, 2],
                          "all_joints_names": ["a", "b", "c"]}, "frame0": make_frame(ANIMALS)}
-    out = assemble_frames(full, inference_settings(None, ["inference.topktoretain=1"]))
+    out = assemble_frames(full, assembly_settings(inference_settings(None, ["inference.topktoretain=1"]), full["metadata"]))
     assert out[0].shape == (1, 3, 4)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from madlc.core.metrics import report as rep
 from madlc.core.metrics.rmse import rmse_matched
+from madlc.stages.evaluate_network import predictions_frame
 
 # ----------------------------------------------------------------------------- hand-made data
 
@@ -112,7 +113,7 @@ def test_predictions_frame_layout():
     assert np.allclose(arr[0, 0, :4, :2], two_animals()[1])  # best score first
     assert np.isnan(arr[0, 2]).all() and np.isnan(arr[1]).all()
     index = pd.MultiIndex.from_tuples([("labeled-data", "v", "img1.png"), ("labeled-data", "v", "img2.png")])
-    df = rep.predictions_frame(arr, "DLC_X", ["a1", "a2", "a3", "single"], ["p1", "p2", "p3", "p4"], ["u"], index)
+    df = predictions_frame(arr, "DLC_X", ["a1", "a2", "a3", "single"], ["p1", "p2", "p3", "p4"], ["u"], index)
     assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
     assert df.shape == (2, 3 * 4 * 3 + 3)
     assert list(dict.fromkeys(df.columns.get_level_values("coords"))) == ["x", "y", "likelihood"]

@@ -290,7 +290,7 @@ def test_full_pickle_loads_under_numpy_1(video, tmp_path):
 
 
 def test_writer_chunks_follow_ranges_and_extra_frames():
-    from madlc.stages.analyze_videos import _Writer
+    from madlc.nn.inference.run import Writer as _Writer
 
     class Store:
         def __init__(self):

@@ -144,7 +144,7 @@ def test_filterpredictions_writes_filtered_h5_and_csv(synth_project_small_copy):
 # ---------------------------------------------------------------- refinement operations
 
 def test_fill_gaps_gives_low_likelihood_and_respects_max_gap():
-    from madlc.core.refine import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     t = line_tracks(unique=False)
     t.data[5:7, 0, 0] = np.nan  # 2-frame gap
@@ -161,7 +161,7 @@ def test_fill_gaps_gives_low_likelihood_and_respects_max_gap():
 
 
 def test_swap_twice_restores_the_file(tmp_path, dlc_data_dir):
-    from madlc.core.refine import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     src = tmp_path / "videoDLC_x_el.h5"
     save_tracks(load_tracks(dlc_data_dir / "montblanc_tracks.h5"), src)
@@ -179,7 +179,8 @@ def test_swap_twice_restores_the_file(tmp_path, dlc_data_dir):
 
 
 def test_find_swaps_finds_an_injected_swap():
-    from madlc.core.refine import TrackEditor, swap_individuals
+    from madlc.core.refine import swap_individuals
+    from madlc.stages.refine_tracklets import TrackEditor
 
     t = line_tracks(n_frames=80)
     t.data = swap_individuals(t.data, 0, 1, 30, 45)
@@ -195,7 +196,7 @@ def test_find_swaps_finds_an_injected_swap():
 
 
 def test_edit_operations_and_undo():
-    from madlc.core.refine import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     ed = TrackEditor(line_tracks())
     original = ed.data.copy()
@@ -218,7 +219,7 @@ def test_edit_operations_and_undo():
 
 
 def test_tracklet_pickle_editor_reassigns_tracklets(dlc_data_dir):
-    from madlc.core.refine import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     ed = TrackEditor.load(dlc_data_dir / "montblanc_tracklets.pickle", ["bird1", "bird2", "bird3"], nframes=180)
     assert ed.data.shape == (180, 4, 5, 3) and len(ed.tracklets) == 4

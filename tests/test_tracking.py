@@ -66,7 +66,7 @@ def test_default_tracker_on_dlc_assemblies_gives_long_tracklets(montblanc: Path)
 
 @needs_dlc
 def test_stitching_dlc_tracklets_matches_dlc_tracks(montblanc: Path) -> None:
-    from madlc.stages.track import stitch as stitch_file
+    from madlc.stages.stitch import stitch as stitch_file
 
     out = stitch_file(str(montblanc / "montblanc_tracklets.pickle"), n_tracks=3, output=str(montblanc / "s.h5"),
                       individuals="bird1,bird2,bird3")
@@ -94,7 +94,7 @@ def test_stitching_dlc_tracklets_matches_dlc_tracks(montblanc: Path) -> None:
 @needs_dlc
 def test_track_full_pickle_assembles_first(montblanc: Path) -> None:
     from madlc.io import read_tracklets
-    from madlc.stages.track import stitch as stitch_file
+    from madlc.stages.stitch import stitch as stitch_file
     from madlc.stages.track import track
 
     out = track(str(montblanc / "montblanc_full.pickle"), "ellipse")
@@ -240,7 +240,7 @@ def test_flat_prediction_rows_and_string_keys_are_accepted() -> None:
 # ------------------------------------------------------------------ settings
 def test_settings_precedence(tmp_path: Path) -> None:
     from madlc.errors import ConfigError
-    from madlc.stages.track import tracking_settings
+    from madlc.stages._settings import tracking_settings
 
     assert tracking_settings()["max_age"] == 1
     cfg_file = tmp_path / "inference_cfg.yaml"
@@ -263,7 +263,7 @@ def test_track_missing_file_raises_clear_error(tmp_path: Path) -> None:
 
 def test_empty_video_gives_empty_tracks_file(tmp_path: Path) -> None:
     from madlc.io import write_assemblies
-    from madlc.stages.track import stitch as stitch_file
+    from madlc.stages.stitch import stitch as stitch_file
     from madlc.stages.track import track
 
     write_assemblies({}, tmp_path / "emptyDLC_x_assemblies.pickle")

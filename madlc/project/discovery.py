@@ -210,3 +210,14 @@ def find_tracklets_file(
             return found[0]
     raise file_error(folder, f"no tracklet file {video.stem}DLC_…{suffix}.pickle for video {video.name}",
                      "run convert_detections2tracklets first", MadlcError)
+
+
+def inference_cfg_file(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
+    """The shuffle's ``test/inference_cfg.yaml`` (written by training/evaluation), None if there is none."""
+    from madlc.project.paths import model_folder
+
+    try:
+        f = model_folder(cfg, shuffle, trainingsetindex) / "test" / "inference_cfg.yaml"
+    except (KeyError, IndexError, TypeError):
+        return None
+    return f if f.exists() else None

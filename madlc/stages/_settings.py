@@ -155,3 +155,114 @@ def assembly_settings(settings: Mapping[str, Any], metadata: Mapping[str, Any], 
     except (TypeError, ValueError) as err:
         raise ConfigError(f"inference settings: {err}. What to do: fix the value in inference_cfg.yaml "
                           "or the override.") from err
+
+
+# ---------------------------------------------------------------- tracking (moved unchanged from tracking/api.py)
+#: inference_cfg.yaml keys the trackers read (FORMATS.md §5)
+DLC_TRACKER_KEYS = ("boundingboxslack", "iou_threshold", "max_age", "min_hits", "oks_threshold", "pcutoff")
+#: top-level names of madlc's Hydra tree (madlc/configs/config.yaml); never tracking settings
+_TOP_LEVEL_SETTINGS = ("model", "data", "train", "inference", "tracking", "filter", "review", "pipeline", "seed")
+STITCH_ARG_KEYS = ("min_length", "split_tracklets", "prestitch_residuals", "max_gap")
+
+
+def tracking_settings(inference_cfg: str | Path | None = None, overrides: Sequence[str] = (),
+                      project: str | Path | None = None) -> dict[str, Any]:
+    """Merged tracking settings: group defaults < ``inference_cfg`` DeepLabCut keys < ``overrides``."""
+    from madlc.settings import compose, to_dict
+
+    settings = dict(to_dict(compose(project, overrides=())).get("tracking", {}))
+    if inference_cfg is not None:
+        data = read_inference_cfg_keys(inference_cfg)
+        settings.update({k: data[k] for k in DLC_TRACKER_KEYS if k in data})
+    for key, value in _parse_overrides(overrides).items():
+        if key not in settings:
+            raise ConfigError(f"override {key}={value!r}: no such tracking setting. What to do: use one of "
+                              f"{', '.join(sorted(settings))} (see madlc/configs/tracking/default.yaml).")
+        settings[key] = value
+    return settings
+
+
+def _parse_overrides(overrides: Sequence[str]) -> dict[str, Any]:
+    import yaml
+
+    out: dict[str, Any] = {}
+    for text in overrides:
+        if "=" not in text:
+            raise ConfigError(f"override {text!r}: expected key=value (e.g. tracking.max_age=5).")
+        key, value = text.split("=", 1)
+        key = key.strip().lstrip("+")
+        group, _, name = key.rpartition(".")
+        if group and group not in ("tracking", "inference"):
+            continue  # another stage's setting
+        if not group and name in _TOP_LEVEL_SETTINGS:
+            continue  # a Hydra group choice (model=resnet_50) or a top-level value of another stage
+        if group == "inference" and name not in DLC_TRACKER_KEYS:
+            continue
+        try:
+            out[name] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            out[name] = value
+    return out
+
+
+def _explicit(overrides: Sequence[str]) -> set[str]:
+    return set(_parse_overrides(overrides))
+
+
+def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int = 0, use_identity: bool = False):
+    """:class:`TrackerConfig` from merged settings."""
+    from madlc.core.tracking.trackers import METHODS, TrackerConfig
+
+    if method not in METHODS:
+        raise ConfigError(f"unknown track_method {method!r}. What to do: use one of {', '.join(METHODS)}.")
+    threshold = settings.get("oks_threshold") if method == "skeleton" else settings.get("iou_threshold")
+    return TrackerConfig(
+        method=method, max_age=int(settings.get("max_age", 1)), min_hits=int(settings.get("min_hits", 1)),
+        threshold=None if threshold is None else float(threshold),
+        boundingboxslack=float(settings.get("boundingboxslack") or 0),
+        box_relative_slack=float(settings.get("box_relative_slack", 0.2)),
+        ambiguity_margin=float(settings.get("ambiguity_margin", 0.1)),
+        pose_weight=float(settings.get("pose_weight", 0.5)),
+        pcutoff=float(settings.get("pcutoff", 0.1)), backfill=bool(settings.get("backfill", True)),
+        identity_weight=float(settings.get("identity_weight", 0.5)) if use_identity else 0.0,
+        n_identities=n_identities, ellipse_sd=float(settings.get("ellipse_sd", 2.0)),
+        oks_sigma=float(settings.get("oks_sigma", 0.35)), keypoint_state=bool(settings.get("keypoint_state", True)),
+        kf_measurement_std=float(settings.get("kf_measurement_std", 2.0)),
+        kf_process_std=float(settings.get("kf_process_std", 1.0)),
+    )
+
+
+def repair_choice(value: Any, n_identities: int) -> bool:
+    """``tracking.repair_swaps``: true / false, or ``auto`` = on unless identities are predicted."""
+    if isinstance(value, str) and value.lower() == "auto":
+        return n_identities == 0
+    if isinstance(value, str):
+        return value.lower() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
+    """:class:`StitchConfig` from merged settings."""
+    from madlc.core.tracking.stitch import StitchConfig
+
+    max_gap = settings.get("max_gap")
+    return StitchConfig(
+        min_length=int(settings.get("min_length", 10)), split_tracklets=bool(settings.get("split_tracklets", True)),
+        prestitch_residuals=bool(settings.get("prestitch_residuals", True)),
+        flow_min_length=int(settings.get("flow_min_length", 3)),
+        max_overlap=int(settings.get("max_overlap", 2)),
+        repair_swaps=repair_choice(settings.get("repair_swaps", "auto"), n_identities),
+        repair_context=int(settings.get("repair_context", 30)),
+        repair_margin=float(settings.get("repair_margin", 0.5)),
+        max_gap=None if max_gap in (None, 0) else int(max_gap),
+        coverage_reward=float(settings.get("coverage_reward", 1.0)),
+        boundary_cost=float(settings.get("boundary_cost", 10.0)),
+        motion_weight=float(settings.get("motion_weight", 0.5)), shape_weight=float(settings.get("shape_weight", 2.0)),
+        gap_weight=float(settings.get("gap_weight", 0.02)),
+        identity_weight=float(settings.get("stitch_identity_weight", 5.0)),
+        velocity_window=int(settings.get("velocity_window", 8)),
+        velocity_decay=float(settings.get("velocity_decay", 10.0)),
+        split_jump=float(settings.get("split_jump", 3.0)), max_links=int(settings.get("max_links", 12)),
+        residual_max_cost=float(settings.get("residual_max_cost", 12.0)), n_identities=n_identities,
+        pcutoff=float(settings.get("pcutoff", 0.1)),
+    )

@@ -16,8 +16,6 @@ interrupted analysis resumes from its last complete part (see :mod:`madlc.io.par
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -93,127 +91,6 @@ def _split_overrides(overrides: Sequence[str]) -> tuple[list[str], dict[str, Any
     return hydra, own
 
 
-def _resolve_device(gputouse: int | None) -> Any:
-    import torch
-
-    if gputouse is not None and gputouse >= 0:
-        if not torch.cuda.is_available():
-            warnings.warn(f"gputouse={gputouse} but no GPU is available; analysing on the CPU.", stacklevel=3)
-            return torch.device("cpu")
-        return torch.device(f"cuda:{gputouse}")
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-class _Writer:
-    """Writer thread: (CPU: maps -> peaks/PAF costs ->) frame dicts -> part files (one chunk in memory)."""
-
-    def __init__(self, store: Any, settings: Any, ranges: list[tuple[int, int]], chunk_size: int,
-                 on_part: Callable[[int, int], None] | None, image_size: tuple[int, int] | None = None):
-        self.store, self.settings, self.on_part = store, settings, on_part
-        self.image_size = image_size
-        self.ranges = list(ranges)
-        self.chunk = max(1, int(chunk_size))
-        self.frames: dict[int, dict] = {}
-        self.missing: set[int] = set()
-        self.error: BaseException | None = None
-        self.queue: queue.Queue = queue.Queue(maxsize=4)
-        self.thread = threading.Thread(target=self._run, name="analysis writer", daemon=True)
-        self._range = 0
-        self._start = self.ranges[0][0] if self.ranges else 0
-        self.upto = self._start
-        self._aborted = False
-        self.thread.start()
-
-    def put(self, item: Any) -> None:
-        while True:
-            if self.error is not None:
-                raise self.error
-            try:
-                self.queue.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                if not self.thread.is_alive():
-                    raise self.error or RuntimeError("analysis writer stopped")
-
-    def finish(self, upto: int) -> None:
-        self.put(("end", upto))
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def abort(self) -> None:
-        """Stop after the item in hand (parts already written stay: they are complete)."""
-        self._aborted = True
-        try:
-            self.queue.put_nowait(None)
-        except queue.Full:
-            pass
-
-    def _run(self) -> None:
-        import torch
-
-        from madlc.nn.inference.predict import decode_outputs, to_frame_dicts
-
-        try:
-            while not self._aborted:
-                try:
-                    item = self.queue.get(timeout=0.5)
-                except queue.Empty:
-                    continue
-                if item is None:
-                    return
-                if item[0] == "end":
-                    self._flush(item[1], final=True)
-                    return
-                _, decoded, event, indices, missing, upto = item
-                if event is not None:
-                    event.synchronize()
-                if isinstance(decoded, dict):  # raw maps (CPU runs)
-                    with torch.inference_mode():
-                        decoded = decode_outputs(decoded, self.settings, image_size=self.image_size)
-                if indices:
-                    for index, frame in zip(indices, to_frame_dicts(decoded, self.settings)):
-                        self.frames[index] = frame
-                self.missing.update(missing)
-                self._flush(upto)
-        except BaseException as err:  # handed to the main thread
-            self.error = err
-
-    def _flush(self, upto: int, final: bool = False) -> None:
-        """Write every chunk that is complete below ``upto`` (all remaining ones when ``final``)."""
-        self.upto = max(self.upto, upto)
-        if not self.ranges:
-            return
-        last_start, last_stop = self.ranges[-1]
-        if self.upto > last_stop:  # frames past the announced count (variable frame rate)
-            self.ranges[-1] = (last_start, self.upto)
-        elif final and self.upto < last_stop:  # the video ended early: the rest is missing
-            self.missing.update(range(max(self.upto, last_start), last_stop))
-            self.upto = last_stop
-        while self._range < len(self.ranges):
-            stop = self.ranges[self._range][1]
-            end = min(stop, (self._start // self.chunk + 1) * self.chunk)
-            if self.upto < end:
-                return
-            if end == stop and self._range == len(self.ranges) - 1 and not final:
-                return  # the last range may still grow
-            self._write(self._start, end)
-            if end >= stop:
-                self._range += 1
-                if self._range < len(self.ranges):
-                    self._start = self.ranges[self._range][0]
-            else:
-                self._start = end
-
-    def _write(self, start: int, stop: int) -> None:
-        frames = {i: self.frames.pop(i) for i in sorted(i for i in self.frames if start <= i < stop)}
-        missing = sorted(i for i in self.missing if start <= i < stop)
-        self.missing.difference_update(missing)
-        self.store.write(start, stop, frames, missing)
-        if self.on_part is not None:
-            self.on_part(start, stop)
-
-
 def _signature(model: Any, info: Any, chunk_size: int) -> dict[str, Any]:
     """What the part files of a run depend on (a different value discards old parts)."""
     import dataclasses
@@ -232,10 +109,7 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     Resumes from the part files of an interrupted run. ``on_part(start, stop)`` is called after
     each part file is written (tests use it to interrupt a run).
     """
-    import torch
-
-    from madlc.nn.inference.predict import decode_outputs
-    from madlc.nn.inference.source import FrameBatches
+    from madlc.nn.inference.run import infer_video
     from madlc.io.part_store import PartStore, write_streamed_full_pickle
     from madlc.io import write_meta_pickle
     from madlc.project.paths import output_stem
@@ -258,58 +132,9 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
         ranges = store.todo(nframes)
     else:  # frame count unknown: read to the end
         ranges = [] if store.done() else [(0, 1)]
-    device = torch.device(model.device)
-    cuda = device.type == "cuda"
-    amp = cuda and str(opts.get("amp", "auto")).lower() in ("auto", "true", "1", "yes")
     analyzed = 0
     if ranges:
-        source = FrameBatches(video, ranges, batch_size, (info.height, info.width), max(nframes, 1), pin=cuda,
-                              prefetch=int(opts["prefetch"]), max_bad_run=int(opts["max_bad_run"]))
-        writer = _Writer(store, model.settings, ranges, chunk, on_part, (info.height, info.width))
-        todo_frames = sum(b - a for a, b in ranges)
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=todo_frames, desc=video.name, unit="frame", leave=False)
-        upto = ranges[0][0]
-        try:
-            with torch.inference_mode():
-                for batch in source:
-                    n = len(batch.indices)
-                    decoded, event = None, None
-                    if n:
-                        x = batch.frames[:n].to(device, non_blocking=True)
-                        if cuda:  # the buffer can be refilled once the copy is done
-                            event = torch.cuda.Event()
-                            event.record()
-                            batch.release(event)
-                        with torch.autocast("cuda", dtype=torch.float16, enabled=amp):
-                            outputs = model.forward(x)
-                        batch.release()  # CPU: x shares the buffer until the network has read it
-                        event = None
-                        if cuda:  # peaks and PAF costs on the GPU; small results copied back async
-                            decoded = decode_outputs(outputs, model.settings, image_size=(info.height, info.width))
-                            decoded = decoded.to("cpu", non_blocking=True)
-                            event = torch.cuda.Event()
-                            event.record()
-                        else:  # CPU: decoded by the writer thread, overlapping the next forward
-                            decoded = outputs
-                    else:
-                        batch.release()
-                    writer.put(("batch", decoded, event, batch.indices, batch.missing, batch.upto))
-                    analyzed += n
-                    if bar is not None:
-                        bar.update(min(batch.upto - upto, todo_frames - bar.n))
-                    upto = batch.upto
-            writer.finish(upto)
-        except BaseException:
-            writer.abort()
-            source.close()
-            raise
-        finally:
-            if bar is not None:
-                bar.close()
+        analyzed = infer_video(model, video, info, ranges, store, batch_size, opts, on_part, progress)
     parts = store.done()
     total = max(nframes, parts[-1][1] if parts else 0)
     missing = store.missing()
@@ -379,7 +204,9 @@ def analyze_videos(
     if not paths:
         raise VideoError(f"no videos to analyse in {list(videos)} (videotype={videotype!r}). "
                          "What to do: pass video files or a folder holding videos of that type.")
-    device = _resolve_device(gputouse)
+    from madlc.nn.inference.run import resolve_device
+
+    device = resolve_device(gputouse)
     model = load_inference_model(cfg, shuffle, trainingsetindex, device, hydra_overrides, opts)
     batch_size = int(batchsize or cfg.get("batch_size") or 8)
     failed: list[str] = []
@@ -399,7 +226,8 @@ def analyze_videos(
     if save_as_csv:
         log.info("save_as_csv: multi-animal detections are tables only after tracking (stitch_tracklets)")
     if auto_track and analysed:
-        from madlc.stages.track import convert_detections2tracklets, stitch_tracklets
+        from madlc.stages.convert_detections2tracklets import convert_detections2tracklets
+        from madlc.stages.stitch_tracklets import stitch_tracklets
 
         tracked = [str(v) for v in analysed]
         convert_detections2tracklets(str(config), tracked, videotype=videotype, shuffle=shuffle,

@@ -39,6 +39,7 @@ import pandas as pd
 
 from madlc.errors import ConfigError, FormatError, MadlcError, file_error
 from madlc.core.metrics import report as rep
+from madlc.io.labels import label_columns
 from madlc.project import paths
 from madlc.project.config import load_config
 
@@ -99,12 +100,6 @@ def _snapshot_indices(cfg: dict[str, Any], train_dir: Path, snapshots: Sequence[
 
 def _epochs(snapshot: Path) -> int:
     return int(paths.snapshot_uid(snapshot).rsplit("_", 1)[-1].replace("best-", ""))
-
-
-def _device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _predict(model: Any, settings: Any, project: Path, keys: Sequence[tuple[str, ...]], batch_size: int) -> list[dict]:
@@ -330,6 +325,19 @@ def _print_graph(result: dict[str, Any], n_edges: int, summary: dict[str, Any]) 
 
 
 # ----------------------------------------------------------------------------------- public API
+def predictions_frame(arr: np.ndarray, scorer: str, individuals: Sequence[str], multi_bodyparts: Sequence[str],
+                      unique_bodyparts: Sequence[str], index: pd.Index) -> pd.DataFrame:
+    """``<DLCSCORER>.h5`` table from :func:`predictions_array` output: DeepLabCut's columns with x, y, likelihood."""
+    multi, unique = list(multi_bodyparts), list(unique_bodyparts)
+    animals = [i for i in individuals if i != "single"]
+    arr = np.asarray(arr, dtype=float)
+    blocks = [arr[:, : len(animals), : len(multi), :3].reshape(len(arr), -1)]
+    if unique:
+        blocks.append(arr[:, -1, len(multi):, :3].reshape(len(arr), -1))
+    cols = label_columns(scorer, animals, multi, unique, coords=("x", "y", "likelihood"))
+    return pd.DataFrame(np.concatenate(blocks, axis=1), index=index, columns=cols)
+
+
 def evaluate_network(
     config: str,
     Shuffles: list[int] = [1],  # noqa: B006 - DeepLabCut's signature
@@ -379,7 +387,9 @@ def evaluate_network(
     multi, unique = paths.multianimal_bodyparts(cfg), paths.unique_bodyparts(cfg)
     df = load_merged_labels(cfg)
     keypoints = labels_to_keypoints(df, cfg)
-    device = _device()
+    from madlc.nn.inference.run import default_device
+
+    device = default_device()
     hydra_overrides = [str(o) for o in overrides]
     headline: dict[str, Any] = {}
     for shuffle in Shuffles:
@@ -427,7 +437,7 @@ def evaluate_network(
                                         result["unique"], len(unique))
             full = np.full((len(df),) + arr.shape[1:], np.nan)
             full[rows] = arr
-            write_evaluation_predictions(rep.predictions_frame(full, scorer, individuals, multi, unique, df.index),
+            write_evaluation_predictions(predictions_frame(full, scorer, individuals, multi, unique, df.index),
                                          eval_dir / f"{scorer}.h5")
             write_combined(results, eval_dir.parent / COMBINED)
             print(f"Evaluation results for {scorer}-results.csv (pcutoff: {pcutoff}):")

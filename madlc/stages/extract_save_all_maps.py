@@ -134,11 +134,10 @@ def extract_save_all_maps(
     parts to plot (default all). Returns the folder.
     """
     import cv2
-    import torch
 
     from madlc.stages.create_multianimaltraining_dataset import load_merged_labels, load_split
     from madlc.errors import ConfigError, file_error
-    from madlc.stages.analyze_videos import _resolve_device
+    from madlc.nn.inference.run import image_maps, resolve_device
     from madlc.nn.inference.model import load_inference_model
     from madlc.io import labels_to_array
     from madlc.project import paths
@@ -152,7 +151,7 @@ def extract_save_all_maps(
     bad = [i for i in rows if not 0 <= i < len(df)]
     if bad:
         raise ConfigError(f"Indices {bad} are out of range: the training dataset has {len(df)} images (0..{len(df) - 1}).")
-    device = _resolve_device(gputouse)
+    device = resolve_device(gputouse)
     model = load_inference_model(cfg, shuffle, trainingsetindex, device)
     names = model.settings.all_joints_names
     if comparisonbodyparts in (None, "all") or comparisonbodyparts == ["all"]:
@@ -186,9 +185,7 @@ def extract_save_all_maps(
         if bgr is None:
             raise file_error(img_path, "cannot be read as an image", "check the labeled-data folder")
         image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        with torch.inference_mode():
-            maps = model.forward(torch.from_numpy(image[None]).to(device))
-        host = {k: v[0].float().cpu().numpy() for k, v in maps.items() if v is not None}
+        host = image_maps(model, image, device)
         if "paf" in host:
             keep = [c for e in model.settings.edges for c in (2 * e, 2 * e + 1)]
             host["paf"] = host["paf"][keep]

@@ -167,7 +167,7 @@ def find_outliers_in_raw_data(
     from madlc.stages.extract_outlier_frames import add_frames_for_labeling, pick_frames, within_start_stop
     from madlc.project import paths
     from madlc.project.config import load_config
-    from madlc.stages.track import inference_cfg_file
+    from madlc.project.discovery import inference_cfg_file
     from madlc.video.reader import VideoReader
 
     cfg = load_config(config)

@@ -13,13 +13,8 @@ optimizer, step count) until ``train.max_steps``; a corrupt last snapshot stops 
 """
 from __future__ import annotations
 
-import contextlib
-import logging
-import math
-import os
-import warnings
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -27,52 +22,6 @@ from madlc.errors import ConfigError, MadlcError
 from madlc.nn.models.config import PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape
 from madlc.project import paths
 from madlc.project.config import load_config
-
-
-def resolve_threads(value: Any, workers: int = 0) -> int:
-    """``train.num_threads``: an int, or ``auto`` = cores left after the DataLoader workers and the machine's
-    current load (1-minute load average), at least 1. Oversubscribed OpenMP threads make CPU training
-    many times slower (measured here: 2 threads on 2 busy cores ran a tiny-net step 15x slower than 1)."""
-    if value in (None, "auto"):
-        try:
-            busy = int(os.getloadavg()[0])
-        except OSError:
-            busy = 0
-        return max(1, int(os.cpu_count() or 1) - workers - busy)
-    return max(1, int(value))
-
-
-def _device(train_cfg: dict[str, Any], gputouse: int | None) -> tuple[str, Any, str]:
-    """(accelerator, devices, precision) for Lightning."""
-    import torch
-
-    want = str(train_cfg.get("device", "auto"))
-    if gputouse is not None:
-        want = f"cuda:{int(gputouse)}"
-    cuda = torch.cuda.is_available() and want != "cpu"
-    if want.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"train.device={want}: no CUDA GPU is available here. What to do: use train.device=cpu or auto.")
-    precision = str(train_cfg.get("precision", "auto"))
-    if precision == "auto":
-        precision = "16-mixed" if cuda else "32-true"
-    if cuda:
-        devices = [int(want.split(":")[1])] if ":" in want else 1
-        return "gpu", devices, precision
-    return "cpu", 1, precision
-
-
-def _load_init_weights(net: Any, path: str | Path) -> None:
-    from madlc.nn.models import read_snapshot
-
-    state = read_snapshot(path)["model"] if str(path).endswith(".pt") else None
-    if state is None:
-        import torch
-
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    missing, unexpected = net.load_state_dict(state, strict=False)
-    if missing:
-        print(f"init_weights {path}: {len(missing)} tensors not in the file keep their initial values "
-              f"(e.g. {missing[:3]}).")
 
 
 def _resume_point(train_dir: Path) -> tuple[Path | None, dict[str, Any] | None]:
@@ -116,37 +65,6 @@ def _archive_snapshots(train_dir: Path) -> None:
     print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) to {dest}.")
 
 
-@contextlib.contextmanager
-def _quiet_lightning() -> Iterator[None]:
-    """Hide Lightning's banner lines (GPU/TPU availability, tips, SLURM hints); keep real warnings."""
-    names = ["lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero", "lightning.pytorch"]
-    loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
-    with warnings.catch_warnings():
-        for pattern in (r".*srun.*", r".*LeafSpec.*", r".*log_every_n_steps.*", r".*num_workers.*bottleneck.*"):
-            warnings.filterwarnings("ignore", message=pattern)
-        for lg in loggers:
-            lg.setLevel(logging.WARNING)
-        try:
-            yield
-        finally:
-            for lg, level in zip(loggers, levels):
-                lg.setLevel(level)
-
-
-def _make_logger(train_cfg: dict[str, Any], train_dir: Path) -> Any:
-    from lightning.pytorch.loggers import CSVLogger
-
-    if str(train_cfg.get("logger", "csv")) == "tensorboard":
-        try:
-            from lightning.pytorch.loggers import TensorBoardLogger
-
-            return TensorBoardLogger(str(train_dir), name="logs")
-        except (ImportError, ModuleNotFoundError):
-            print("train.logger=tensorboard: tensorboard is not installed; logging to CSV instead.")
-    return CSVLogger(str(train_dir), name="logs")
-
-
 def train_network(
     config: str | Path,
     shuffle: int = 1,
@@ -168,14 +86,11 @@ def train_network(
     data.crop_size=[256,256]``. ``allow_growth``/``autotune`` are TensorFlow options, accepted and ignored.
     Returns the path of the last snapshot.
     """
-    import lightning as L
-    import torch
-
-    from madlc.nn.data.dataset import PoseDataset, make_datamodule
+    from madlc.nn.data.dataset import PoseDataset
     from madlc.project.labels import joint_names
     from madlc.stages.create_multianimaltraining_dataset import dump_yaml, load_training_data
     from madlc.nn.models import build_model, build_model_quiet
-    from madlc.nn.models.module import PoseModule, SnapshotCallback, StatsCallback
+    from madlc.nn.models.train import fit, load_init_weights, resolve_threads, set_threads_and_seed
 
     del allow_growth, autotune
     cfg = load_config(config)
@@ -204,8 +119,8 @@ def train_network(
         tcfg["save_epochs"] = max(1, round(int(saveiters) / steps_per_epoch))
     from madlc.nn.data.dataset import resolve_workers
 
-    torch.set_num_threads(resolve_threads(tcfg.get("num_threads"), resolve_workers(pcfg["data"].get("num_workers"))))
-    L.seed_everything(int(pcfg.get("seed", 0)), verbose=False)
+    set_threads_and_seed(resolve_threads(tcfg.get("num_threads"), resolve_workers(pcfg["data"].get("num_workers"))),
+                         int(pcfg.get("seed", 0)))
     step_offset = epoch_offset = 0
     optimizer_state = None
     if tcfg.get("resume", True):
@@ -225,7 +140,7 @@ def train_network(
         optimizer_state = snap.get("optimizer") or None
         print(f"train_network: resuming from {last.name} (step {step_offset}, epoch {epoch_offset}).")
     elif tcfg.get("init_weights"):
-        _load_init_weights(net, tcfg["init_weights"])
+        load_init_weights(net, tcfg["init_weights"])
     if not tcfg.get("resume", True):
         _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
     # the resolved config of this run, read by evaluation and inference (train.resume is a per-run choice)
@@ -236,26 +151,9 @@ def train_network(
               "raise maxiters / train.max_steps to continue.")
         return str(last)
 
-    module = PoseModule(net, pcfg, optimizer_state, step_offset, epoch_offset)
-    datamodule = make_datamodule(dataset, batch_size, pcfg["data"].get("num_workers", "auto"))
-    accelerator, devices, precision = _device(tcfg, gputouse)
-    snapshots = SnapshotCallback(train_dir, int(tcfg.get("save_epochs", 25)), tcfg.get("max_snapshots_to_keep"),
-                                 str(pcfg.get("net_type")))
-    display = int(tcfg.get("display_iters", 500))
-    epochs = math.ceil(remaining / steps_per_epoch)
-    if tcfg.get("max_epochs"):
-        epochs = min(epochs, int(tcfg["max_epochs"]) - epoch_offset)
-    with _quiet_lightning():
-        trainer = L.Trainer(
-            accelerator=accelerator, devices=devices, precision=precision, max_steps=remaining,
-            max_epochs=max(1, epochs), logger=_make_logger(tcfg, train_dir),
-            callbacks=[snapshots, StatsCallback(train_dir, display)],
-            enable_checkpointing=False, enable_progress_bar=bool(tcfg.get("progress_bar", True)),
-            enable_model_summary=False, log_every_n_steps=max(1, min(display, 50, steps_per_epoch)),
-            num_sanity_val_steps=0, default_root_dir=str(train_dir),
-        )
-        trainer.fit(module, datamodule=datamodule)
-    final = snapshots.saved[-1] if snapshots.saved else last
+    saved = fit(net, pcfg, dataset, train_dir, remaining, steps_per_epoch, gputouse,
+                optimizer_state, step_offset, epoch_offset)
+    final = saved[-1] if saved else last
     if tcfg.get("eval_at_end", True) and final is not None:
         report = evaluate_snapshot(cfg, model_dir, shuffle, trainingsetindex)
         line = f"final snapshot {Path(final).name}: " + ", ".join(f"{k} {v:.2f}" for k, v in report.items())
@@ -271,11 +169,10 @@ def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path
     """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
     and detection rate on (at most ``max_images`` of) the full train and test images of a shuffle.
     A quick training check, not the evaluation stage."""
-    import torch
-
     from madlc.nn.data.dataset import read_image
     from madlc.stages.create_multianimaltraining_dataset import keypoints_for_split
-    from madlc.nn.models import load_model, model_forward
+    from madlc.nn.models import load_model
+    from madlc.nn.models.train import image_maps
     from madlc.nn.models.decode import find_peaks, match_errors
 
     cfg = load_config(config)
@@ -287,8 +184,8 @@ def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path
         dists, missed = [], 0
         for key, gt in zip(keys, truth):
             img = read_image(Path(cfg["project_path"]).joinpath(*key))
-            res = model_forward(model, torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0)
-            peaks = find_peaks(res["heatmaps"][0].numpy(), res["locref"][0].numpy(), res["stride"], threshold)
+            res = image_maps(model, img)
+            peaks = find_peaks(res["heatmaps"], res["locref"], res["stride"], threshold)
             d, m = match_errors(peaks, gt)
             dists.append(d)
             missed += m

@@ -1,4 +1,4 @@
-"""Tracklet refinement page API, on top of :mod:`madlc.core.refine` (TrackEditor).
+"""Tracklet refinement page API, on top of :class:`madlc.stages.refine_tracklets.TrackEditor`.
 
 The page loads a tracks ``.h5`` or tracklet ``.pickle`` (plus its video), shows the points as a
 float32 array (``/api/refine/array``), and sends one operation per request (swap, reassign,

@@ -544,16 +544,13 @@ def assemble_frames(full: Mapping[Any, Any], settings: AssemblySettings | Mappin
                     progress: bool = False) -> dict:
     """Assemble every frame of a full-pickle dict -> assemblies dict (BRIEF contract).
 
-    ``settings``: an :class:`AssemblySettings`, or merged inference settings (a dict
-    from :func:`madlc.stages._settings.inference_settings`), completed from
-    ``full["metadata"]`` (graph, PAF edges in use, body part names).
+    ``settings``: an :class:`AssemblySettings` (a stage builds it from the merged inference
+    settings and ``full["metadata"]`` with :func:`madlc.stages._settings.assembly_settings`).
     Returns ``{frame: (n_animals, n_multibodyparts, 4)}`` for frames with at least one
     animal, plus ``"single": {frame: (n_unique, 3)}`` when unique parts were found.
     """
     if not isinstance(settings, AssemblySettings):
-        from madlc.stages._settings import assembly_settings
-
-        settings = assembly_settings(settings, full.get("metadata") or {})
+        raise TypeError(f"assemble_frames takes AssemblySettings, not {type(settings).__name__}")
     keys = [(frame_index(k), k) for k in full if frame_index(k) is not None]
     keys.sort()
     items = ((i, full[k]) for i, k in keys)

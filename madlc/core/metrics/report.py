@@ -11,8 +11,8 @@ Used by :func:`madlc.stages.evaluate_network.evaluate_network`:
 - :func:`results_frame`, :func:`keypoint_results_frame`, :func:`combine_results` -- the
   ``<DLCSCORER>-results.csv``, ``-keypoint-results.csv`` and ``CombinedEvaluation-results.csv``
   tables with DeepLabCut 3's index and column names (FORMATS.md §8.1).
-- :func:`predictions_array` / :func:`predictions_frame` -- assembled animals as the
-  ``<DLCSCORER>.h5`` table (x, y, likelihood; NaN = not predicted).
+- :func:`predictions_array` -- assembled animals as the array behind the
+  ``<DLCSCORER>.h5`` table (:func:`madlc.stages.evaluate_network.predictions_frame`) (x, y, likelihood; NaN = not predicted).
 - :func:`graph_table` -- one row per candidate PAF graph of the data-driven skeleton.
 
 Shapes: ``pred[i]`` ``(n_animals, n_multibodyparts, 3+)`` (x, y, likelihood; NaN or likelihood < 0
@@ -219,21 +219,6 @@ def predictions_array(animals: Sequence[np.ndarray], scores: Sequence[np.ndarray
         if n_unique and unique is not None and unique[i] is not None:
             out[i, -1, n_multibodyparts:] = np.asarray(unique[i], dtype=float)[:n_unique, :3]
     return out
-
-
-def predictions_frame(arr: np.ndarray, scorer: str, individuals: Sequence[str], multi_bodyparts: Sequence[str],
-                      unique_bodyparts: Sequence[str], index: pd.Index) -> pd.DataFrame:
-    """``<DLCSCORER>.h5`` table from :func:`predictions_array` output: DeepLabCut's columns with x, y, likelihood."""
-    from madlc.io.labels import label_columns
-
-    multi, unique = list(multi_bodyparts), list(unique_bodyparts)
-    animals = [i for i in individuals if i != "single"]
-    arr = np.asarray(arr, dtype=float)
-    blocks = [arr[:, : len(animals), : len(multi), :3].reshape(len(arr), -1)]
-    if unique:
-        blocks.append(arr[:, -1, len(multi):, :3].reshape(len(arr), -1))
-    cols = label_columns(scorer, animals, multi, unique, coords=("x", "y", "likelihood"))
-    return pd.DataFrame(np.concatenate(blocks, axis=1), index=index, columns=cols)
 
 
 def graph_table(report: Mapping[str, Any]) -> pd.DataFrame:

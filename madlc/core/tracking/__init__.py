@@ -7,6 +7,6 @@
 - :mod:`madlc.core.tracking.kalman`, :mod:`madlc.core.tracking.similarity`: the filters and
   shape similarities they use; :mod:`madlc.synth.detections`: synthetic poses and a
   detector-like degradation for tests and benchmarks.
-- :mod:`madlc.stages.track`: the public functions (``track``, ``stitch``,
+- the public functions are stages (:mod:`madlc.stages.track`, ``stitch``,
   ``convert_detections2tracklets``, ``stitch_tracklets``).
 """
