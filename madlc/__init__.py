@@ -46,8 +46,8 @@ API: dict[str, str] = {
     "plot_trajectories": "madlc.viz.trajectories:plot_trajectories",
     "create_labeled_video": "madlc.viz.labeled_video:create_labeled_video",
     "extract_outlier_frames": "madlc.stages.extract_outlier_frames:extract_outlier_frames",
-    "merge_datasets": "madlc.stages.extract_outlier_frames:merge_datasets",
-    "promote_machinelabels": "madlc.stages.extract_outlier_frames:promote_machinelabels",
+    "merge_datasets": "madlc.stages.merge_datasets:merge_datasets",
+    "promote_machinelabels": "madlc.stages.promote_machinelabels:promote_machinelabels",
     "refine_tracklets": "madlc.stages.refine_tracklets:refine_tracklets",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",

@@ -76,7 +76,7 @@ def test_find_tracks_file_follows_dlc_rule(tmp_path):
 # ---------------------------------------------------------------- filtering
 
 def test_median_filter_removes_injected_jump():
-    from madlc.stages.filterpredictions import filter_array
+    from madlc.core.filters import filter_array
 
     t = line_tracks()
     noisy = t.data.copy()
@@ -89,7 +89,7 @@ def test_median_filter_removes_injected_jump():
 
 
 def test_low_likelihood_points_do_not_feed_the_filter():
-    from madlc.stages.filterpredictions import median_filter
+    from madlc.core.filters import median_filter
 
     x = np.arange(20, dtype=float)
     like = np.ones(20)
@@ -100,7 +100,7 @@ def test_low_likelihood_points_do_not_feed_the_filter():
 
 
 def test_spline_fills_short_gaps_with_low_likelihood_only():
-    from madlc.stages.filterpredictions import filter_array
+    from madlc.core.filters import filter_array
 
     t = line_tracks(unique=False)
     data = t.data.copy()
@@ -113,7 +113,7 @@ def test_spline_fills_short_gaps_with_low_likelihood_only():
 
 
 def test_arima_filter_smooths_a_noisy_series():
-    from madlc.stages.filterpredictions import arima_filter
+    from madlc.core.filters import arima_filter
 
     rng = np.random.default_rng(0)
     truth = 50 + np.cumsum(rng.normal(0, 1, 120))
@@ -308,7 +308,7 @@ def test_extract_outlier_frames_jump_and_merge(synth_project_small_copy):
 
 
 def test_fitting_outliers_flag_a_point_off_its_trajectory():
-    from madlc.stages.extract_outlier_frames import outlier_frames, spread_evenly
+    from madlc.core.outliers import outlier_frames, spread_evenly
 
     rng = np.random.default_rng(1)
     data = np.zeros((80, 1, 1, 3))
@@ -324,7 +324,7 @@ def test_fitting_outliers_flag_a_point_off_its_trajectory():
 def test_promote_machinelabels_seeds_labels_without_touching_human_ones(synth_project_small_copy):
     import madlc
     from madlc.io.labels import read_labels
-    from madlc.stages.extract_outlier_frames import promote_machinelabels
+    from madlc.stages.promote_machinelabels import promote_machinelabels
 
     proj = Path(synth_project_small_copy).parent
     t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))

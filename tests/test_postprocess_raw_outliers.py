@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.stages.find_outliers_in_raw_data import assembly_scores, detection_scores, flag_frames
+from madlc.core.outliers import assembly_scores, detection_scores, flag_frames
 
 SCORER = "DLC_Tiny_synthJan1shuffle1_snapshot_10"
 

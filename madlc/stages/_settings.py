@@ -266,3 +266,20 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         residual_max_cost=float(settings.get("residual_max_cost", 12.0)), n_identities=n_identities,
         pcutoff=float(settings.get("pcutoff", 0.1)),
     )
+
+
+def filter_settings(config: Any, overrides: Sequence[str] = (), **explicit: Any) -> dict[str, Any]:
+    """Filter settings: ``madlc/configs/filter`` defaults < project madlc.yaml < overrides < explicit args."""
+    from madlc.settings import compose, to_dict
+
+    project = config if isinstance(config, (str, Path)) else (config.get("project_path") if isinstance(config, dict) else None)
+    settings = dict(to_dict(compose(project, overrides)).get("filter") or {})
+    settings.update({k: v for k, v in explicit.items() if v is not None})
+    return settings
+
+
+def review_settings(config: str | Path, part: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """The ``review.<part>`` settings (``detections_video`` or ``raw_outliers``) of a project."""
+    from madlc.settings import compose, to_dict
+
+    return dict((to_dict(compose(config, overrides=list(overrides))).get("review") or {}).get(part) or {})

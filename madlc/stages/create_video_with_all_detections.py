@@ -69,7 +69,7 @@ def create_video_with_all_detections(
     from madlc.io.full_pickle import get_frame
     from madlc.project.discovery import list_videos
     from madlc.project.discovery import require_analysis_file
-    from madlc.stages.find_outliers_in_raw_data import review_settings
+    from madlc.stages._settings import review_settings
     from madlc.project.config import load_config
     from madlc.viz.colors import config_colormap
     from madlc.viz.labeled_video import point_colors, render_video

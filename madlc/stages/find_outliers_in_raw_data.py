@@ -23,115 +23,16 @@ never varies flags nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 
+from madlc.core.outliers import assembly_scores, detection_scores, flag_frames
 from madlc.errors import ConfigError
-
-#: at most this many frames are used to fit a video's own proportions (odd_shape)
-SHAPE_SAMPLE = 2000
-
-
-def typical_count(counts: np.ndarray) -> int:
-    """The usual number of animals: the median over frames of the median count per body part ``(n_frames, J)``."""
-    counts = np.asarray(counts)
-    if counts.size == 0:
-        return 0
-    return int(round(float(np.median(np.median(counts, axis=1)))))
-
-
-def detection_scores(confidences: Sequence[Sequence[np.ndarray]], pcutoff: float = 0.1,
-                     expected: int | None = None) -> dict[str, np.ndarray]:
-    """Per-frame detection scores from ``confidences[frame][part]`` (the scores of that part's detections).
-
-    ``expected``: animals per frame (default: :func:`typical_count` of the confident counts).
-    Returns ``{"missing", "extra", "confidence", "expected"}``; the first three ``(n_frames,)``.
-    """
-    n_frames = len(confidences)
-    n_parts = max((len(f) for f in confidences), default=0)
-    counts = np.zeros((n_frames, n_parts), dtype=int)
-    for t, frame in enumerate(confidences):
-        for j, conf in enumerate(frame):
-            counts[t, j] = int(np.sum(np.asarray(conf, dtype=float).reshape(-1) >= pcutoff))
-    k = typical_count(counts) if expected is None else int(expected)
-    best = np.zeros(n_frames)
-    if k > 0 and n_parts:
-        for t, frame in enumerate(confidences):
-            tops = []
-            for conf in frame:
-                c = np.sort(np.asarray(conf, dtype=float).reshape(-1))[::-1][:k]
-                tops.append(np.concatenate([c, np.zeros(k - len(c))]))
-            best[t] = float(np.mean(tops)) if tops else 0.0
-    return {"missing": np.maximum(k - counts, 0).sum(axis=1).astype(float),
-            "extra": np.maximum(counts - k, 0).sum(axis=1).astype(float),
-            "confidence": best, "expected": np.asarray(k)}
-
-
-def assembly_scores(animals: Sequence[np.ndarray], n_parts: int, expected: int | None = None) -> dict[str, np.ndarray]:
-    """Per-frame assembly scores from ``animals[frame]`` ``(n_animals, n_parts, 2+)`` (NaN = missing part).
-
-    Returns ``{"missing_animals", "missing_parts", "odd_shape", "expected"}``.
-    """
-    from madlc.core.assembly.calibration import fit_calibration, shape_zscores
-
-    n_frames = len(animals)
-    frames = [np.asarray(a, dtype=float)[..., :2].reshape(-1, n_parts, 2) for a in animals]
-    n_animals = np.array([len(a) for a in frames])
-    if expected is None:
-        expected = int(round(float(np.median(n_animals)))) if n_frames else 0
-    k = int(expected)
-    present = [np.isfinite(a[:, :, 0]) for a in frames]
-    missing_parts = np.array([float((~p).sum()) for p in present])
-    odd = np.zeros(n_frames)
-    width = max((len(a) for a in frames), default=0)
-    if width and n_parts >= 3:
-        stack = np.full((n_frames, width, n_parts, 2), np.nan)
-        for t, a in enumerate(frames):
-            stack[t, : len(a)] = a
-        sample = np.linspace(0, n_frames - 1, min(n_frames, SHAPE_SAMPLE)).round().astype(int)
-        cal = fit_calibration(stack[sample])
-        for t, a in enumerate(frames):
-            for animal, ok in zip(a, present[t]):
-                if ok.sum() >= 3:
-                    z = shape_zscores(cal, np.flatnonzero(ok), animal[ok])
-                    if len(z):
-                        odd[t] = max(odd[t], float(np.max(np.abs(z))))
-    return {"missing_animals": np.maximum(k - n_animals, 0).astype(float), "missing_parts": missing_parts,
-            "odd_shape": odd, "expected": np.asarray(k)}
-
-
-def flag_frames(scores: Mapping[str, np.ndarray], percentiles: Sequence[float] = (5, 95),
-                low: Iterable[str] = ("confidence",)) -> np.ndarray:
-    """Frames (indices into the score rows) beyond the scores' own percentiles.
-
-    Scores named in ``low`` flag frames strictly below their lower percentile, the others
-    frames strictly above their upper percentile; ``expected`` and other scalars are ignored.
-    """
-    lo_pct, hi_pct = float(percentiles[0]), float(percentiles[1])
-    if not 0 <= lo_pct < hi_pct <= 100:
-        raise ConfigError(f"percentiles={list(percentiles)}: give (low, high) with 0 <= low < high <= 100, e.g. (5, 95).")
-    low = set(low)
-    flagged = None
-    for name, values in scores.items():
-        values = np.asarray(values, dtype=float)
-        if values.ndim != 1 or not len(values):
-            continue
-        if name in low:
-            hit = values < np.percentile(values, lo_pct)
-        else:
-            hit = values > np.percentile(values, hi_pct)
-        flagged = hit if flagged is None else flagged | hit
-    return np.zeros(0, dtype=int) if flagged is None else np.flatnonzero(flagged)
+from madlc.stages._settings import review_settings
 
 
 # ---------------------------------------------------------------- API
-
-def review_settings(config: str | Path, part: str, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """The ``review.<part>`` settings (``detections_video`` or ``raw_outliers``) of a project."""
-    from madlc.settings import compose, to_dict
-
-    return dict((to_dict(compose(config, overrides=list(overrides))).get("review") or {}).get(part) or {})
 
 
 def find_outliers_in_raw_data(
