@@ -17,9 +17,9 @@ __version__ = "0.1.0"
 #: public function name -> "module:attribute". The CLI and the docs are generated from this table.
 API: dict[str, str] = {
     # project management (issue: foundation)
-    "create_new_project": "madlc.project.manage:create_new_project",
-    "add_new_videos": "madlc.project.manage:add_new_videos",
-    "edit_config": "madlc.project.manage:edit_config",
+    "create_new_project": "madlc.stages.create_new_project:create_new_project",
+    "add_new_videos": "madlc.stages.add_new_videos:add_new_videos",
+    "edit_config": "madlc.stages.edit_config:edit_config",
     "synth_project": "madlc.stages.synth_project:synth_project",
     "extract_frames": "madlc.stages.extract_frames:extract_frames",
     "check_labels": "madlc.stages.check_labels:check_labels",
@@ -40,11 +40,11 @@ API: dict[str, str] = {
     "track": "madlc.stages.track:track",
     "stitch": "madlc.stages.stitch:stitch",
     "evaluate_tracking": "madlc.stages.evaluate_tracking:evaluate_tracking",
-    "create_video_from_pickled_tracks": "madlc.viz.labeled_video:create_video_from_pickled_tracks",
+    "create_video_from_pickled_tracks": "madlc.stages.create_video_from_pickled_tracks:create_video_from_pickled_tracks",
     # after tracking
     "filterpredictions": "madlc.stages.filterpredictions:filterpredictions",
-    "plot_trajectories": "madlc.viz.trajectories:plot_trajectories",
-    "create_labeled_video": "madlc.viz.labeled_video:create_labeled_video",
+    "plot_trajectories": "madlc.stages.plot_trajectories:plot_trajectories",
+    "create_labeled_video": "madlc.stages.create_labeled_video:create_labeled_video",
     "extract_outlier_frames": "madlc.stages.extract_outlier_frames:extract_outlier_frames",
     "merge_datasets": "madlc.stages.merge_datasets:merge_datasets",
     "promote_machinelabels": "madlc.stages.promote_machinelabels:promote_machinelabels",

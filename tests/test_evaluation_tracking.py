@@ -64,7 +64,7 @@ def montblanc_project(tmp_path: Path):
     if not (DLC / "montblanc_assemblies.pickle").exists():
         pytest.skip(f"DeepLabCut test files not in {DLC}")
     from madlc.io import read_config, write_config
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
 
     video_dir = tmp_path / "raw"
     video_dir.mkdir()

@@ -165,7 +165,8 @@ def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
 
 def test_project_without_labels_stops_at_the_labeling_checkpoint(tmp_path):
     from madlc.errors import MadlcError
-    from madlc.project.manage import create_new_project, edit_config
+    from madlc.stages.create_new_project import create_new_project
+    from madlc.stages.edit_config import edit_config
     from madlc.synth.video import write_synthetic_video
 
     video = tmp_path / "mice.mp4"

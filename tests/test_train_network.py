@@ -114,7 +114,7 @@ def test_identity_head_learns(trained: dict) -> None:
 def test_config_changed_since_dataset_creation(tmp_path: Path) -> None:
     from madlc.errors import ConfigError
     from madlc.stages.train_network import train_network
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     config = make_toy_project(tmp_path, frames=6)
     create_multianimaltraining_dataset(config, net_type="tiny")

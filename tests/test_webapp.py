@@ -376,7 +376,7 @@ def test_unique_parts_and_single_animal_projects(synth_project_identity, synth_p
 
 
 def test_config_edited_elsewhere_is_picked_up(synth_project_small_copy):
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     config = synth_project_small_copy
     c = client(config)

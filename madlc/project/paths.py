@@ -156,3 +156,12 @@ def tracker_suffix(track_method: str) -> str:
         return TRACKER_SUFFIX[track_method]
     except KeyError:
         raise ValueError(f"unknown track_method {track_method!r}; use one of box, ellipse, skeleton") from None
+
+
+def select_names(requested: Any, available: list[str]) -> list[str]:
+    """``'all'`` (or ``['all']``, None) -> all ``available``; else the requested names that exist, in requested order
+    (``displayedbodyparts`` / ``displayedindividuals`` of the plotting stages)."""
+    if requested is None or requested == "all" or list(requested) == ["all"]:
+        return list(available)
+    names = [requested] if isinstance(requested, str) else list(requested)
+    return [n for n in names if n in available]

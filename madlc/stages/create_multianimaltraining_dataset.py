@@ -290,7 +290,7 @@ def create_multianimaltraining_dataset(
             fraction = round(len(given_train) / (len(given_train) + len(given_test)), 2)
             if fraction not in fractions:
                 fractions.append(fraction)
-                from madlc.project.manage import edit_config
+                from madlc.stages.edit_config import edit_config
 
                 edit_config(str(config), {"TrainingFraction": fractions})
                 cfg["TrainingFraction"] = fractions
