@@ -95,7 +95,7 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
 
 
 def test_identity_head_learns(trained: dict) -> None:
-    from madlc.nn.data.dataset import read_image
+    from madlc.io.images import read_image
     from madlc.stages.create_multianimaltraining_dataset import keypoints_for_split
     from madlc.nn.models import load_model, model_forward
 

@@ -158,7 +158,7 @@ def stream_pickle_dict(items: Iterator[tuple[Any, Any]], path: str | Path) -> Pa
 
 def write_streamed_full_pickle(store: PartStore, metadata: dict[str, Any], path: str | Path) -> Path:
     """Stream ``metadata`` and every part's frames into the final ``_full.pickle`` at ``path``."""
-    from madlc.project.paths import frame_key
+    from madlc.io.frame_keys import frame_key
 
     nframes = int(metadata["nframes"])
 

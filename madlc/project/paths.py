@@ -5,10 +5,11 @@ except :func:`list_snapshots`.
 """
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
+
+from madlc.io.frame_keys import frame_key, frame_key_width  # noqa: F401 (names of project files)
 
 ENGINE_MODEL_FOLDER = "dlc-models-pytorch"
 ENGINE_EVAL_FOLDER = "evaluation-results-pytorch"
@@ -126,16 +127,6 @@ def scorer_name(cfg: dict[str, Any], net_type: str, snapshot: str | Path, shuffl
     """DeepLabCut 3's network scorer: ``DLC_<Name>_<T><D>shuffle<k>_<uid>`` (FORMATS.md §1.4)."""
     name = "".join(part.capitalize() for part in str(net_type).replace("-", "_").split("_"))
     return f"DLC_{name}_{task_date(cfg)}shuffle{shuffle}_{snapshot_uid(snapshot)}"
-
-
-def frame_key_width(nframes: int) -> int:
-    """Zero-pad width of ``frame…``/``img…`` names: ``ceil(log10(nframes))`` (0 for one frame)."""
-    return int(math.ceil(math.log10(nframes))) if nframes > 0 else 0
-
-
-def frame_key(index: int, nframes: int) -> str:
-    """``frame0042``-style key of a ``_full.pickle``."""
-    return "frame" + str(index).zfill(frame_key_width(nframes))
 
 
 def image_name(index: int, nframes: int) -> str:

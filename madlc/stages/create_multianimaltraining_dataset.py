@@ -1,4 +1,4 @@
-"""Training-dataset creation (``create_multianimaltraining_dataset``) and its readers.
+"""``create_multianimaltraining_dataset``: merged labels, train/test splits and model folders of a project.
 
 Writes, for each TrainingFraction and shuffle (FORMATS.md §1, §4):
 
@@ -11,7 +11,7 @@ Writes, for each TrainingFraction and shuffle (FORMATS.md §1, §4):
   :func:`madlc.nn.models.config.build_pytorch_config`), ``test/pose_cfg.yaml`` and
   ``test/inference_cfg.yaml``.
 
-Readers for evaluation: :func:`load_merged_labels`, :func:`load_split`, :func:`load_training_data`.
+Readers for evaluation and training: :mod:`madlc.project.trainingset`.
 
 Handling of odd inputs: frames whose labels are all NaN are neither train nor test (they carry no
 information; a message says how many); train/test indices index the merged frame (DeepLabCut's
@@ -26,41 +26,25 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from madlc.project.labels import joint_names, labels_to_keypoints, merge_labels, valid_keypoints
 from madlc.errors import ConfigError, FormatError, file_error
 from madlc.io.atomic import atomic_path
 from madlc.project import paths
 from madlc.project.config import load_config
+# readers of what this stage writes (their home is madlc.project.trainingset; importable from here too)
+from madlc.project.trainingset import (  # noqa: F401
+    dump_yaml,
+    keypoints_for_split,
+    load_merged_labels,
+    load_split,
+    load_training_data,
+)
 
 MAX_COMPLETE_GRAPH_EDGES = 105  # DeepLabCut prunes larger complete graphs to average degree 6
 
 
 # ---------------------------------------------------------------- small file helpers
-def dump_yaml(obj: dict[str, Any], path: str | Path, flow: bool | None = None) -> Path:
-    """Plain YAML (builtin types, key order kept), written atomically. ``flow=None``: short lists inline."""
-    from madlc.io.compat import to_builtin
-
-    text = yaml.safe_dump(to_builtin(obj), sort_keys=False, default_flow_style=flow, width=4096)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return Path(path)
-
-
-def read_yaml(path: str | Path, what: str = "YAML file") -> dict[str, Any]:
-    path = Path(path)
-    if not path.exists():
-        raise file_error(path, f"no such {what}", "run create_multianimaltraining_dataset for this shuffle first",
-                         cls=ConfigError)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise file_error(path, f"not valid YAML ({err})", "fix the line it names or re-create the shuffle",
-                         cls=ConfigError) from err
-    if not isinstance(data, dict):
-        raise file_error(path, f"expected a mapping in this {what}", "re-create the shuffle", cls=ConfigError)
-    return data
 
 
 def _write_labels(df: pd.DataFrame, h5_path: Path) -> None:
@@ -325,46 +309,6 @@ def create_multianimaltraining_dataset(
     return written
 
 
-# ---------------------------------------------------------------- readers for evaluation / training
-def load_merged_labels(config: str | Path | dict[str, Any]) -> pd.DataFrame:
-    """The merged ``CollectedData_<S>.h5`` of the current iteration (row positions = split indices)."""
-    from madlc.project.labels import read_label_file
-
-    cfg = load_config(config)
-    path = paths.training_dataset_folder(cfg) / f"CollectedData_{cfg['scorer']}.h5"
-    if not path.exists():
-        raise file_error(path, "no merged labels for this iteration", "run create_multianimaltraining_dataset first")
-    return read_label_file(path)
-
-
-def load_split(config: str | Path | dict[str, Any], shuffle: int = 1,
-               trainingsetindex: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
-    """``(trainIndices, testIndices, trainFraction)`` of a shuffle, from its Documentation pickle."""
-    from madlc.io import read_documentation
-
-    cfg = load_config(config)
-    doc = read_documentation(paths.documentation_pickle(cfg, shuffle, trainingsetindex))
-    return doc["train_indices"], doc["test_indices"], doc["train_fraction"]
-
-
-def load_training_data(config: str | Path | dict[str, Any], shuffle: int = 1,
-                       trainingsetindex: int = 0) -> list[dict[str, Any]]:
-    """The per-shuffle training pickle (FORMATS.md §4.2)."""
-    from madlc.io import read_training_data
-
-    cfg = load_config(config)
-    return read_training_data(paths.training_data_pickle(cfg, shuffle, trainingsetindex))
-
-
-def keypoints_for_split(config: str | Path | dict[str, Any], shuffle: int = 1, trainingsetindex: int = 0,
-                        which: str = "test") -> tuple[list[tuple[str, ...]], np.ndarray]:
-    """Image keys and ``(n, n_slots, n_joints, 2)`` keypoints of the ``train`` or ``test`` rows."""
-    cfg = load_config(config)
-    df = load_merged_labels(cfg)
-    train, test, _ = load_split(cfg, shuffle, trainingsetindex)
-    rows = {"train": train, "test": test}[which]
-    kpts = labels_to_keypoints(df, cfg)
-    return [tuple(str(k) for k in df.index[r]) for r in rows], kpts[rows]
 
 
 __all__ = ["create_multianimaltraining_dataset", "load_merged_labels", "load_split", "load_training_data",

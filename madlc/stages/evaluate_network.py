@@ -106,7 +106,7 @@ def _predict(model: Any, settings: Any, project: Path, keys: Sequence[tuple[str,
     """Raw detections (``_full.pickle`` frame dicts) of each labelled image, CHUNK images at a time."""
     from tqdm import tqdm
 
-    from madlc.nn.data.dataset import read_image
+    from madlc.io.images import read_image
     from madlc.nn.inference.predict import predict_images
 
     frames: list[dict] = []
@@ -156,7 +156,7 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
     ``inference_cfg.yaml`` only gains missing keys (and ``paf_best``).
     """
     from madlc.stages.assemble import save_calibration
-    from madlc.stages.create_multianimaltraining_dataset import dump_yaml
+    from madlc.project.trainingset import dump_yaml
     from madlc.io import read_pose_cfg, read_yaml, write_inference_cfg, write_pose_cfg
     from madlc.nn.models.config import PYTORCH_CONFIG, inference_cfg_for, load_pytorch_config
     from madlc.settings import compose, to_dict
@@ -362,7 +362,7 @@ def evaluate_network(
     Returns the headline numbers of the last evaluated snapshot (mAP/mAR as fractions).
     """
     from madlc.project.labels import labels_to_keypoints
-    from madlc.stages.create_multianimaltraining_dataset import load_merged_labels, load_split
+    from madlc.project.trainingset import load_merged_labels, load_split
     from madlc.nn.inference.model import load_inference_model
     from madlc.io import write_evaluation_predictions
 

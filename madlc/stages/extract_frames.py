@@ -24,6 +24,8 @@ import numpy as np
 from madlc.errors import ConfigError, MadlcError, VideoError
 
 MAX_KMEANS_SAMPLES = 20000
+#: the web GUI's frame-extraction page, opened by ``mode="manual"`` (imported then: stages do not import the GUI)
+MANUAL_GUI = "madlc.webapp.server:extract_frames_manual"
 
 
 def frame_range(nframes: int, start: float, stop: float) -> tuple[int, int]:
@@ -158,10 +160,11 @@ def extract_frames(config: str, mode: str = "automatic", algo: str = "kmeans", c
     from madlc.video.reader import VideoReader
 
     if mode == "manual":  # the frame-extraction page of the web GUI; blocks until Ctrl-C
-        from madlc.webapp.server import extract_frames_manual
+        import importlib
 
+        module, attr = MANUAL_GUI.split(":")
         first = str(videos[0]) if videos else None
-        extract_frames_manual(str(config), video=first)
+        getattr(importlib.import_module(module), attr)(str(config), video=first)
         return sorted(str(p) for p in (Path(load_config(config)["project_path"]) / "labeled-data").glob("*/img*.png"))
     if mode != "automatic":
         raise ConfigError(f"extract_frames: unknown mode {mode!r}. What to do: use mode='automatic' or 'manual'.")

@@ -135,7 +135,7 @@ def extract_save_all_maps(
     """
     import cv2
 
-    from madlc.stages.create_multianimaltraining_dataset import load_merged_labels, load_split
+    from madlc.project.trainingset import load_merged_labels, load_split
     from madlc.errors import ConfigError, file_error
     from madlc.nn.inference.run import image_maps, resolve_device
     from madlc.nn.inference.model import load_inference_model

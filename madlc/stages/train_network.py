@@ -88,7 +88,7 @@ def train_network(
     """
     from madlc.nn.data.dataset import PoseDataset
     from madlc.project.labels import joint_names
-    from madlc.stages.create_multianimaltraining_dataset import dump_yaml, load_training_data
+    from madlc.project.trainingset import dump_yaml, load_training_data
     from madlc.nn.models import build_model, build_model_quiet
     from madlc.nn.models.train import fit, load_init_weights, resolve_threads, set_threads_and_seed
 
@@ -169,8 +169,8 @@ def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path
     """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
     and detection rate on (at most ``max_images`` of) the full train and test images of a shuffle.
     A quick training check, not the evaluation stage."""
-    from madlc.nn.data.dataset import read_image
-    from madlc.stages.create_multianimaltraining_dataset import keypoints_for_split
+    from madlc.io.images import read_image
+    from madlc.project.trainingset import keypoints_for_split
     from madlc.nn.models import load_model
     from madlc.nn.models.train import image_maps
     from madlc.nn.models.decode import find_peaks, match_errors

@@ -86,7 +86,7 @@ def plot_evaluation_images(project: Path, keys: Sequence[tuple[str, ...]], split
     import cv2
     from tqdm import tqdm
 
-    from madlc.nn.data.dataset import read_image
+    from madlc.io.images import read_image
     from madlc.io.atomic import atomic_path
     from madlc.viz.colors import config_colormap
 

@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from madlc.nn.data.augment import augment, build_augmenter, crop, flip_permutation, sample_crop_origin
 from madlc.nn.data.targets import make_targets
-from madlc.errors import file_error
+from madlc.io.images import read_image
 
 
 def entries_to_keypoints(entries: list[dict[str, Any]], n_slots: int, n_joints: int) -> np.ndarray:
@@ -38,16 +38,6 @@ def entries_to_keypoints(entries: list[dict[str, Any]], n_slots: int, n_joints: 
             slot = min(int(slot), n_slots - 1)
             out[i, slot, joints[:, 0].astype(int)] = joints[:, 1:3]
     return out
-
-
-def read_image(path: Path) -> np.ndarray:
-    """RGB uint8 (H, W, 3); a missing or unreadable file raises FormatError naming it."""
-    import cv2
-
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise file_error(path, "image missing or unreadable", "restore it or re-create the training dataset")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def effective_crop(crop_size: list[int], sizes: list[tuple[int, int]], stride: int) -> tuple[int, int]:

@@ -181,7 +181,7 @@ def model_folder_of(path: str | Path) -> Path:
 
 def load_pytorch_config(model_folder: str | Path) -> dict[str, Any]:
     """Read ``<model folder>/train/pytorch_config.yaml`` (clear error when missing or broken)."""
-    from madlc.stages.create_multianimaltraining_dataset import read_yaml
+    from madlc.project.trainingset import read_yaml
 
     path = model_folder_of(model_folder) / "train" / PYTORCH_CONFIG
     pcfg = read_yaml(path, "model config (pytorch_config.yaml)")
