@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from madlc.stages.extract_save_all_maps import save_maps_figures
+from madlc.viz.maps import save_maps_figures
 
 
 def test_save_maps_figures(tmp_path):

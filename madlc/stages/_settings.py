@@ -1,9 +1,13 @@
-"""Inference settings for assembly: Hydra defaults < ``inference_cfg.yaml`` < overrides.
+"""Settings resolution of the stages, gathered here unchanged from where it lived (the ``settings``
+helper replaces it with one resolver; see docs/architecture.md).
 
-:func:`inference_settings` returns the merged plain dict (every key of
-``madlc/configs/inference/default.yaml``); :func:`assembly_settings` turns it, with
-the detections' metadata, into the :class:`~madlc.core.assembly.assemble.AssemblySettings`
-the assembler runs on.
+- assembly (was ``assembly/settings.py``): :func:`inference_settings` returns the merged plain dict
+  (Hydra defaults < ``inference_cfg.yaml`` < overrides; every key of
+  ``madlc/configs/inference/default.yaml``); :func:`assembly_settings` turns it, with the detections'
+  metadata, into the :class:`~madlc.core.assembly.assemble.AssemblySettings` the assembler runs on.
+- tracking (was ``tracking/api.py``): :func:`tracking_settings`, and :func:`tracker_config` /
+  :func:`stitch_config` that build core's ``TrackerConfig`` / ``StitchConfig``.
+- filtering and review (were in the stages): :func:`filter_settings`, :func:`review_settings`.
 """
 from __future__ import annotations
 
