@@ -24,7 +24,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from madlc.errors import ConfigError, MadlcError
-from madlc.models.config import PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape
+from madlc.models.config import (PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape,
+                                 write_model_config)
 from madlc.project import paths
 from madlc.project.config import load_config
 
@@ -173,7 +174,7 @@ def train_network(
 
     from madlc.data.dataset import PoseDataset, make_datamodule
     from madlc.data.labels import joint_names
-    from madlc.data.trainingset import dump_yaml, load_training_data
+    from madlc.data.trainingset import load_training_data
     from madlc.models import build_model, build_model_quiet
     from madlc.models.module import PoseModule, SnapshotCallback, StatsCallback
 
@@ -229,7 +230,7 @@ def train_network(
     if not tcfg.get("resume", True):
         _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
     # the resolved config of this run, read by evaluation and inference (train.resume is a per-run choice)
-    dump_yaml(dict(pcfg, train=dict(tcfg, resume=saved_resume)), train_dir / PYTORCH_CONFIG)
+    write_model_config(model_dir, dict(pcfg, train=dict(tcfg, resume=saved_resume)), steps_per_epoch)
     remaining = int(tcfg.get("max_steps", 50000)) - step_offset
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
@@ -241,7 +242,8 @@ def train_network(
     accelerator, devices, precision = _device(tcfg, gputouse)
     snapshots = SnapshotCallback(train_dir, int(tcfg.get("save_epochs", 25)), tcfg.get("max_snapshots_to_keep"),
                                  str(pcfg.get("net_type")))
-    display = int(tcfg.get("display_iters", 500))
+    # at least ~20 rows in learning_stats.csv per run, whatever display_iters says
+    display = max(1, min(int(tcfg.get("display_iters", 500)), int(tcfg.get("max_steps", 50000)) // 20))
     epochs = math.ceil(remaining / steps_per_epoch)
     if tcfg.get("max_epochs"):
         epochs = min(epochs, int(tcfg["max_epochs"]) - epoch_offset)
@@ -258,7 +260,8 @@ def train_network(
     final = snapshots.saved[-1] if snapshots.saved else last
     if tcfg.get("eval_at_end", True) and final is not None:
         report = evaluate_snapshot(cfg, model_dir, shuffle, trainingsetindex)
-        line = f"final snapshot {Path(final).name}: " + ", ".join(f"{k} {v:.2f}" for k, v in report.items())
+        line = f"final snapshot {Path(final).name} (as evaluate_network reports it): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in report.items())
         print("train_network: " + line)
         with (train_dir / "train.txt").open("a") as f:
             f.write(line + "\n")
@@ -266,34 +269,11 @@ def train_network(
 
 
 def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path, shuffle: int = 1,
-                      trainingsetindex: int = 0, snapshotindex: int = -1, threshold: float = 0.1,
-                      max_images: int = 50) -> dict[str, float]:
-    """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
-    and detection rate on (at most ``max_images`` of) the full train and test images of a shuffle.
-    A quick training check, not the evaluation stage."""
-    import torch
+                      trainingsetindex: int = 0, snapshotindex: int = -1) -> dict[str, float]:
+    """The end-of-run report: evaluate_network's train/test RMSE (px, likelihood >= pcutoff too) and mAP for the
+    same snapshot, by the same code (:func:`madlc.evaluation.evaluate.snapshot_metrics`), without writing files."""
+    from madlc.evaluation.evaluate import snapshot_metrics
 
-    from madlc.data.dataset import read_image
-    from madlc.data.trainingset import keypoints_for_split
-    from madlc.models import load_model, model_forward
-    from madlc.models.decode import find_peaks, match_errors
-
-    cfg = load_config(config)
-    model, mcfg = load_model(model_dir, snapshotindex)
-    out: dict[str, float] = {}
-    for which in ("train", "test"):
-        keys, truth = keypoints_for_split(cfg, shuffle, trainingsetindex, which)
-        keys, truth = keys[:max_images], truth[:max_images]
-        dists, missed = [], 0
-        for key, gt in zip(keys, truth):
-            img = read_image(Path(cfg["project_path"]).joinpath(*key))
-            res = model_forward(model, torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0)
-            peaks = find_peaks(res["heatmaps"][0].numpy(), res["locref"][0].numpy(), res["stride"], threshold)
-            d, m = match_errors(peaks, gt)
-            dists.append(d)
-            missed += m
-        d = np.concatenate(dists) if dists else np.zeros(0)
-        if len(keys):
-            out[f"{which}_rmse_px"] = float(d.mean()) if len(d) else float("nan")
-            out[f"{which}_detected"] = float(len(d) / max(1, len(d) + missed))
-    return out
+    del model_dir
+    metrics = snapshot_metrics(config, shuffle, trainingsetindex, snapshotindex)
+    return {k: v for k, v in metrics.items() if not k.endswith("mAR")}
