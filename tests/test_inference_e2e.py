@@ -56,6 +56,10 @@ def test_analyze_videos_end_to_end(project, tmp_path):
     xy = np.concatenate(frame["coordinates"][0])
     assert np.all((xy[:, 0] > -20) & (xy[:, 0] < 84))
     assert read_meta_pickle(outs[0].with_name(outs[0].name.replace("_full", "_meta")))["data"]["Scorer"] == scorer
+    assemblies = outs[0].with_name(outs[0].name.replace("_full", "_assemblies"))  # as DeepLabCut 3 leaves them
+    from madlc.io import read_assemblies
+
+    assert assemblies.exists() and isinstance(read_assemblies(assemblies), dict)
 
     # returns the scorer; the second run keeps the existing output
     again = madlc.analyze_videos(str(project), [str(tmp_path / "videos" / "good.mp4")])
