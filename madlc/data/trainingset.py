@@ -281,7 +281,7 @@ def choose_shuffles(cfg: dict[str, Any], Shuffles: list[int] | None, num_shuffle
         raise ConfigError(
             f"Cannot create shuffle {taken[0]} as it already exists in {paths.project_dir(cfg)} (existing shuffles: "
             f"{existing}). What to do: leave Shuffles unset to make the next free shuffle "
-            f"({existing[-1] + 1}), pick a free number, or pass userfeedback=False to replace it "
+            f"({existing[-1] + 1}), pick a free number, or pass userfeedback=False (--no-userfeedback) to replace it "
             "(its files are moved to a backup folder first).")
     return shuffles
 
