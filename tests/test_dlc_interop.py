@@ -145,7 +145,7 @@ def test_madlc_keeps_a_deeplabcut_shuffle_and_runs_on_its_project(dlc_made_proje
 
     import madlc
     from madlc.errors import ConfigError
-    from madlc.models.config import load_pytorch_config
+    from madlc.nn.models.config import load_pytorch_config
     from madlc.project import paths
     from madlc.project.config import load_config
 

@@ -1,4 +1,4 @@
-"""madlc.models.dlc_config: DeepLabCut's pytorch_config.yaml + madlc's madlc_model.yaml, read and written.
+"""madlc.nn.models.dlc_config: DeepLabCut's pytorch_config.yaml + madlc's madlc_model.yaml, read and written.
 
 (DeepLabCut's own validation of these files runs in tests/test_dlc_interop.py, in the DeepLabCut venv.)
 """
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from madlc.data.trainingset import create_multianimaltraining_dataset
-from madlc.models.config import load_pytorch_config, write_model_config
-from madlc.models.dlc_config import dlc_net_type, to_dlc_pose_config
+from madlc.stages.create_multianimaltraining_dataset import create_multianimaltraining_dataset
+from madlc.nn.models.config import load_pytorch_config, write_model_config
+from madlc.nn.models.dlc_config import dlc_net_type, to_dlc_pose_config
 from madlc.project import paths
 from madlc.project.config import load_config
 from test_data_toyproject import make_toy_project
