@@ -279,8 +279,9 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
     """evaluate_network's numbers for one snapshot (train/test rmse, rmse_pcutoff, mAP, mAR), computed the same
     way but without writing any file: train_network's end-of-run report."""
     from madlc.project.labels import labels_to_keypoints
-    from madlc.stages.create_multianimaltraining_dataset import load_merged_labels
     from madlc.nn.inference.model import load_inference_model
+    from madlc.nn.inference.run import default_device
+    from madlc.project.trainingset import load_merged_labels
 
     cfg = load_config(config)
     df = load_merged_labels(cfg)
@@ -288,7 +289,8 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
                                                            trainingsetindex)
     folder = paths.model_folder(cfg, shuffle, trainingsetindex)
     pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
-    model = load_inference_model(cfg, shuffle, trainingsetindex, _device(), list(overrides), snapshotindex=snapshotindex)
+    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), list(overrides),
+                                 snapshotindex=snapshotindex)
     infer = replace(model.settings, paf_inds=None)
     frames = _predict(model, infer, paths.project_dir(cfg), keys, int(cfg.get("batch_size") or 8))
     asm, settings = _assembly_settings(cfg, folder, infer, list(overrides))
