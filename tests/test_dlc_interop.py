@@ -56,7 +56,7 @@ def _digest(paths: list[Path]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def madlc_project(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def madlc_project(tmp_path_factory: pytest.TempPathFactory, dlc_python: Path) -> dict:
     """A synthetic madlc project: tiny network trained a little, its video analysed by madlc (read-only)."""
     import madlc
     from madlc.project import paths
