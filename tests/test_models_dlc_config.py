@@ -25,6 +25,9 @@ def test_net_type_names() -> None:
     assert dlc_net_type({"net_type": "dlcrnet_ms5", "neck": "fusion"}) == "dlcrnet_stride16_ms5"
     assert dlc_net_type({"net_type": "tiny", "neck": "fusion"}) == "dlcrnet_stride16_ms5"
     assert dlc_net_type({"net_type": "tiny", "neck": "single"}) == "resnet_50"
+    from madlc.nn.models.names import model_option
+
+    assert model_option("dlcrnet_stride16_ms5") == "dlcrnet_ms5"  # a DeepLabCut 3 shuffle's net_type reads back
 
 
 def test_split_files_round_trip(tmp_path: Path) -> None:
