@@ -41,7 +41,12 @@ def test_creates_deeplabcut_layout(tmp_path: Path) -> None:
         assert entry["joints"][0].dtype == np.float32
     model = Path(folders[0])
     pcfg = yaml.safe_load((model / "train" / "pytorch_config.yaml").read_text())
-    assert pcfg["net_type"] == "tiny" and pcfg["method"] == "bu"
+    # DeepLabCut's schema: tiny is recorded as the DLCRNet family (fusion neck + PAF), madlc's backbone named
+    assert pcfg["net_type"] == "dlcrnet_stride16_ms5" and pcfg["method"] == "bu"
+    assert pcfg["model"]["backbone"]["type"] == "MadlcTiny" and {"runner", "train_settings"} <= set(pcfg)
+    assert not {"train", "seed"} & set(pcfg) and "name" not in pcfg["model"]
+    own = yaml.safe_load((model / "train" / "madlc_model.yaml").read_text())
+    assert own["model"]["name"] == "tiny" and own["written_by"] == "madlc" and "max_steps" in own["train"]
     assert pcfg["metadata"]["individuals"] == ["animal0", "animal1", "animal2"]
     assert pcfg["metadata"]["unique_bodyparts"] == ["marker"] and pcfg["metadata"]["with_identity"] is True
     pred = pcfg["model"]["heads"]["bodypart"]["predictor"]
@@ -64,9 +69,31 @@ def test_given_indices_and_overrides(tmp_path: Path) -> None:
                                        overrides=["data.crop_size=[64,64]"])
     train, test, fraction = load_split(config, 3)
     assert sorted(train) == list(range(8)) and sorted(test) == [8, 9] and fraction == 0.8
-    pcfg = yaml.safe_load((paths.model_folder(load_config(config), 3) / "train" / "pytorch_config.yaml").read_text())
-    assert pcfg["net_type"] == "mobilenet_v2_1.0" and pcfg["model"]["backbone"] == "mobilenet_v2"
-    assert pcfg["data"]["crop_size"] == [64, 64]
+    train_dir = paths.model_folder(load_config(config), 3) / "train"
+    pcfg = yaml.safe_load((train_dir / "pytorch_config.yaml").read_text())
+    assert pcfg["net_type"] == "dlcrnet_stride16_ms5" and pcfg["model"]["backbone"]["type"] == "MadlcMobileNetV2"
+    assert pcfg["data"]["train"]["crop_sampling"]["width"] == 64
+    own = yaml.safe_load((train_dir / "madlc_model.yaml").read_text())
+    assert own["model"]["net_type"] == "mobilenet_v2_1.0" and own["data"]["crop_size"] == [64, 64]
+
+
+def test_next_free_shuffle_and_no_overwrite(tmp_path: Path) -> None:
+    config = make_toy_project(tmp_path, frames=8)
+    cfg = load_config(config)
+    first = create_multianimaltraining_dataset(config, net_type="tiny")
+    pickle_1 = paths.training_data_pickle(cfg, 1)
+    before = {p: p.read_bytes() for p in [pickle_1, paths.documentation_pickle(cfg, 1),
+                                          *Path(first[0]).rglob("*.yaml")]}
+    second = create_multianimaltraining_dataset(config, net_type="tiny")  # next free number, shuffle 1 untouched
+    assert Path(second[0]).name.endswith("shuffle2") and all(p.read_bytes() == b for p, b in before.items())
+    with pytest.raises(ConfigError, match="Cannot create shuffle 1 as it already exists"):
+        create_multianimaltraining_dataset(config, Shuffles=[1], net_type="tiny")
+    assert all(p.read_bytes() == b for p, b in before.items())
+    # replacing on purpose keeps a backup of the old files
+    create_multianimaltraining_dataset(config, Shuffles=[1], net_type="resnet_50", userfeedback=False)
+    backups = list(paths.training_dataset_folder(cfg).glob("backup-shuffle1-*"))
+    assert len(backups) == 1 and list(backups[0].rglob("pytorch_config.yaml"))
+    assert yaml.safe_load((Path(first[0]) / "train" / "pytorch_config.yaml").read_text())["net_type"] == "resnet_50"
 
 
 def test_paf_graph_rules(tmp_path: Path) -> None:

@@ -268,7 +268,7 @@ def test_evaluate_network_files_and_numbers(evaluated, capsys):
     assert result["all_assembly_mAP_pruned"] >= result["all_assembly_mAP_complete"]
     eval_dir = paths.evaluation_folder(cfg, 1, 0)
     scorer = result["scorer"]
-    assert scorer.startswith("DLC_Tiny_") and "_snapshot_" in scorer
+    assert scorer.startswith("DLC_DlcrnetStride16Ms5_") and "_snapshot_" in scorer
     res = pd.read_csv(eval_dir / f"{scorer}-results.csv", index_col=[0, 1, 2, 3, 4])
     assert list(res.index.names) == rep.RESULTS_INDEX and list(res.columns) == rep.RESULTS_COLUMNS
     assert res.index[0][:2] == (0.8, 1) and res.index[0][4] == 0.6

@@ -43,7 +43,7 @@ def test_analyze_videos_end_to_end(project, tmp_path):
     outs = sorted((tmp_path / "videos").glob("good*_full.pickle"))
     assert len(outs) == 1
     scorer = outs[0].name[len("good"):-len("_full.pickle")]
-    assert re.fullmatch(r"DLC_Tiny_synth\w+shuffle1_snapshot_\d+", scorer)
+    assert re.fullmatch(r"DLC_DlcrnetStride16Ms5_synth\w+shuffle1_snapshot_\d+", scorer)
     data = read_full_pickle(outs[0])
     meta = data["metadata"]
     assert meta["nframes"] == 24 and meta["minimal confidence"] == pytest.approx(0.001)
@@ -56,6 +56,10 @@ def test_analyze_videos_end_to_end(project, tmp_path):
     xy = np.concatenate(frame["coordinates"][0])
     assert np.all((xy[:, 0] > -20) & (xy[:, 0] < 84))
     assert read_meta_pickle(outs[0].with_name(outs[0].name.replace("_full", "_meta")))["data"]["Scorer"] == scorer
+    assemblies = outs[0].with_name(outs[0].name.replace("_full", "_assemblies"))  # as DeepLabCut 3 leaves them
+    from madlc.io import read_assemblies
+
+    assert assemblies.exists() and isinstance(read_assemblies(assemblies), dict)
 
     # returns the scorer; the second run keeps the existing output
     again = madlc.analyze_videos(str(project), [str(tmp_path / "videos" / "good.mp4")])
@@ -90,4 +94,4 @@ def test_auto_track_calls_the_tracking_api(project, tmp_path, monkeypatch):
     assert [c[0] for c in calls] == ["convert", "stitch"]
     assert calls[0][1][1] == [str(video)] and calls[0][2]["destfolder"] == str(tmp_path / "out")
     assert calls[1][2]["n_tracks"] == 2
-    assert list((tmp_path / "out").glob("clipDLC_Tiny_*_full.pickle"))
+    assert list((tmp_path / "out").glob("clipDLC_DlcrnetStride16Ms5_*_full.pickle"))

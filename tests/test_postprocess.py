@@ -376,7 +376,7 @@ def test_single_animal_chain_keeps_three_level_files(synth_project_single, copy_
     folder = Path(madlc.plot_trajectories(config, [video], filtered=True, resolution=30)[0])
     assert (folder / "trajectory_filtered.png").exists()
     out = madlc.create_labeled_video(config, [video], filtered=True)[0]
-    assert out.endswith(f"synth0{SCORER}_filtered_labeled.mp4")
+    assert out.endswith(f"synth0{SCORER}_filtered_p60_labeled.mp4")
 
 
 def test_kmeans_pick_takes_one_frame_per_look(tmp_path):

@@ -44,9 +44,18 @@ def test_tiny_network_learns(trained: dict) -> None:
     first, last = float(rows[0]["loss"]), float(rows[-1]["loss"])
     assert int(rows[-1]["step"]) == 90
     assert first / last > 5, (first, last)
+    assert len(rows) >= 20  # display interval adapted to the run's length (displayiters=10 for 90 steps: every 4)
     report = evaluate_snapshot(trained["config"], trained["model_dir"])
     # chance level (a guess anywhere in a 128x96 image) is ~40 px; the trained net is within a few px
-    assert report["train_rmse_px"] < 10 and report["train_detected"] > 0.8, report
+    assert report["train_rmse"] < 10, report
+    # one RMSE definition: the end-of-run report is evaluate_network's for the same snapshot
+    line = (trained["model_dir"] / "train" / "train.txt").read_text().strip().splitlines()[-1]
+    assert f"train_rmse {report['train_rmse']:.2f}" in line and f"test_rmse {report['test_rmse']:.2f}" in line
+    import madlc
+
+    evaluated = madlc.evaluate_network(trained["config"], show_errors=False)
+    for key in ("train_rmse", "test_rmse", "train_rmse_pcutoff", "train_mAP"):
+        assert evaluated[key] == pytest.approx(report[key], rel=1e-6, nan_ok=True), key
 
 
 def test_snapshots_named_pruned_and_loadable(trained: dict) -> None:
@@ -57,8 +66,10 @@ def test_snapshots_named_pruned_and_loadable(trained: dict) -> None:
     # 24 training images / batch 8 = 3 steps per epoch: 90 steps = 30 epochs; saveiters=30 -> every 10 epochs
     assert [s.name for s in snaps] == ["snapshot-020.pt", "snapshot-030.pt"]  # pruned to max_snapshots_to_keep
     assert trained["snapshot"] == snaps[-1]
-    pcfg = yaml.safe_load((train_dir / "pytorch_config.yaml").read_text())
+    pcfg = yaml.safe_load((train_dir / "madlc_model.yaml").read_text())
     assert pcfg["train"]["max_steps"] == 90 and pcfg["train"]["lr"] == 2e-3  # the resolved config is saved
+    dlc = yaml.safe_load((train_dir / "pytorch_config.yaml").read_text())  # DeepLabCut's view of the same run
+    assert dlc["runner"]["optimizer"]["params"]["lr"] == 2e-3 and dlc["train_settings"]["epochs"] == 30
     model, mcfg = load_model(trained["model_dir"])
     assert not model.training and mcfg["stride"] == 8 and mcfg["shape"]["num_joints"] == 4
     out = model_forward(model, torch.rand(1, 3, 96, 128))
@@ -90,7 +101,7 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
         "train.resume=false", f"train.init_weights={snap}", "train.eval_at_end=false"])
     assert Path(snap).name == "snapshot-001.pt" and paths.list_snapshots(Path(snap).parent) == [Path(snap)]
     assert list((Path(snap).parent).glob("previous-*/snapshot-032.pt"))
-    saved = yaml.safe_load((Path(snap).parent / "pytorch_config.yaml").read_text())["train"]
+    saved = yaml.safe_load((Path(snap).parent / "madlc_model.yaml").read_text())["train"]
     assert saved["resume"] is True and saved["max_steps"] == 3  # resume=false was for that run only
 
 

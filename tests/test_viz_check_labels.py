@@ -34,7 +34,8 @@ def test_check_labels_writes_one_image_per_labeled_frame(synth_project_small_cop
     labels = pd.read_hdf(root / "labeled-data" / "synth0" / "CollectedData_synth.h5")
     names = sorted(p.name for p in out.glob("*.png"))
     assert names == sorted(name for _, _, name in labels.index)
-    assert len(result["images"]) == 20 and result["outside"] == [] and result["missing"] == []
+    assert result["labeled_images"] == 20 and result["outside"] == 0 and result["missing"] == 0
+    assert result["folders"] == [str(out)]
     # the drawn image differs from the raw frame exactly around the labels
     name = names[0]
     raw = cv2.imread(str(root / "labeled-data" / "synth0" / name))
@@ -67,19 +68,19 @@ def test_check_labels_reports_missing_images_and_outside_labels(synth_project_sm
     (folder / df.index[1][2]).unlink()
     with pytest.warns(UserWarning):
         result = check_labels(synth_project_small_copy)
-    assert len(result["missing"]) == 1 and df.index[1][2] in result["missing"][0]
-    assert len(result["outside"]) == 1 and "animal1 snout" in result["outside"][0]
-    assert len(result["images"]) == 19
+    assert result["missing"] == 1 and df.index[1][2] in result["missing_examples"][0]
+    assert result["outside"] == 1 and "animal1 snout" in result["outside_examples"][0]
+    assert result["labeled_images"] == 19
 
 
 def test_check_labels_identity_unique_and_single_animal(synth_project_identity, synth_project_single, copy_project):
     cfg = copy_project(synth_project_identity)
     result = check_labels(cfg, scale=2)
-    img = cv2.imread(result["images"][0])
+    img = cv2.imread(result["first_image"])
     assert img.shape == (192, 256, 3)
     cfg1 = copy_project(synth_project_single)
     result1 = check_labels(cfg1, visualizeindividuals=True)
-    assert len(result1["images"]) == 20
+    assert result1["labeled_images"] == 20
     assert (Path(cfg1).parent / "labeled-data" / "synth0_labeled").is_dir()
 
 
@@ -89,7 +90,7 @@ def test_check_labels_without_labels_warns(tmp_path, synth_project_small_copy):
         f.unlink()
     with pytest.warns(UserWarning, match="no CollectedData"):
         result = check_labels(synth_project_small_copy)
-    assert result["images"] == []
+    assert result["labeled_images"] == 0 and result["folders"] == []
 
 
 def test_check_labels_damaged_labels_file_is_named(synth_project_small_copy):

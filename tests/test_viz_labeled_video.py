@@ -49,7 +49,7 @@ def test_labeled_video_keeps_frames_and_draws_points(toy_project):
 
     config, video, data = toy_project
     out = madlc.create_labeled_video(config, [str(video)], color_by="individual", draw_skeleton=True)
-    assert out == [str(video.parent / f"toy{SCORER}_el_id_labeled.mp4")]
+    assert out == [str(video.parent / f"toy{SCORER}_el_id_p50_labeled.mp4")]
     info_in, info_out = video_info(video), video_info(out[0])
     assert (info_out.nframes, info_out.fps, info_out.width, info_out.height) == (20, 12.0, 80, 60)
     assert info_out.nframes == info_in.nframes and info_out.fps == info_in.fps
@@ -67,7 +67,7 @@ def test_labeled_video_keeps_frames_and_draws_points(toy_project):
     assert madlc.create_labeled_video(config, [str(video)], color_by="individual", overwrite=False) == out
     assert Path(out[0]).stat().st_mtime_ns == mtime
     out_bp = madlc.create_labeled_video(config, [str(video)], keypoints_only=True, pcutoff=0.0, outputframerate=6)
-    assert out_bp == [str(video.parent / f"toy{SCORER}_el_bp_labeled.mp4")]
+    assert out_bp == [str(video.parent / f"toy{SCORER}_el_bp_p0_labeled.mp4")]
     info_bp = video_info(out_bp[0])
     assert info_bp.nframes == 20 and info_bp.fps == 6.0
     with VideoReader(out_bp[0]) as reader:

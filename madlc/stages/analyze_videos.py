@@ -1,4 +1,4 @@
-"""``analyze_videos``: raw multi-animal detections of videos -> ``_full.pickle`` + ``_meta.pickle``.
+"""``analyze_videos``: raw multi-animal detections of videos -> ``_full.pickle`` + ``_meta.pickle`` (+ ``_assemblies.pickle``).
 
 The pipeline of one video (all stages overlap):
 
@@ -167,6 +167,20 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     return VideoResult(full_path, meta_path, total, analyzed, missing)
 
 
+def _write_assemblies(full_pickle: Path, model_folder: Path, overrides: Sequence[str], redo: bool) -> Path:
+    """``<video><scorer>_assemblies.pickle`` beside the ``_full.pickle`` (DeepLabCut 3 leaves it after analysis;
+    its convert_detections2tracklets reads it). Settings: the model's test/inference_cfg.yaml < ``inference.*``
+    overrides, as madlc's own convert_detections2tracklets uses them."""
+    from madlc.stages.assemble import assemble, default_output
+
+    out = default_output(full_pickle)
+    if out.exists() and not redo:
+        return out
+    inference_cfg = Path(model_folder) / "test" / "inference_cfg.yaml"
+    own = [o for o in overrides if str(o).lstrip("+").startswith("inference.")]
+    return Path(assemble(str(full_pickle), str(inference_cfg) if inference_cfg.exists() else None, str(out), own))
+
+
 def analyze_videos(
     config: str | Path,
     videos: list[str],
@@ -182,7 +196,8 @@ def analyze_videos(
     overwrite: bool = False,
     overrides: Sequence[str] = (),
 ) -> str:
-    """Detect body parts in videos (or folders of videos); write <video><scorer>_full.pickle and _meta.pickle.
+    """Detect body parts in videos (or folders of videos); write <video><scorer>_full.pickle, _meta.pickle and
+    _assemblies.pickle (the detections grouped into animals, as DeepLabCut 3 leaves them).
 
     Raw multi-animal detections per frame: candidate positions and confidences per body part,
     PAF affinities between candidates of every edge of the (pruned) graph, identity scores with
@@ -222,6 +237,7 @@ def analyze_videos(
             print(f"{video}: already analysed with {model.scorer} ({result.full_pickle.name}); skipped.")
         else:
             print(f"{video}: {result.nframes} frames -> {result.full_pickle}")
+        _write_assemblies(result.full_pickle, model.model_folder, hydra_overrides, overwrite or not result.skipped)
     analysed = [v for v in paths if not any(f.startswith(f"{v}:") for f in failed)]
     if save_as_csv:
         log.info("save_as_csv: multi-animal detections are tables only after tracking (stitch_tracklets)")

@@ -35,8 +35,9 @@ def check_labels(config: str, visualizeindividuals: bool = True, draw_skeleton: 
 
     Colours per individual (``visualizeindividuals``) or per body part, from config.yaml's colormap,
     dotsize and alphavalue. ``scale`` enlarges the written images; ``videos``: only these video stems.
-    Returns ``{"images": [...written...], "outside": [...], "missing": [...]}`` (labels outside their
-    image, label rows without an image), which are also warned about.
+    Returns a short summary: ``{"labeled_images": n, "folders": [...], "first_image", "outside": n,
+    "outside_examples": [...], "missing": n, "missing_examples": [...]}`` (labels outside their image, label
+    rows without an image: at most 5 examples each; all are counted and warned about).
     """
     import cv2
 
@@ -115,4 +116,7 @@ def check_labels(config: str, visualizeindividuals: bool = True, draw_skeleton: 
     if outside:
         warnings.warn(f"{len(outside)} label(s) lie outside their image, e.g. {outside[0]}. Fix them in the labeling GUI.")
     print(f"Labeled images written to {labeled}/<video>_labeled/ ({len(images)} images). Check them by eye.")
-    return {"images": images, "outside": outside, "missing": missing}
+    folders_written = sorted({str(Path(p).parent) for p in images})
+    return {"labeled_images": len(images), "folders": folders_written, "first_image": images[0] if images else None,
+            "outside": len(outside), "outside_examples": outside[:5], "missing": len(missing),
+            "missing_examples": missing[:5]}

@@ -36,8 +36,10 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
         src = find_analysis_file(cfg, video, shuffle, trainingsetindex, ("_assemblies.pickle", "_full.pickle"),
                                  destfolder)
         full = Path(_prefix(src) + "_full.pickle") if src is not None else None
-        if full is not None and full.exists() and (overwrite or full.stat().st_mtime > Path(src).stat().st_mtime):
-            src = full  # detections newer than the assemblies (or a forced redo): assemble them again
+        assembly_overrides = any(str(o).lstrip("+").startswith("inference.") for o in overrides)
+        if full is not None and full.exists() and (overwrite or assembly_overrides
+                                                   or full.stat().st_mtime > Path(src).stat().st_mtime):
+            src = full  # newer detections, assembly settings given, or a forced redo: assemble them again
         if src is None:
             raise file_error(video, "no _assemblies.pickle or _full.pickle found for this video",
                              "run analyze_videos on it first (or pass the destfolder it wrote to)", MadlcError)

@@ -1,8 +1,8 @@
 """``create_labeled_video``: tracked points (and skeleton, trails) drawn onto a project's videos.
 
-From a video's tracks ``.h5`` (or ``_filtered.h5``) to ``<tracks stem>_bp_labeled.mp4`` (colour by
-body part) or ``<tracks stem>_id_labeled.mp4`` (colour by individual), e.g.
-``videoDLC_..._el_filtered_id_labeled.mp4``, as DeepLabCut names them. Drawing and streaming are
+From a video's tracks ``.h5`` (or ``_filtered.h5``) to ``<tracks stem>_bp_p60_labeled.mp4`` (colour by
+body part) or ``<tracks stem>_id_p60_labeled.mp4`` (colour by individual; ``p60`` = pcutoff 0.6), e.g.
+``videoDLC_..._el_filtered_id_p60_labeled.mp4``, as DeepLabCut 3.0.2 names them. Drawing and streaming are
 :mod:`madlc.viz.labeled_video`.
 """
 from __future__ import annotations
@@ -17,12 +17,12 @@ from madlc.viz.labeled_video import point_colors, render_video
 
 
 def labeled_video_path(tracks_file: str | Path, color_by: str = "bodypart", destfolder: str | Path | None = None,
-                       multianimal: bool = True) -> Path:
-    """``<tracks stem>_bp_labeled.mp4`` / ``_id_labeled.mp4`` (single-animal: ``_labeled.mp4``) in destfolder
-    (default: beside the tracks)."""
+                       multianimal: bool = True, pcutoff: float = 0.6) -> Path:
+    """DeepLabCut 3.0's name: ``<tracks stem>_bp_p60_labeled.mp4`` / ``_id_p60_labeled.mp4`` (single-animal:
+    ``_p60_labeled.mp4``; ``60`` = ``int(100 * pcutoff)``) in destfolder (default: beside the tracks)."""
     tracks_file = Path(tracks_file)
     tag = ("_id" if color_by == "individual" else "_bp") if multianimal else ""
-    return Path(destfolder or tracks_file.parent) / f"{tracks_file.stem}{tag}_labeled.mp4"
+    return Path(destfolder or tracks_file.parent) / f"{tracks_file.stem}{tag}_p{int(100 * pcutoff)}_labeled.mp4"
 
 
 def create_labeled_video(
@@ -46,7 +46,7 @@ def create_labeled_video(
     overwrite: bool = True,
     track_method: str = "",
 ) -> list[str]:
-    """Draw the tracked body parts onto each video and save ``…_bp_labeled.mp4`` / ``…_id_labeled.mp4``.
+    """Draw the tracked body parts onto each video and save ``…_bp_p60_labeled.mp4`` / ``…_id_p60_labeled.mp4``.
 
     ``color_by`` is ``bodypart`` or ``individual``; ``draw_skeleton`` joins config.yaml's
     ``skeleton`` pairs; ``trailpoints`` draws the last n positions; ``pcutoff`` (default:
@@ -70,7 +70,7 @@ def create_labeled_video(
     outputs = []
     for video in video_list:
         tracks_file = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, filtered, destfolder)
-        output = labeled_video_path(tracks_file, color_by, destfolder, bool(cfg.get("multianimalproject")))
+        output = labeled_video_path(tracks_file, color_by, destfolder, bool(cfg.get("multianimalproject")), cutoff)
         if output.exists() and not overwrite:
             print(f"{output} exists; keeping it (overwrite=False).")
             outputs.append(str(output))

@@ -21,6 +21,7 @@ sizes are fine (their sizes are stored per image; training uses crops).
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -49,6 +50,23 @@ MAX_COMPLETE_GRAPH_EDGES = 105  # DeepLabCut prunes larger complete graphs to av
 
 def _write_labels(df: pd.DataFrame, h5_path: Path) -> None:
     write_labels(df, h5_path, backup_existing=False)
+
+
+def _same_labels(path: Path, df: pd.DataFrame) -> bool:
+    """The merged labels on disk equal ``df`` (then the file, maybe DeepLabCut's, is left untouched)."""
+    if not path.exists():
+        return False
+    from madlc.io.labels import read_labels
+
+    try:
+        old = read_labels(path)
+    except Exception:  # noqa: BLE001 - unreadable: rewrite it
+        return False
+    try:
+        return old.shape == df.shape and old.index.equals(df.index) and old.columns.equals(df.columns) and \
+            np.allclose(old.to_numpy(float), df.to_numpy(float), equal_nan=True)
+    except (TypeError, ValueError):
+        return False
 
 
 # ---------------------------------------------------------------- PAF graph
@@ -193,6 +211,81 @@ def _doc_pickle_for(cfg: dict[str, Any], entry: dict[str, Any]) -> tuple[Any, An
     return doc["train_indices"], doc["test_indices"]
 
 
+# ---------------------------------------------------------------- shuffle numbers
+_SHUFFLE_FILE = re.compile(r"_(\d+)shuffle(\d+)\.pickle$")
+
+
+def existing_shuffles(cfg: dict[str, Any]) -> list[int]:
+    """Shuffle numbers the current iteration already has, whoever made them (sorted): training pickles,
+    metadata.yaml entries and model folders of DeepLabCut 3 (PyTorch) and 2 (TensorFlow)."""
+    found: set[int] = set()
+    folder = paths.training_dataset_folder(cfg)
+    if folder.is_dir():
+        for f in folder.glob("*shuffle*.pickle"):
+            m = _SHUFFLE_FILE.search(f.name)
+            if m:
+                found.add(int(m.group(2)))
+        meta = folder / "metadata.yaml"
+        if meta.exists():
+            from madlc.errors import MadlcError
+            from madlc.io import read_dataset_metadata
+
+            try:
+                entries = read_dataset_metadata(meta).get("shuffles") or {}
+                found |= {int(e["index"]) for e in entries.values() if isinstance(e, dict) and "index" in e}
+            except (MadlcError, AttributeError, TypeError, ValueError, KeyError):
+                pass  # an unreadable registry: the files above still count
+    prefix = f"{paths.task_date(cfg)}-trainset"
+    for engine_folder in (paths.ENGINE_MODEL_FOLDER, "dlc-models"):
+        root = paths.project_dir(cfg) / engine_folder / paths.iteration_folder(cfg)
+        if root.is_dir():
+            for d in root.iterdir():
+                m = re.fullmatch(re.escape(prefix) + r"\d+shuffle(\d+)", d.name)
+                if m and d.is_dir():
+                    found.add(int(m.group(1)))
+    return sorted(found)
+
+
+def choose_shuffles(cfg: dict[str, Any], Shuffles: list[int] | None, num_shuffles: int,
+                    userfeedback: bool = True) -> list[int]:
+    """DeepLabCut's rule: new shuffles get the next free numbers; a shuffle asked for by number must not
+    exist yet (``userfeedback=False`` allows replacing it; its files are backed up first)."""
+    existing = existing_shuffles(cfg)
+    if not Shuffles:
+        first = existing[-1] + 1 if existing else 1
+        return list(range(first, first + int(num_shuffles)))
+    shuffles = [int(s) for s in Shuffles]
+    taken = [s for s in shuffles if s in existing]
+    if taken and userfeedback:
+        raise ConfigError(
+            f"Cannot create shuffle {taken[0]} as it already exists in {paths.project_dir(cfg)} (existing shuffles: "
+            f"{existing}). What to do: leave Shuffles unset to make the next free shuffle "
+            f"({existing[-1] + 1}), pick a free number, or pass userfeedback=False (--no-userfeedback) to replace it "
+            "(its files are moved to a backup folder first).")
+    return shuffles
+
+
+def _backup_shuffle(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
+    """Move a shuffle's training pickles and model configs into ``training-datasets/.../backup-shuffle<k>-<time>/``."""
+    import shutil
+    import time
+
+    model_dir = paths.model_folder(cfg, shuffle, trainingsetindex)
+    files = [paths.training_data_pickle(cfg, shuffle, trainingsetindex),
+             paths.documentation_pickle(cfg, shuffle, trainingsetindex),
+             *(model_dir / "train").glob("*.yaml"), *(model_dir / "test").glob("*.yaml")]
+    files = [f for f in files if f.exists()]
+    if not files:
+        return None
+    dest = paths.training_dataset_folder(cfg) / f"backup-shuffle{shuffle}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for f in files:
+        rel = f.relative_to(paths.project_dir(cfg))
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(f), str(dest / rel))
+    print(f"create_multianimaltraining_dataset: shuffle {shuffle} is replaced; its files were moved to {dest}.")
+    return dest
+
+
 # ---------------------------------------------------------------- the public function
 def _given_indices(indices: Any, k: int, n_shuffles: int) -> list[int] | None:
     if indices is None:
@@ -215,8 +308,13 @@ def create_multianimaltraining_dataset(
     trainIndices: list[list[int]] | None = None,
     testIndices: list[list[int]] | None = None,
     overrides: Sequence[str] = (),
+    userfeedback: bool = True,
 ) -> list[str]:
     """Merge the labels, split train/test per TrainingFraction and shuffle, and write each shuffle's model folder.
+
+    Shuffles are never overwritten silently (DeepLabCut's rule): without ``Shuffles`` the next free numbers
+    are used (``num_shuffles`` of them); a number in ``Shuffles`` that exists already is refused, unless
+    ``userfeedback=False``, which replaces it after moving its files to a backup folder.
 
     ``net_type``: DeepLabCut's names (``dlcrnet_ms5``, ``resnet_50``, ``resnet_101``, ``mobilenet_v2_1.0``,
     ``efficientnet-b0``) or ``tiny``; default: a ``model=`` override, else config.yaml's
@@ -226,17 +324,20 @@ def create_multianimaltraining_dataset(
     ``overrides``: Hydra ``key=value`` settings stored in train/pytorch_config.yaml
     (e.g. ``data.crop_size=[256,256]``). Returns the model folders written.
     """
-    from madlc.nn.models.config import build_pytorch_config, resolve_settings, test_pose_cfg, inference_cfg_for
+    from madlc.nn.models.config import (build_pytorch_config, inference_cfg_for, resolve_settings, test_pose_cfg,
+                                     write_model_config)
 
     cfg = load_config(config)
     if not cfg.get("multianimalproject"):
         raise ConfigError(f"{config}: multianimalproject is false; create_multianimaltraining_dataset is for "
                           "multi-animal projects. What to do: set multianimalproject: true or use a multi-animal project.")
-    shuffles = [int(s) for s in Shuffles] if Shuffles else list(range(1, int(num_shuffles) + 1))
+    shuffles = choose_shuffles(cfg, Shuffles, num_shuffles, userfeedback)
     df = merge_labels(cfg)
     folder = paths.training_dataset_folder(cfg)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_labels(df, folder / f"CollectedData_{cfg['scorer']}.h5")
+    collected = folder / f"CollectedData_{cfg['scorer']}.h5"
+    if not _same_labels(collected, df):
+        _write_labels(df, collected)
     kpts = labels_to_keypoints(df, cfg)
     candidates = labeled_rows(kpts)
     if len(candidates) == 0:
@@ -277,6 +378,8 @@ def create_multianimaltraining_dataset(
 
     for shuffle, fraction, train, test in jobs:
         tsi = fractions.index(fraction)
+        if not userfeedback:
+            _backup_shuffle(cfg, shuffle, tsi)
         data = training_entries(df, cfg, train)
         if not data:
             raise FormatError(f"shuffle {shuffle}, TrainingFraction {fraction}: no training image has a keypoint "
@@ -289,7 +392,7 @@ def create_multianimaltraining_dataset(
             print(f"create_multianimaltraining_dataset: {model_dir / 'train'} already holds {len(snaps)} snapshot(s); "
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
-        dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml")
+        write_model_config(model_dir, pytorch_cfg)
         write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings), model_dir / "test" / "pose_cfg.yaml")
         write_inference_cfg(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml")
         created[paths.shuffle_name(cfg, shuffle, tsi)] = {

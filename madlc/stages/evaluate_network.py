@@ -144,9 +144,8 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
     ``inference_cfg.yaml`` only gains missing keys (and ``paf_best``).
     """
     from madlc.stages.assemble import save_calibration
-    from madlc.project.trainingset import dump_yaml
     from madlc.io import read_pose_cfg, read_yaml, write_inference_cfg, write_pose_cfg
-    from madlc.nn.models.config import PYTORCH_CONFIG, inference_cfg_for, load_pytorch_config
+    from madlc.nn.models.config import PYTORCH_CONFIG, inference_cfg_for, load_pytorch_config, write_model_config
     from madlc.settings import compose, to_dict
 
     written: dict[str, Path] = {}
@@ -163,7 +162,7 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
             pred = pcfg["model"].get("heads", {}).get("bodypart", {}).get("predictor")
             if isinstance(pred, dict):
                 pred["edges_to_keep"] = [int(e) for e in paf_best]
-                written["pytorch_config"] = dump_yaml(pcfg, pcfg_path)
+                written["pytorch_config"] = write_model_config(folder, pcfg)
     inf_path = test / "inference_cfg.yaml"
     current = read_yaml(inf_path, "inference_cfg.yaml") if inf_path.exists() else {}
     try:
@@ -256,6 +255,52 @@ def _print_graph(result: dict[str, Any], n_edges: int, summary: dict[str, Any]) 
 
 
 # ----------------------------------------------------------------------------------- public API
+def _split_images(cfg: dict[str, Any], df: pd.DataFrame, keypoints: np.ndarray, shuffle: int, trainingsetindex: int
+                  ) -> tuple[list[int], list[tuple[str, ...]], np.ndarray, list[int], list[int], float]:
+    """Rows, image keys, labels and train/test positions of a shuffle's images (its Documentation pickle)."""
+    from madlc.project.trainingset import load_split
+
+    train_idx, test_idx, fraction = load_split(cfg, shuffle, trainingsetindex)
+    bad = [int(i) for i in np.concatenate([train_idx, test_idx]) if not 0 <= int(i) < len(df)]
+    if bad:
+        raise file_error(paths.documentation_pickle(cfg, shuffle, trainingsetindex),
+                         f"train/test rows {bad[:5]} are not rows of the merged labels ({len(df)} rows)",
+                         "re-create the training dataset (create_multianimaltraining_dataset)")
+    rows = sorted(set(int(i) for i in train_idx) | set(int(i) for i in test_idx))
+    position = {r: p for p, r in enumerate(rows)}
+    train_pos = [position[int(i)] for i in train_idx]
+    test_pos = [position[int(i)] for i in test_idx]
+    keys = [tuple(str(k) for k in df.index[r]) for r in rows]
+    return rows, keys, keypoints[rows], train_pos, test_pos, fraction
+
+
+def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trainingsetindex: int = 0,
+                     snapshotindex: int = -1, overrides: Sequence[str] = ()) -> dict[str, float]:
+    """evaluate_network's numbers for one snapshot (train/test rmse, rmse_pcutoff, mAP, mAR), computed the same
+    way but without writing any file: train_network's end-of-run report."""
+    from madlc.project.labels import labels_to_keypoints
+    from madlc.nn.inference.model import load_inference_model
+    from madlc.nn.inference.run import default_device
+    from madlc.project.trainingset import load_merged_labels
+
+    cfg = load_config(config)
+    df = load_merged_labels(cfg)
+    rows, keys, gt, train_pos, test_pos, _ = _split_images(cfg, df, labels_to_keypoints(df, cfg), shuffle,
+                                                           trainingsetindex)
+    folder = paths.model_folder(cfg, shuffle, trainingsetindex)
+    pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
+    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), list(overrides),
+                                 snapshotindex=snapshotindex)
+    infer = replace(model.settings, paf_inds=None)
+    frames = _predict(model, infer, paths.project_dir(cfg), keys, int(cfg.get("batch_size") or 8))
+    asm, settings = _assembly_settings(cfg, folder, infer, list(overrides))
+    multi_parts, unique_parts, _ = _comparison_parts(cfg, "all")
+    result = evaluate_snapshot_images(cfg, frames, gt, train_pos, test_pos, asm, settings, (multi_parts, unique_parts),
+                                      pcutoff)
+    return {f"{split}_{key}": float(result[split][key]) for split in ("train", "test")
+            for key in ("rmse", "rmse_pcutoff", "mAP", "mAR")}
+
+
 def predictions_frame(arr: np.ndarray, scorer: str, individuals: Sequence[str], multi_bodyparts: Sequence[str],
                       unique_bodyparts: Sequence[str], index: pd.Index) -> pd.DataFrame:
     """``<DLCSCORER>.h5`` table from :func:`predictions_array` output: DeepLabCut's columns with x, y, likelihood."""
@@ -293,7 +338,7 @@ def evaluate_network(
     Returns the headline numbers of the last evaluated snapshot (mAP/mAR as fractions).
     """
     from madlc.project.labels import labels_to_keypoints
-    from madlc.project.trainingset import load_merged_labels, load_split
+    from madlc.project.trainingset import load_merged_labels
     from madlc.nn.inference.model import load_inference_model
     from madlc.io import write_evaluation_predictions
 
@@ -329,18 +374,7 @@ def evaluate_network(
         if not folder.exists():
             raise ConfigError(f"{folder}: no model folder for shuffle {shuffle} (trainingsetindex {trainingsetindex}). "
                               "What to do: create the training dataset and train this shuffle first.")
-        train_idx, test_idx, fraction = load_split(cfg, shuffle, trainingsetindex)
-        bad = [int(i) for i in np.concatenate([train_idx, test_idx]) if not 0 <= int(i) < len(df)]
-        if bad:
-            raise file_error(paths.documentation_pickle(cfg, shuffle, trainingsetindex),
-                             f"train/test rows {bad[:5]} are not rows of the merged labels ({len(df)} rows)",
-                             "re-create the training dataset (create_multianimaltraining_dataset)")
-        rows = sorted(set(int(i) for i in train_idx) | set(int(i) for i in test_idx))
-        position = {r: p for p, r in enumerate(rows)}
-        train_pos = [position[int(i)] for i in train_idx]
-        test_pos = [position[int(i)] for i in test_idx]
-        keys = [tuple(str(k) for k in df.index[r]) for r in rows]
-        gt = keypoints[rows]
+        rows, keys, gt, train_pos, test_pos, fraction = _split_images(cfg, df, keypoints, shuffle, trainingsetindex)
         eval_dir = paths.evaluation_folder(cfg, shuffle, trainingsetindex)
         indices = _snapshot_indices(cfg, folder / "train", snapshots)
         default_index = _snapshot_indices(cfg, folder / "train", None)[-1]

@@ -19,7 +19,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from madlc.errors import ConfigError, MadlcError
-from madlc.nn.models.config import PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape
+from madlc.nn.models.config import (PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape,
+                                    write_model_config)
 from madlc.project import paths
 from madlc.project.config import load_config
 
@@ -88,7 +89,7 @@ def train_network(
     """
     from madlc.nn.data.dataset import PoseDataset
     from madlc.project.labels import joint_names
-    from madlc.project.trainingset import dump_yaml, load_training_data
+    from madlc.project.trainingset import load_training_data
     from madlc.nn.models import build_model, build_model_quiet
     from madlc.nn.models.train import fit, load_init_weights, resolve_threads, set_threads_and_seed
 
@@ -144,7 +145,7 @@ def train_network(
     if not tcfg.get("resume", True):
         _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
     # the resolved config of this run, read by evaluation and inference (train.resume is a per-run choice)
-    dump_yaml(dict(pcfg, train=dict(tcfg, resume=saved_resume)), train_dir / PYTORCH_CONFIG)
+    write_model_config(model_dir, dict(pcfg, train=dict(tcfg, resume=saved_resume)), steps_per_epoch)
     remaining = int(tcfg.get("max_steps", 50000)) - step_offset
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
@@ -156,7 +157,8 @@ def train_network(
     final = saved[-1] if saved else last
     if tcfg.get("eval_at_end", True) and final is not None:
         report = evaluate_snapshot(cfg, model_dir, shuffle, trainingsetindex)
-        line = f"final snapshot {Path(final).name}: " + ", ".join(f"{k} {v:.2f}" for k, v in report.items())
+        line = f"final snapshot {Path(final).name} (as evaluate_network reports it): " + ", ".join(
+            f"{k} {v:.2f}" for k, v in report.items())
         print("train_network: " + line)
         with (train_dir / "train.txt").open("a") as f:
             f.write(line + "\n")
@@ -164,33 +166,11 @@ def train_network(
 
 
 def evaluate_snapshot(config: str | Path | dict[str, Any], model_dir: str | Path, shuffle: int = 1,
-                      trainingsetindex: int = 0, snapshotindex: int = -1, threshold: float = 0.1,
-                      max_images: int = 50) -> dict[str, float]:
-    """Mean keypoint error (px, DeepLabCut's 'RMSE': mean Euclidean distance of optimally matched detections)
-    and detection rate on (at most ``max_images`` of) the full train and test images of a shuffle.
-    A quick training check, not the evaluation stage."""
-    from madlc.io.images import read_image
-    from madlc.project.trainingset import keypoints_for_split
-    from madlc.nn.models import load_model
-    from madlc.nn.models.train import image_maps
-    from madlc.nn.models.decode import find_peaks, match_errors
+                      trainingsetindex: int = 0, snapshotindex: int = -1) -> dict[str, float]:
+    """The end-of-run report: evaluate_network's train/test RMSE (px, likelihood >= pcutoff too) and mAP for the
+    same snapshot, by the same code (:func:`madlc.stages.evaluate_network.snapshot_metrics`), without writing files."""
+    from madlc.stages.evaluate_network import snapshot_metrics
 
-    cfg = load_config(config)
-    model, mcfg = load_model(model_dir, snapshotindex)
-    out: dict[str, float] = {}
-    for which in ("train", "test"):
-        keys, truth = keypoints_for_split(cfg, shuffle, trainingsetindex, which)
-        keys, truth = keys[:max_images], truth[:max_images]
-        dists, missed = [], 0
-        for key, gt in zip(keys, truth):
-            img = read_image(Path(cfg["project_path"]).joinpath(*key))
-            res = image_maps(model, img)
-            peaks = find_peaks(res["heatmaps"], res["locref"], res["stride"], threshold)
-            d, m = match_errors(peaks, gt)
-            dists.append(d)
-            missed += m
-        d = np.concatenate(dists) if dists else np.zeros(0)
-        if len(keys):
-            out[f"{which}_rmse_px"] = float(d.mean()) if len(d) else float("nan")
-            out[f"{which}_detected"] = float(len(d) / max(1, len(d) + missed))
-    return out
+    del model_dir
+    metrics = snapshot_metrics(config, shuffle, trainingsetindex, snapshotindex)
+    return {k: v for k, v in metrics.items() if not k.endswith("mAR")}

@@ -1,9 +1,9 @@
 """The model folder's config files: ``train/pytorch_config.yaml``, ``test/pose_cfg.yaml``, ``test/inference_cfg.yaml``.
 
-``train/pytorch_config.yaml`` layout (FORMATS.md §4.6 keys DeepLabCut reads, plus madlc's resolved
-Hydra settings, which is what training, evaluation and inference read)::
+In memory (what training, evaluation and inference read); on disk it is split into DeepLabCut 3's
+``train/pytorch_config.yaml`` and madlc's ``train/madlc_model.yaml`` (:mod:`madlc.nn.models.dlc_config`)::
 
-    net_type: dlcrnet_ms5        # DeepLabCut name
+    net_type: dlcrnet_stride16_ms5   # DeepLabCut 3 name (scorer names derive from it)
     method: bu                   # bottom-up
     device: auto
     metadata: {project_path, pose_config_path, bodyparts, unique_bodyparts, individuals, with_identity}
@@ -31,13 +31,15 @@ from typing import Any, Sequence
 import yaml
 
 from madlc.errors import ConfigError
+from madlc.nn.models.dlc_config import (MADLC_MODEL_FILE, PYTORCH_CONFIG, WRITTEN_BY_DLC, WRITTEN_BY_MADLC,
+                                     dlc_made_settings, dlc_net_type, is_madlc_layout, madlc_side, merge,
+                                     to_dlc_pose_config)
 from madlc.nn.models.names import NET_TYPE_TO_MODEL, model_option
 from madlc.project import paths
 
 GROUPS = ("model", "data", "train")
 #: Hydra groups of other stages: their overrides are ignored here (the pipeline passes one override list to all)
 OTHER_GROUPS = ("inference", "tracking", "filter", "review", "pipeline", "analyze")
-PYTORCH_CONFIG = "pytorch_config.yaml"
 
 
 def _project_model_choice(cfg: dict[str, Any]) -> bool:
@@ -86,7 +88,7 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
     model["heads"] = heads
     model_dir = paths.model_folder(cfg, shuffle, trainingsetindex)
     return {
-        "net_type": model.get("net_type", model.get("name")),
+        "net_type": dlc_net_type(model),
         "method": "bu",
         "device": settings["train"].get("device", "auto"),
         "metadata": {
@@ -180,16 +182,53 @@ def model_folder_of(path: str | Path) -> Path:
 
 
 def load_pytorch_config(model_folder: str | Path) -> dict[str, Any]:
-    """Read ``<model folder>/train/pytorch_config.yaml`` (clear error when missing or broken)."""
+    """madlc's in-memory model config of a shuffle (clear error when missing or broken).
+
+    Read from ``train/pytorch_config.yaml`` (DeepLabCut's) and ``train/madlc_model.yaml`` (madlc's own
+    settings; see :mod:`madlc.nn.models.dlc_config`). A shuffle DeepLabCut made (no madlc file) gets madlc's
+    network of its ``net_type`` with madlc's defaults; a pytorch_config.yaml of madlc's older one-file
+    layout is read as it is.
+    """
     from madlc.project.trainingset import read_yaml
 
-    path = model_folder_of(model_folder) / "train" / PYTORCH_CONFIG
-    pcfg = read_yaml(path, "model config (pytorch_config.yaml)")
+    train_dir = model_folder_of(model_folder) / "train"
+    path = train_dir / PYTORCH_CONFIG
+    raw = read_yaml(path, "model config (pytorch_config.yaml)")
+    own_path = train_dir / MADLC_MODEL_FILE
+    if own_path.exists():
+        pcfg = merge(raw, read_yaml(own_path, "madlc model settings (madlc_model.yaml)"))
+    elif is_madlc_layout(raw):  # madlc's older one-file layout: rewritten in two files at the next write
+        pcfg = dict(raw, net_type=dlc_net_type(raw["model"]))
+    else:
+        pcfg = merge(raw, dlc_made_settings(raw, path))
     for key in ("model", "data", "train", "metadata"):
         if not isinstance(pcfg.get(key), dict):
             raise ConfigError(f"{path}: section {key!r} is missing. What to do: re-create the shuffle with "
-                              "create_multianimaltraining_dataset (this file was not written by madlc).")
+                              "create_multianimaltraining_dataset (this file was not written by madlc or DeepLabCut).")
     return pcfg
+
+
+def write_model_config(model_folder: str | Path, pcfg: dict[str, Any], steps_per_epoch: int | None = None) -> Path:
+    """Write madlc's in-memory model config as ``train/pytorch_config.yaml`` (DeepLabCut 3's schema) and
+    ``train/madlc_model.yaml`` (madlc's own settings). A pytorch_config.yaml DeepLabCut wrote is left as it
+    is (only madlc_model.yaml is written). Returns the pytorch_config.yaml path."""
+    from madlc.project.trainingset import dump_yaml, read_yaml
+
+    train_dir = model_folder_of(model_folder) / "train"
+    path, own_path = train_dir / PYTORCH_CONFIG, train_dir / MADLC_MODEL_FILE
+    written_by = WRITTEN_BY_MADLC
+    if own_path.exists():
+        written_by = str(read_yaml(own_path, "madlc model settings (madlc_model.yaml)").get("written_by", written_by))
+    elif path.exists() and not is_madlc_layout(read_yaml(path, "model config (pytorch_config.yaml)")):
+        written_by = WRITTEN_BY_DLC
+    if written_by == WRITTEN_BY_MADLC:
+        dlc = to_dlc_pose_config(pcfg, steps_per_epoch)
+        if steps_per_epoch is None and path.exists():  # keep the epoch count training wrote
+            old = read_yaml(path, "model config (pytorch_config.yaml)").get("train_settings") or {}
+            dlc["train_settings"]["epochs"] = int(old.get("epochs", dlc["train_settings"]["epochs"]))
+        dump_yaml(dlc, path)
+    dump_yaml(madlc_side(pcfg, written_by), own_path)
+    return path
 
 
 def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
@@ -222,7 +261,7 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
             group = yaml.safe_load(path.read_text()) or {}
             if key == "model":
                 group["heads"] = out["model"].get("heads", {})
-                out["net_type"] = group.get("net_type", option)
+                out["net_type"] = dlc_net_type(group)
             out[key] = group
             continue
         _set(out, key, value, add, item)

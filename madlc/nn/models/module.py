@@ -142,7 +142,8 @@ class SnapshotCallback(L.Callback):
 
 
 class StatsCallback(L.Callback):
-    """Every ``display_iters`` steps: a row in ``learning_stats.csv`` and a line in ``train.txt``."""
+    """Every ``display_iters`` steps (and at the first and last step): a row in ``learning_stats.csv`` and a line
+    in ``train.txt``."""
 
     def __init__(self, train_dir: Path, display_iters: int) -> None:
         self.csv_path = Path(train_dir) / "learning_stats.csv"
@@ -155,7 +156,8 @@ class StatsCallback(L.Callback):
 
     def on_train_batch_end(self, trainer: L.Trainer, module: PoseModule, outputs: Any, batch: Any, batch_idx: int) -> None:
         step = module.step_offset + trainer.global_step
-        if step % self.every != 0 and trainer.global_step != 1:
+        last = trainer.max_steps is not None and trainer.global_step >= trainer.max_steps
+        if step % self.every != 0 and trainer.global_step != 1 and not last:
             return
         lr = trainer.optimizers[0].param_groups[0]["lr"]
         row = {"step": step, "epoch": module.epoch_offset + trainer.current_epoch, "lr": f"{lr:.3g}"}

@@ -20,6 +20,7 @@ NET_TYPE_TO_MODEL: dict[str, str] = {
     "efficientnet_b0": "efficientnet_b0",
     "dlcrnet_ms5": "dlcrnet_ms5",
     "dlcrnet_stride8_ms5": "dlcrnet_ms5",
+    "dlcrnet_stride16_ms5": "dlcrnet_ms5",  # DeepLabCut 3.0's name of that family
 }
 
 #: the multi-animal default of DeepLabCut (TF engine); madlc's Hydra default is ``tiny``

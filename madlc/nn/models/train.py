@@ -118,7 +118,8 @@ def fit(net: Any, pcfg: dict[str, Any], dataset: Any, train_dir: Path, remaining
     accelerator, devices, precision = lightning_device(tcfg, gputouse)
     snapshots = SnapshotCallback(train_dir, int(tcfg.get("save_epochs", 25)), tcfg.get("max_snapshots_to_keep"),
                                  str(pcfg.get("net_type")))
-    display = int(tcfg.get("display_iters", 500))
+    # at least ~20 rows in learning_stats.csv per run, whatever display_iters says
+    display = max(1, min(int(tcfg.get("display_iters", 500)), int(tcfg.get("max_steps", 50000)) // 20))
     epochs = math.ceil(remaining / steps_per_epoch)
     if tcfg.get("max_epochs"):
         epochs = min(epochs, int(tcfg["max_epochs"]) - epoch_offset)
