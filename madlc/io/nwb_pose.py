@@ -57,7 +57,6 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
     ``fps``: frames per second of the video (default: ``pose.fps``, else 30 with a warning).
     ``session_start_time``: ISO date-time (default: now, UTC). ``dimensions``: (height, width).
     """
-    from ndx_pose import PoseEstimation
     from pynwb import NWBHDF5IO, NWBFile
     from pynwb.file import Subject
     from sleap_io.io.nwb_predictions import create_skeleton_container
@@ -85,8 +84,7 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
     video_name = str(pose.video or "video.mp4")
     module = nwbfile.create_processing_module(name=f"SLEAP_VIDEO_000_{Path(video_name).stem}",
                                               description=f"poses of {Path(video_name).name}")
-    device = nwbfile.create_device(name="camera_0", description=f"camera of {Path(video_name).name}",
-                                   manufacturer="unknown")
+    device = nwbfile.create_device(name="camera_0", description=f"camera of {Path(video_name).name}")
     finite = np.isfinite(pose.coords[..., :2]).all(-1)
     from madlc import __version__
 
@@ -96,7 +94,7 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
             rows = np.flatnonzero(finite[:, k, j])
             series.append(_series(bpt, pose.coords[rows, k, j, :2], pose.coords[rows, k, j, 2], pose.frames[rows], fps))
         extra = {"dimensions": np.array([dimensions], dtype="uint16")} if dimensions else {}
-        module.add(PoseEstimation(name=f"{TRACK_PREFIX}{individual}", pose_estimation_series=series,
+        module.add(_pose_estimation(name=f"{TRACK_PREFIX}{individual}", pose_estimation_series=series,
                                   description=f"poses of {individual} in {Path(video_name).name} at {float(fps)!r} fps",
                                   original_videos=[video_name], labeled_videos=[video_name], scorer=pose.scorer,
                                   source_software="madlc", source_software_version=__version__, skeleton=skeleton,
@@ -105,6 +103,16 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
         with NWBHDF5IO(str(tmp), "w") as io:
             io.write(nwbfile)
     return path
+
+
+def _pose_estimation(**kwargs):
+    """ndx-pose ``PoseEstimation`` with the arguments sleap-io's reader expects (``original_videos``,
+    ``devices``), which ndx-pose 0.4 deprecates: its DeprecationWarnings are silenced here."""
+    from ndx_pose import PoseEstimation
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return PoseEstimation(**kwargs)
 
 
 def _times(series) -> np.ndarray:

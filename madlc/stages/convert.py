@@ -118,7 +118,7 @@ def write_pose(pose: PoseData, path: str | Path, format: str | None = None, dime
         lost = []
         if pose.edges:
             lost.append("the skeleton edges (keep them in config.yaml 'skeleton')")
-        if pose.instance_scores is not None and np.isfinite(pose.instance_scores).any():
+        if _own_instance_scores(pose):
             lost.append("instance scores (point likelihoods are kept)")
         if pose.user is not None and pose.user.any():
             lost.append("which poses are human labels (their likelihood is 1.0)")
@@ -138,6 +138,19 @@ def write_pose(pose: PoseData, path: str | Path, format: str | None = None, dime
                           "with likelihood 1.0", UserWarning, stacklevel=2)
         return save_nwb(pose, path, dimensions=dimensions, **(nwb_metadata or {}))
     return save_pose(pose, path, fmt)
+
+
+def _own_instance_scores(pose: PoseData) -> bool:
+    """Whether the instance scores say more than the mean likelihood of the visible points."""
+    scores = pose.instance_scores
+    if scores is None or not np.isfinite(scores).any():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        seen = np.where(np.isfinite(pose.coords[..., 0]), pose.coords[..., 2], np.nan)
+        mean = np.nanmean(seen, axis=-1)
+    has = np.isfinite(scores)
+    return not np.allclose(scores[has], mean[has], rtol=1e-5, atol=1e-6, equal_nan=True)
 
 
 def convert(input: str, output: str, video: str | None = None, config: str | None = None, format: str | None = None,
