@@ -120,3 +120,60 @@ def test_import_from_another_deeplabcut_project(synth_project_small, tmp_path):
     assert got.columns.get_level_values("scorer")[0] == "me"
     np.testing.assert_array_equal(got.to_numpy(), src_labels.to_numpy())
     assert all((Path(out).parent / img).exists() for _, _, img in got.index)
+
+
+def test_import_human_labels_from_embedded_frames(tmp_path, fly_nodes):
+    """A .pkg.slp with embedded frames: images come from the source video when it exists, else from the file."""
+    import cv2
+    import sleap_io as sio
+
+    labels = sio.load_slp(str(SLP), open_videos=False)
+    skeleton = labels.skeleton
+    source = tmp_path / "recording.mp4"  # the video SLEAP labeled; removed after packaging
+    source.symlink_to(VIDEO)
+    labels.replace_filenames(new_filenames=[str(source)])
+    frames = []
+    for lf in labels.labeled_frames[:30:10]:
+        insts = [sio.Instance.from_numpy(i.numpy(), skeleton=skeleton, track=i.track) for i in lf.predicted_instances[:2]]
+        frames.append(sio.LabeledFrame(video=labels.video, frame_idx=lf.frame_idx, instances=insts))
+    pkg = tmp_path / "flies.pkg.slp"
+    sio.save_slp(sio.Labels(frames, videos=[labels.video], skeletons=[skeleton], tracks=labels.tracks), str(pkg),
+                 embed="user", verbose=False)
+    names = ["img0000.png", "img0010.png", "img0020.png"]
+
+    def project(name: str) -> str:
+        config = madlc.create_new_project(name, "lab", [str(VIDEO)], working_directory=str(tmp_path))
+        madlc.edit_config(config, {"multianimalbodyparts": fly_nodes, "individuals": ["fly1", "fly2"], "skeleton": []})
+        return config
+
+    out = madlc.import_labels(project("a"), str(pkg))  # source video present: frames read from it
+    assert Path(out).parent.name == "recording"
+    assert sorted(p.name for p in Path(out).parent.glob("img*.png")) == names
+    np.testing.assert_array_equal(labels_to_array(read_labels(out), ["fly1", "fly2"], fly_nodes)[1, 0],
+                                  frames[1].instances[0].numpy())
+    source.unlink()  # now only the embedded frames are left
+    config = project("b")
+    out = madlc.import_labels(config, str(pkg))
+    images = sorted(Path(out).parent.glob("img*.png"))
+    assert Path(out).parent.name == "recording" and [p.name for p in images] == names
+    assert cv2.imread(str(images[1])).shape == (384, 384, 3)
+    assert len(read_labels(out)) == 3
+    assert any(Path(k).stem == "recording" for k in madlc.io.read_config(config)["video_sets"])
+
+
+def test_import_pose_estimates_from_nwb(synth_project_small, tmp_path):
+    """NWB PoseEstimation (here madlc's own export of the synthetic ground truth) needs --predicted."""
+    project = Path(synth_project_small).parent
+    video = next(project.glob("videos/*.mp4"))
+    nwb = madlc.convert(str(project / "ground-truth" / f"{video.stem}_gt.h5"), str(tmp_path / "gt.nwb"),
+                        video=str(video))
+    src_cfg = madlc.io.read_config(synth_project_small)
+    config = madlc.create_new_project("nwb", "me", [str(video)], working_directory=str(tmp_path))
+    madlc.edit_config(config, {"multianimalbodyparts": src_cfg["multianimalbodyparts"],
+                               "individuals": src_cfg["individuals"], "skeleton": src_cfg["skeleton"]})
+    with pytest.raises(ConfigError, match="--predicted"):
+        madlc.import_labels(config, nwb)
+    out = madlc.import_labels(config, nwb, predicted=True, every=10)
+    got = labels_to_array(read_labels(out), src_cfg["individuals"], src_cfg["multianimalbodyparts"])
+    truth = madlc.io.tracks_to_array(madlc.io.read_tracks(project / "ground-truth" / f"{video.stem}_gt.h5"))[0]
+    np.testing.assert_array_equal(got, truth[::10, :, :, :2])

@@ -56,7 +56,7 @@ def test_import_sleap_tracks_then_stitch_two_flies(tmp_path):
     assert owner["1"][0] != owner["2"][0]
 
 
-def test_untracked_instances_become_one_frame_tracklets(tmp_path):
+def test_untracked_instances_become_one_frame_tracklets(tmp_path, synth_project_small):
     import sleap_io as sio
 
     skeleton = sio.Skeleton(["a", "b"])
@@ -71,7 +71,9 @@ def test_untracked_instances_become_one_frame_tracklets(tmp_path):
         frames.append(sio.LabeledFrame(video=video, frame_idx=f, instances=[tracked, loose]))
     src = tmp_path / "mixed.slp"
     sio.save_slp(sio.Labels(frames, videos=[video], skeletons=[skeleton], tracks=[track]), str(src))
-    data = read_tracklets(madlc.import_tracks(str(src)))
+    video = next(Path(synth_project_small).parent.glob("videos/*.mp4"))
+    out = madlc.import_tracks(str(src), str(video), output=str(tmp_path / "mixed_el.pickle"))
+    data = read_tracklets(out)
     ids = [k for k in data if k != "header"]
     assert len(ids) == 1 + 5
     assert sorted(data[ids[0]]) == [0, 1, 2, 3, 4]

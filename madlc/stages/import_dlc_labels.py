@@ -74,7 +74,13 @@ def import_dlc_labels(config: str | Path, cfg: dict[str, Any], src: Path, mappin
         if stem not in stems:
             entry = next(((k, v) for k, v in ((other_cfg or {}).get("video_sets") or {}).items()
                           if Path(str(k).replace("\\", "/")).stem == stem), None)
-            key, value = entry if entry else (str(project / "videos" / f"{stem}.mp4"), {"crop": ""})
+            if entry is None:
+                import cv2
+
+                first = cv2.imread(str(folder / images[0])) if images else None
+                crop = f"0, {first.shape[1]}, 0, {first.shape[0]}" if first is not None else ""
+                entry = (str(project / "videos" / f"{stem}.mp4"), {"crop": crop})
+            key, value = entry
             cfg_now.setdefault("video_sets", {})[key] = value
             write_config(cfg_now, config)
         last = str(out)

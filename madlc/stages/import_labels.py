@@ -90,39 +90,61 @@ def pack_individuals(pose, cfg: dict[str, Any], path: Any, keep_best: bool = Fal
 
 
 def _resolve_video(pose, labels, src: Path, video: str | None):
-    """(path of a video file or None, sleap-io Video with embedded frames or None)."""
+    """Where the frames come from: ``(video file or None, sleap-io Video with embedded frames or None,
+    video stem, frame count of the original video, original video path)``."""
+    from madlc.video.reader import video_info
+
     if video:
         if not Path(video).exists():
             raise VideoError(f"{video}: no such video file. What to do: check the --video path.")
-        return Path(video).resolve(), None
+        path = Path(video).resolve()
+        return path, None, path.stem, video_info(path).nframes, path
     ref = str(pose.video or "")
     candidates = [Path(ref), src.parent / ref, src.parent / Path(ref).name] if ref else []
     for c in candidates:
-        if c.suffix.lower() not in (".slp", ".h5") and c.is_file():
-            return c.resolve(), None
-    if labels is not None:
-        for v in labels.videos:
-            fn = v.filename if isinstance(v.filename, str) else ""
-            if fn.endswith(".slp") or type(getattr(v, "backend", None)).__name__ == "HDF5Video" \
-                    or (v.backend_metadata or {}).get("dataset"):
-                try:
-                    v.replace_filename(str(src), open=True) if not Path(fn).exists() else v.open()
-                    if v.backend is not None:
-                        return None, v
-                except Exception:  # noqa: BLE001 - fall through to the clear error below
-                    pass
+        if c.suffix.lower() not in (".slp", ".h5", ".nwb") and c.is_file():
+            path = c.resolve()
+            return path, None, path.stem, video_info(path).nframes, path
+    for v in (labels.videos if labels is not None else []):
+        meta = v.backend_metadata or {}
+        if not meta.get("has_embedded_images"):
+            continue
+        source = getattr(v, "source_video", None)
+        original = Path(str(source.filename)) if source is not None and isinstance(source.filename, str) else None
+        if original is not None and original.is_file():
+            return original.resolve(), None, original.stem, video_info(original).nframes, original.resolve()
+        try:
+            if not Path(str(v.filename)).exists():
+                v.replace_filename(str(src), open=False)
+            v.open()
+        except Exception:  # noqa: BLE001 - the clear error below says what to do
+            continue
+        nframes = int(source.shape[0]) if source is not None and source.shape else int(v.shape[0])
+        stem = original.stem if original is not None else src.name.split(".")[0]
+        return None, v, stem, nframes, original
     raise VideoError(
         f"{src}: the video it references ({ref or 'none'}) is not found (looked in {[str(c) for c in candidates]}), "
         "and the file embeds no frames. What to do: pass the video with --video PATH "
-        "(or save the labels with embedded frames in SLEAP: File > Export Labels Package).")
+        "(or export the labels with their frames from SLEAP: File > Export Labels Package).")
 
 
-def _add_video(config: str | Path, cfg: dict[str, Any], video: Path, copy_videos: bool) -> None:
+def _add_video(config: str | Path, cfg: dict[str, Any], video: Path | None, stem: str, copy_videos: bool,
+               crop: str = "") -> None:
+    """List the video in config.yaml's video_sets (linked into videos/ when the file exists)."""
     stems = {Path(str(k).replace("\\", "/")).stem for k in cfg.get("video_sets") or {}}
-    if video.stem not in stems:
+    if stem in stems:
+        return
+    if video is not None and video.is_file():
         from madlc.project.manage import add_new_videos
 
         add_new_videos(str(config), [str(video)], copy_videos=copy_videos)
+        return
+    from madlc.io.config import read_config, write_config
+
+    cfg_now = read_config(config)  # frames embedded, video elsewhere: DeepLabCut matches labels by stem
+    key = str(video) if video is not None else str(Path(cfg_now["project_path"]) / "videos" / f"{stem}.mp4")
+    cfg_now.setdefault("video_sets", {})[key] = {"crop": crop}
+    write_config(cfg_now, config)
 
 
 def _write_images(folder: Path, frames: np.ndarray, nframes: int, video_path: Path | None, sleap_video) -> list[str]:
@@ -216,7 +238,6 @@ def _import_pose_file(config, cfg, src: Path, predicted: bool, mapping, every: i
     from madlc.io.sleap_formats import detect_format, load_labels_file, pose_from_labels
     from madlc.project.paths import individuals as cfg_individuals
     from madlc.stages.convert import fit_to_config
-    from madlc.video.reader import video_info
 
     fmt = detect_format(src, format)
     if fmt == "dlc":
@@ -245,18 +266,15 @@ def _import_pose_file(config, cfg, src: Path, predicted: bool, mapping, every: i
                    instance_scores=None if pose.instance_scores is None else pose.instance_scores[keep],
                    user=None if pose.user is None else pose.user[keep])
     pose, cfg = fit_to_config(pose, config, src, mapping)
-    video_path, sleap_video = _resolve_video(pose, labels, src, video)
-    if video_path is not None:
-        info = video_info(video_path)
-        nframes, stem = info.nframes, video_path.stem
-    else:
-        nframes, stem = int(sleap_video.shape[0]), Path(str(pose.video or src.stem)).stem
+    video_path, sleap_video, stem, nframes, original = _resolve_video(pose, labels, src, video)
     beyond = pose.frames[pose.frames >= nframes]
     if len(beyond):
         raise file_error(src, f"frame {int(beyond[0])} is labeled but the video has {nframes} frames",
                          "pass the right video with --video", VideoError)
-    if video_path is not None:
-        _add_video(config, cfg, video_path, copy_videos)
+    crop = ""
+    if sleap_video is not None and sleap_video.shape:
+        crop = f"0, {int(sleap_video.shape[2])}, 0, {int(sleap_video.shape[1])}"
+    _add_video(config, cfg, original, stem, copy_videos, crop)
     arr = pack_individuals(pose, cfg, src, keep_best)
     project = Path(cfg["project_path"])
     folder = project / "labeled-data" / stem

@@ -1,4 +1,4 @@
-"""``madlc import-tracks FILE [VIDEO]``: another tool's tracked poses as a madlc tracklet pickle.
+"""``madlc import-tracks FILE VIDEO``: another tool's tracked poses as a madlc tracklet pickle.
 
 Each track of a SLEAP ``.slp`` (or NWB, SLEAP analysis ``.h5``, DeepLabCut tracks file) becomes
 one tracklet (``{frame: (n_bodyparts, 4) x, y, likelihood, identity=-1}``); an untracked
@@ -56,13 +56,13 @@ def pose_to_tracklets(pose) -> dict[Any, Any]:
     return out
 
 
-def import_tracks(file: str, video: str | None = None, output: str | None = None, format: str | None = None,
+def import_tracks(file: str, video: str, output: str | None = None, format: str | None = None,
                   scorer: str | None = None, video_index: int | None = None, overwrite: bool = False) -> str:
     """Turn another tool's tracked poses (SLEAP .slp, NWB, SLEAP analysis .h5) into a tracklet pickle.
 
     One tracklet per track (an untracked instance is a one-frame tracklet); likelihoods are the
-    point scores. ``video``: the video the poses belong to (names the output; default: the
-    video the file references). ``output`` defaults to ``<video folder>/<video stem><scorer>_el.pickle``
+    point scores. ``video``: the video the poses belong to (names the output, gives the frame count;
+    the file's own video reference is often stale). ``output`` defaults to ``<video folder>/<video stem><scorer>_el.pickle``
     (``scorer`` default: the file's, e.g. ``SLEAP``). Stitch it with ``madlc stitch OUTPUT --n-tracks N``.
     Returns the pickle's path.
     """
