@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000, help="training steps (the demo's 1000)")
     parser.add_argument("--every", type=int, default=10, help="label every N-th frame with SLEAP's poses")
     parser.add_argument("--dir", default="/tmp/madlc-sleap-e2e")
+    parser.add_argument("--data", default=str(DATA), help="folder of centered_pair_small.mp4 and the .slp")
     args = parser.parse_args()
 
     import sleap_io as sio
@@ -83,7 +84,7 @@ def main() -> None:
     from madlc.io import read_tracks, tracks_to_array
     from madlc.postprocess.discovery import find_tracks_file
 
-    slp, video = DATA / "centered_pair_predictions.slp", DATA / "centered_pair_small.mp4"
+    slp, video = Path(args.data) / "centered_pair_predictions.slp", Path(args.data) / "centered_pair_small.mp4"
     folder = Path(args.dir)
     if folder.exists():
         shutil.rmtree(folder)
