@@ -82,7 +82,7 @@ def main() -> None:
 
     import madlc
     from madlc.io import read_tracks, tracks_to_array
-    from madlc.postprocess.discovery import find_tracks_file
+    from madlc.project.discovery import find_tracks_file
 
     slp, video = Path(args.data) / "centered_pair_predictions.slp", Path(args.data) / "centered_pair_small.mp4"
     folder = Path(args.dir)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def _h5_files(video_folder: str | list[str], videotype: str, listofvideos: bool) -> list[tuple[Path, Path]]:
     """(video, h5 file) pairs DeepLabCut would convert: name = video stem + a DLC/DeepCut scorer + ...h5."""
-    from madlc.postprocess.discovery import list_videos
+    from madlc.project.discovery import list_videos
 
     if listofvideos:
         videos = [Path(v) for v in ([video_folder] if isinstance(video_folder, str) else video_folder)]

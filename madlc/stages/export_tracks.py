@@ -24,7 +24,7 @@ def export_tracks(config: str, videos: list[str], formats: Sequence[str] | None 
     """
     from madlc.io.sleap_formats import pose_from_tracks
     from madlc.io.tracks import read_tracks
-    from madlc.postprocess.discovery import find_tracks_file, list_videos
+    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.project.config import load_config
     from madlc.stages.convert import _video_facts, write_pose
 

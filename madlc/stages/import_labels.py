@@ -135,7 +135,7 @@ def _add_video(config: str | Path, cfg: dict[str, Any], video: Path | None, stem
     if stem in stems:
         return
     if video is not None and video.is_file():
-        from madlc.project.manage import add_new_videos
+        from madlc.stages.add_new_videos import add_new_videos
 
         add_new_videos(str(config), [str(video)], copy_videos=copy_videos)
         return
