@@ -6,7 +6,6 @@ ndx-pose) are checked on the files madlc writes.
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np

@@ -1,7 +1,6 @@
 """Final tracks as NWB/.slp: export_tracks (pipeline target `export`) and analyze_videos_converth5_to_nwb."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np

@@ -51,11 +51,12 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
              species: str | None = None, session_description: str | None = None,
              session_start_time: str | _dt.datetime | None = None, experimenter: str | None = None,
              lab: str | None = None, institution: str | None = None, identifier: str | None = None,
-             dimensions: tuple[int, int] | None = None) -> Path:
+             dimensions: tuple[int, int] | None = None, software_version: str | None = None) -> Path:
     """Write ``pose`` as an NWB file (see module doc); written to a temporary name, then renamed.
 
     ``fps``: frames per second of the video (default: ``pose.fps``, else 30 with a warning).
     ``session_start_time``: ISO date-time (default: now, UTC). ``dimensions``: (height, width).
+    ``software_version``: madlc's version, stored as the pose estimates' source software version.
     """
     from pynwb import NWBHDF5IO, NWBFile
     from pynwb.file import Subject
@@ -86,8 +87,6 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
                                               description=f"poses of {Path(video_name).name}")
     device = nwbfile.create_device(name="camera_0", description=f"camera of {Path(video_name).name}")
     finite = np.isfinite(pose.coords[..., :2]).all(-1)
-    from madlc import __version__
-
     for k, individual in enumerate(pose.individuals):
         series = []
         for j, bpt in enumerate(pose.bodyparts):
@@ -97,7 +96,7 @@ def save_nwb(pose: PoseData, path: str | Path, fps: float | None = None, subject
         module.add(_pose_estimation(name=f"{TRACK_PREFIX}{individual}", pose_estimation_series=series,
                                   description=f"poses of {individual} in {Path(video_name).name} at {float(fps)!r} fps",
                                   original_videos=[video_name], labeled_videos=[video_name], scorer=pose.scorer,
-                                  source_software="madlc", source_software_version=__version__, skeleton=skeleton,
+                                  source_software="madlc", source_software_version=software_version, skeleton=skeleton,
                                   devices=[device], **extra))
     with atomic_path(path) as tmp:
         with NWBHDF5IO(str(tmp), "w") as io:
@@ -141,7 +140,7 @@ def load_nwb(path: str | Path, video: str | int | None = None, fps: float | None
 
     Individuals are the containers' names (``track=`` removed), body parts the skeleton's nodes,
     frame numbers ``round(time * fps)`` with ``fps`` from a series' rate or the description madlc
-    writes (else ``fps``, else the video file, else the smallest time step).
+    writes (else ``fps``, e.g. the video's, else the smallest time step, with a warning).
     """
     from pynwb import NWBHDF5IO
 
@@ -197,7 +196,7 @@ def _read_containers(path: Path, containers: list[Any], video_key: str, fps: flo
     rate = rate or _fps_from_description(first.description)
     all_times = np.unique(np.concatenate([_times(s) for c in containers for s in c.pose_estimation_series.values()]
                                          or [np.zeros(0)]))
-    fps = rate or fps or _video_fps(video_key)
+    fps = rate or fps
     if not fps:
         steps = np.diff(all_times)
         steps = steps[steps > 0]
@@ -236,17 +235,6 @@ def _fps_from_description(text: str | None) -> float | None:
 
     match = re.search(r" at ([0-9.]+) fps$", str(text or ""))
     return float(match.group(1)) if match else None
-
-
-def _video_fps(video: str) -> float | None:
-    if not video or not Path(video).exists():
-        return None
-    try:
-        from madlc.video.reader import video_info
-
-        return video_info(video).fps or None
-    except Exception:  # noqa: BLE001 - the video is optional here
-        return None
 
 
 def nwb_has_pose(path: str | Path) -> bool:

@@ -38,6 +38,10 @@ def read_pose(path: str | Path, format: str | None = None, video: str | None = N
     if fmt == "nwb":
         from madlc.io.nwb_pose import load_nwb
 
+        if fps is None and video:
+            from madlc.video.reader import video_info
+
+            fps = video_info(video).fps
         return load_nwb(path, video=video_index, fps=fps)
     labels = load_labels_file(path, fmt)
     pose = pose_from_labels(labels, path, video=video_index, predicted=predicted, user=user)
@@ -136,7 +140,9 @@ def write_pose(pose: PoseData, path: str | Path, format: str | None = None, dime
         if pose.user is not None and pose.user.any():
             warnings.warn(f"{path}: NWB PoseEstimation cannot mark human labels: they are written as poses "
                           "with likelihood 1.0", UserWarning, stacklevel=2)
-        return save_nwb(pose, path, dimensions=dimensions, **(nwb_metadata or {}))
+        from madlc import __version__
+
+        return save_nwb(pose, path, dimensions=dimensions, software_version=__version__, **(nwb_metadata or {}))
     return save_pose(pose, path, fmt)
 
 
