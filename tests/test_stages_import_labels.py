@@ -177,3 +177,34 @@ def test_import_pose_estimates_from_nwb(synth_project_small, tmp_path):
     got = labels_to_array(read_labels(out), src_cfg["individuals"], src_cfg["multianimalbodyparts"])
     truth = madlc.io.tracks_to_array(madlc.io.read_tracks(project / "ground-truth" / f"{video.stem}_gt.h5"))[0]
     np.testing.assert_array_equal(got, truth[::10, :, :, :2])
+
+
+def test_import_coco_images(tmp_path, fly_nodes):
+    """A COCO keypoints file (images + annotations): one labeled frame per image, in labeled-data/<json name>/."""
+    import cv2
+    import sleap_io as sio
+
+    from madlc.video.reader import VideoReader
+
+    labels = sio.load_slp(str(SLP), open_videos=False)
+    (tmp_path / "coco" / "images").mkdir(parents=True)
+    names, frames = [], []
+    with VideoReader(VIDEO) as reader:
+        for f in (0, 10, 20):
+            cv2.imwrite(str(tmp_path / "coco" / "images" / f"f{f}.png"), reader.read(f)[..., ::-1])
+            names.append(f"images/f{f}.png")
+            insts = [sio.Instance.from_numpy(i.numpy(), skeleton=labels.skeleton)
+                     for i in labels.labeled_frames[f].predicted_instances[:2]]
+            frames.append(sio.LabeledFrame(video=labels.video, frame_idx=f, instances=insts))
+    coco = tmp_path / "coco" / "flies.json"
+    sio.save_coco(sio.Labels(frames, videos=[labels.video], skeletons=[labels.skeleton]), str(coco),
+                  image_filenames=names)
+    config = _fly_project(tmp_path, fly_nodes, ["fly1", "fly2"])
+    out = madlc.import_labels(config, str(coco))
+    assert Path(out).parent.name == "flies"
+    df = read_labels(out)
+    assert [i[2] for i in df.index] == ["img0.png", "img1.png", "img2.png"]
+    got = labels_to_array(df, ["fly1", "fly2"], fly_nodes)
+    for row, lf in enumerate(frames):
+        want = np.stack([i.numpy() for i in lf.instances])
+        np.testing.assert_allclose(got[row], want, atol=1e-3)  # COCO stores rounded coordinates

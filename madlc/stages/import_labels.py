@@ -105,6 +105,15 @@ def _resolve_video(pose, labels, src: Path, video: str | None):
             path = c.resolve()
             return path, None, path.stem, video_info(path).nframes, path
     for v in (labels.videos if labels is not None else []):
+        if isinstance(v.filename, (list, tuple)):  # a COCO/YOLO image set: one "frame" per image
+            files = [Path(f) if Path(f).is_absolute() else src.parent / f for f in v.filename]
+            missing = [str(f) for f in files if not f.exists()]
+            if missing:
+                raise VideoError(f"{src}: {len(missing)} of its {len(files)} images are not found (first: "
+                                 f"{missing[0]}). What to do: keep the images where the file says (paths are "
+                                 "relative to the file's folder).")
+            v.replace_filename([str(f) for f in files], open=True)
+            return None, v, src.name.split(".")[0], len(files), None
         meta = v.backend_metadata or {}
         if not meta.get("has_embedded_images"):
             continue
