@@ -76,6 +76,10 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=10, help="label every N-th frame with SLEAP's poses")
     parser.add_argument("--dir", default="/tmp/madlc-sleap-e2e")
     parser.add_argument("--data", default=str(DATA), help="folder of centered_pair_small.mp4 and the .slp")
+    parser.add_argument("--paf-graph", default="config", help="'config' = SLEAP's 23-edge skeleton (default); "
+                        "'full' = DeepLabCut's default (all pairs, pruned at random to degree 6 for 24 parts)")
+    parser.add_argument("--track-method", default="ellipse")
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides for assembly/tracking (inference.pafthreshold=...)")
     args = parser.parse_args()
 
     import sleap_io as sio
@@ -107,23 +111,26 @@ def main() -> None:
     (Path(config).parent / "madlc.yaml").write_text(SETTINGS)
     stage("import_labels", madlc.import_labels, config, str(slp), predicted=True, every=args.every,
           video=str(video), keep_best=True)
-    stage("create_training_dataset", madlc.create_multianimaltraining_dataset, config)
+    stage("create_training_dataset", madlc.create_multianimaltraining_dataset, config,
+          paf_graph="config" if args.paf_graph == "config" else None)
     train_over = [f"train.max_steps={args.steps}", "train.save_epochs=1000", "train.progress_bar=false"]
     stage("train_network", madlc.train_network, config, overrides=train_over)
     project_video = str(next((Path(config).parent / "videos").glob("*.mp4")))
     stage("analyze_videos", madlc.analyze_videos, config, [project_video])
-    stage("convert_detections2tracklets", madlc.convert_detections2tracklets, config, [project_video])
-    stage("stitch_tracklets", madlc.stitch_tracklets, config, [project_video], n_tracks=2)
+    track = dict(track_method=args.track_method, overrides=list(args.overrides))
+    stage("convert_detections2tracklets", madlc.convert_detections2tracklets, config, [project_video], **track)
+    stage("stitch_tracklets", madlc.stitch_tracklets, config, [project_video], n_tracks=2, **track)
 
     from madlc.project.config import load_config
 
-    tracks = find_tracks_file(load_config(config), project_video, track_method="ellipse")
+    tracks = find_tracks_file(load_config(config), project_video, track_method=args.track_method)
     ours = tracks_to_array(read_tracks(tracks))[0]
     full = labels.numpy(return_confidence=False)
     names = [t.name for t in labels.tracks]
     sleap = full[:, [names.index("1"), names.index("2")]]
     labeled = np.arange(len(sleap)) % args.every == 0
-    result = {"steps": args.steps, "every": args.every, "seconds": times, **agreement(ours, sleap, labeled)}
+    result = {"steps": args.steps, "every": args.every, "paf_graph": args.paf_graph, "track_method": args.track_method,
+              "overrides": list(args.overrides), "seconds": times, **agreement(ours, sleap, labeled)}
     (folder / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
