@@ -7,7 +7,9 @@
    predictions as pseudo-labels, ``--keep-best``: the 2 best-scoring flies of each frame);
 3. training with the demo's settings (tiny network, ``--steps`` steps, CPU);
 4. ``analyze_videos``, ``convert_detections2tracklets``, ``stitch_tracklets`` (2 tracks);
-5. agreement with SLEAP's tracks ``1`` and ``2`` (a reference, not ground truth): per frame the
+5. detections vs SLEAP (before assembly): for each SLEAP keypoint the nearest detection of that
+   body part (px; median, share within 5 px on frames not used as labels, share found within 10 px);
+6. agreement with SLEAP's tracks ``1`` and ``2`` (a reference, not ground truth): per frame the
    two madlc tracks are matched to SLEAP's two by mean keypoint distance; one global mapping
    (the one most frames agree with) defines identities.
    - pose distance: keypoint distance in px under the per-frame match, median and mean, and
@@ -70,6 +72,38 @@ def agreement(ours: np.ndarray, sleap: np.ndarray, labeled: np.ndarray) -> dict[
             else float("nan"), "frames_compared_for_identity": int(both.sum())}
 
 
+def detection_agreement(full_pickle: Path, sleap: np.ndarray, labeled: np.ndarray, pcutoff: float = 0.1
+                        ) -> dict[str, float]:
+    """Keypoint detections vs SLEAP's poses, before assembly: for every SLEAP keypoint (tracks 1, 2),
+    the distance to the nearest detection of that body part with score >= pcutoff (px)."""
+    from madlc.io import get_frame, read_full_pickle
+
+    data = read_full_pickle(full_pickle)
+    dists, found, total = {True: [], False: []}, 0, 0
+    for f in range(len(sleap)):
+        frame = get_frame(data, f)
+        for j in range(sleap.shape[2]):
+            pts = sleap[f, :, j]
+            pts = pts[np.isfinite(pts[:, 0])]
+            if not len(pts):
+                continue
+            total += len(pts)
+            if frame is None:
+                continue
+            det = np.asarray(frame["coordinates"][0][j], float).reshape(-1, 2)
+            conf = np.asarray(frame["confidence"][j], float).reshape(-1)
+            det = det[(conf >= pcutoff) & np.isfinite(det[:, 0])]
+            if not len(det):
+                continue
+            d = np.linalg.norm(pts[:, None] - det[None], axis=-1).min(1)
+            found += int((d <= 10).sum())
+            dists[bool(labeled[f])] += d.tolist()
+    every = np.array(dists[True] + dists[False])
+    unseen = np.array(dists[False])
+    return {"median_px": float(np.median(every)), "median_px_unlabeled_frames": float(np.median(unseen)),
+            "within_5px_unlabeled_frames": float(np.mean(unseen <= 5)), "found_within_10px": found / max(total, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=1000, help="training steps (the demo's 1000)")
@@ -79,6 +113,7 @@ def main() -> None:
     parser.add_argument("--paf-graph", default="config", help="'config' = SLEAP's 23-edge skeleton (default); "
                         "'full' = DeepLabCut's default (all pairs, pruned at random to degree 6 for 24 parts)")
     parser.add_argument("--track-method", default="ellipse")
+    parser.add_argument("--reuse", action="store_true", help="keep a trained project in --dir (re-analyze and track)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for assembly/tracking (inference.pafthreshold=...)")
     args = parser.parse_args()
 
@@ -90,10 +125,11 @@ def main() -> None:
 
     slp, video = Path(args.data) / "centered_pair_predictions.slp", Path(args.data) / "centered_pair_small.mp4"
     folder = Path(args.dir)
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
     times: dict[str, float] = {}
+    reused = sorted(folder.glob("*/config.yaml")) if args.reuse else []
+    if folder.exists() and not reused:
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
 
     def stage(name, func, *a, **kw):
         start = time.perf_counter()
@@ -103,20 +139,23 @@ def main() -> None:
         return out
 
     labels = sio.load_slp(str(slp), open_videos=False)
-    nodes = list(labels.skeleton.node_names)
-    config = madlc.create_new_project("flies", "sleap", [str(video)], working_directory=str(folder))
-    edges = [[e.source.name, e.destination.name] for e in labels.skeleton.edges]
-    madlc.edit_config(config, {"multianimalbodyparts": nodes, "individuals": ["fly1", "fly2"], "skeleton": edges,
-                               "TrainingFraction": [0.95]})
-    (Path(config).parent / "madlc.yaml").write_text(SETTINGS)
-    stage("import_labels", madlc.import_labels, config, str(slp), predicted=True, every=args.every,
-          video=str(video), keep_best=True)
-    stage("create_training_dataset", madlc.create_multianimaltraining_dataset, config,
-          paf_graph="config" if args.paf_graph == "config" else None)
-    train_over = [f"train.max_steps={args.steps}", "train.save_epochs=1000", "train.progress_bar=false"]
-    stage("train_network", madlc.train_network, config, overrides=train_over)
+    if reused:
+        config = str(reused[0])
+    else:
+        nodes = list(labels.skeleton.node_names)
+        config = madlc.create_new_project("flies", "sleap", [str(video)], working_directory=str(folder))
+        edges = [[e.source.name, e.destination.name] for e in labels.skeleton.edges]
+        madlc.edit_config(config, {"multianimalbodyparts": nodes, "individuals": ["fly1", "fly2"], "skeleton": edges,
+                                   "TrainingFraction": [0.95]})
+        (Path(config).parent / "madlc.yaml").write_text(SETTINGS)
+        stage("import_labels", madlc.import_labels, config, str(slp), predicted=True, every=args.every,
+              video=str(video), keep_best=True)
+        stage("create_training_dataset", madlc.create_multianimaltraining_dataset, config,
+              paf_graph="config" if args.paf_graph == "config" else None)
+        train_over = [f"train.max_steps={args.steps}", "train.save_epochs=1000", "train.progress_bar=false"]
+        stage("train_network", madlc.train_network, config, overrides=train_over)
     project_video = str(next((Path(config).parent / "videos").glob("*.mp4")))
-    stage("analyze_videos", madlc.analyze_videos, config, [project_video])
+    stage("analyze_videos", madlc.analyze_videos, config, [project_video], overwrite=True)
     track = dict(track_method=args.track_method, overrides=list(args.overrides))
     stage("convert_detections2tracklets", madlc.convert_detections2tracklets, config, [project_video], **track)
     stage("stitch_tracklets", madlc.stitch_tracklets, config, [project_video], n_tracks=2, **track)
@@ -129,8 +168,11 @@ def main() -> None:
     names = [t.name for t in labels.tracks]
     sleap = full[:, [names.index("1"), names.index("2")]]
     labeled = np.arange(len(sleap)) % args.every == 0
-    result = {"steps": args.steps, "every": args.every, "paf_graph": args.paf_graph, "track_method": args.track_method,
-              "overrides": list(args.overrides), "seconds": times, **agreement(ours, sleap, labeled)}
+    full_pickle = next(Path(project_video).parent.glob(f"{Path(project_video).stem}DLC_*_full.pickle"))
+    result = {"steps": args.steps, "every": args.every, "paf_graph": args.paf_graph,
+              "track_method": args.track_method, "overrides": list(args.overrides), "seconds": times,
+              "detections_vs_sleap": detection_agreement(full_pickle, sleap, labeled),
+              **agreement(ours, sleap, labeled)}
     (folder / "results.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
