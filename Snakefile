@@ -5,7 +5,7 @@
 #   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
 #
 # Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers, detections,
-# raw_outliers (not in all).
+# raw_outliers, export (not in all; export is when pipeline.export lists formats).
 # Each rule calls one thin script in scripts/ that calls one public madlc function.
 from madlc.pipeline.plan import make_plan
 
@@ -32,6 +32,7 @@ include: "rules/evaluate.smk"
 include: "rules/analyze.smk"
 include: "rules/track.smk"
 include: "rules/postprocess.smk"
+include: "rules/export.smk"
 
 
 rule all:
@@ -41,6 +42,7 @@ rule all:
         expand(PLAN.marker("labeled_video", "{stem}"), stem=VIDEOS),
         expand(PLAN.marker("plots", "{stem}"), stem=VIDEOS),
         expand(PLAN.marker("tracking_metrics", "{stem}"), stem=[s for s in VIDEOS if PLAN.has_ground_truth(s)]),
+        expand(PLAN.marker("export", "{stem}"), stem=VIDEOS) if PIPE.get("export") else [],
 
 
 rule train:

@@ -49,6 +49,12 @@ API: dict[str, str] = {
     "merge_datasets": "madlc.stages.merge_datasets:merge_datasets",
     "promote_machinelabels": "madlc.stages.promote_machinelabels:promote_machinelabels",
     "refine_tracklets": "madlc.stages.refine_tracklets:refine_tracklets",
+    # other tools' formats (SLEAP, NWB, COCO, YOLO) through sleap-io (issue 16)
+    "convert": "madlc.stages.convert:convert",
+    "import_labels": "madlc.stages.import_labels:import_labels",
+    "import_tracks": "madlc.stages.import_tracks:import_tracks",
+    "analyze_videos_converth5_to_nwb": "madlc.stages.analyze_videos_converth5_to_nwb:analyze_videos_converth5_to_nwb",
+    "export_tracks": "madlc.stages.export_tracks:export_tracks",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
     "demo": "madlc.pipeline.demo:demo",
