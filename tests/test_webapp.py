@@ -25,7 +25,12 @@ TRACKS_NAME = "synth0DLC_Resnet50_synthNov24shuffle1_snapshot_010_el.h5"
 
 
 def client(config: str | None, **kwargs) -> TestClient:
-    return TestClient(create_app(config, **kwargs), base_url="http://127.0.0.1")
+    """A test client of a fresh app that sends the app's token (as the pages do)."""
+    return app_client(create_app(config, **kwargs))
+
+
+def app_client(app) -> TestClient:
+    return TestClient(app, base_url="http://127.0.0.1", headers={"x-madlc-token": app.state.token})
 
 
 def labels_h5(config: str) -> Path:
@@ -283,9 +288,10 @@ def test_server_listens_on_localhost_only(synth_project_small):
     try:
         assert handle.host == "127.0.0.1"
         assert handle.server.servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
-        with urllib.request.urlopen(f"{handle.url}/api/project", timeout=10) as resp:
+        request = urllib.request.Request(f"{handle.url}/api/project", headers={"X-Madlc-Token": handle.token})
+        with urllib.request.urlopen(request, timeout=10) as resp:
             assert json.load(resp)["open"] is True
-        with urllib.request.urlopen(f"{handle.url}/label", timeout=10) as resp:
+        with urllib.request.urlopen(handle.page_url("label"), timeout=10) as resp:
             assert b"Label frames" in resp.read()
         ip = _outside_ip()
         if ip is not None:
@@ -305,7 +311,7 @@ def test_serve_page_allows_caller_named_files_only(synth_project_small_copy, tmp
     handle = serve_page(config, "refine", port=0, open_browser=False, block=False, tracks=str(outside),
                         video=str(Path(config).parent / "videos" / "synth0.mp4"))
     try:
-        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        c = app_client(handle.app)
         ok = c.get("/api/refine/data", params={"tracks": outside.as_posix()})
         assert ok.status_code == 200, ok.text
         assert outside.as_posix() in c.get("/api/refine/files").json()["tracks"]
@@ -434,7 +440,7 @@ def test_refine_hook_serves_the_callers_editor(synth_project_small_copy):
     editor.delete_points("animal2", range(0, 30))  # an in-memory change the file does not have
     handle = serve_editor(editor, config, video, port=0, open_browser=False, block=False, max_gap=5)
     try:
-        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        c = app_client(handle.app)
         key = f"videos/{TRACKS_NAME}"
         arr = np.frombuffer(c.get("/api/refine/array", params={"tracks": key}).content, dtype="<f4")
         arr = arr.reshape(editor.tracks.data.shape)
@@ -484,3 +490,24 @@ def test_refine_real_deeplabcut_tracks_without_video(synth_project_small_copy, d
     np.testing.assert_array_equal(after[:, 3], before[:, 3])  # the unique part stays under 'single'
     info = c.get("/api/refine/data", params={"tracks": "videos/montblancDLC_x_el.pickle"}).json()
     assert info["has_tracklets"] and "single" in info["individuals"]
+
+
+def test_requests_without_the_session_token_are_refused(synth_project_small_copy):
+    app = create_app(synth_project_small_copy)
+    token = app.state.token
+    bare = TestClient(app, base_url="http://127.0.0.1")
+    assert bare.get("/api/project").status_code == 403
+    assert bare.get("/api/label/synth0/data").status_code == 403
+    r = bare.post("/api/project/config", json={"edits": {"pcutoff": 0.1}})
+    assert r.status_code == 403 and "token" in r.json()["detail"]
+    assert bare.post("/api/jobs", json={"target": "all"}).status_code == 403
+    assert bare.get("/api/project", headers={"x-madlc-token": token + "x"}).status_code == 403
+    assert bare.get("/label").status_code == 403  # pages too: they would show the project
+    assert len(token) >= 24 and create_app(None).state.token != token  # a fresh secret per server
+    # the printed URL carries the token; the page keeps it in a cookie, so a reload (no token) works
+    page = bare.get(f"/label?token={token}")
+    assert page.status_code == 200 and "madlc_token" in page.headers["set-cookie"]
+    assert "httponly" in page.headers["set-cookie"].lower()
+    assert bare.get("/label").status_code == 200
+    assert bare.get("/api/project").json()["fields"]["pcutoff"] == 0.6
+    assert bare.get("/static/common.js").status_code == 200  # static code holds no data

@@ -130,7 +130,7 @@ def test_grab_and_label_a_frame_by_clicks(page, server, project):
     name = image_name(frame, 40)
 
     # 1. grab an unlabeled frame on the extraction page
-    page.goto(f"{server.url}/extract?video=synth0.mp4")
+    page.goto(server.page_url("extract", video="synth0.mp4"))
     page.wait_for_selector("#videos li.active")
     page.evaluate("(k) => { const s = document.getElementById('scrub'); s.value = k; s.dispatchEvent(new Event('input')); }", frame)
     page.wait_for_function("(n) => document.getElementById('target-name').textContent === n", arg=name)
@@ -140,7 +140,7 @@ def test_grab_and_label_a_frame_by_clicks(page, server, project):
     shot(page, "extract")
 
     # 2. label it: arrow keys to the frame, individual by number key, clicks with auto-advance
-    page.goto(f"{server.url}/label?folder=synth0")
+    page.goto(server.page_url("label", folder="synth0"))
     page.wait_for_function("window.madlcLabel && window.madlcLabel.state.imgName")
     index = page.evaluate("(n) => window.madlcLabel.state.images.indexOf(n)", name)
     assert index >= 0
@@ -194,12 +194,87 @@ def test_grab_and_label_a_frame_by_clicks(page, server, project):
     assert h5.with_name(h5.name + ".bak").exists()
 
 
+
+def _free_spot(points: list[tuple[float, float]], width: int, height: int) -> tuple[float, float]:
+    """The grid point of the image farthest from every label (a click there hits no point)."""
+    grid = [(x, y) for x in np.linspace(20, width - 20, 15) for y in np.linspace(20, height - 20, 12)]
+    return max(grid, key=lambda g: min(np.hypot(g[0] - px, g[1] - py) for px, py in points))
+
+
+def test_click_never_moves_a_placed_point_and_ctrl_z_undoes_every_edit(page, server, project):
+    h5 = Path(project).parent / "labeled-data" / "synth0" / "CollectedData_synth.h5"
+    before = pd.read_hdf(h5)
+    labeled = before.dropna(how="any")
+    row = labeled.index[0]  # a fully labeled frame
+    name = row[2]
+    page.goto(server.page_url("label", folder="synth0"))
+    page.wait_for_function("window.madlcLabel && window.madlcLabel.state.imgName")
+    index = page.evaluate("(n) => window.madlcLabel.state.images.indexOf(n)", name)
+    page.evaluate("(i) => window.madlcLabel.showFrame(i)", index)
+    page.wait_for_function("(n) => window.madlcLabel.state.imgName === n", arg=name)
+    box = page.locator("#canvas").bounding_box()
+    original = page.evaluate("(n) => JSON.parse(JSON.stringify(window.madlcLabel.state.labels[n]))", name)
+    points = [tuple(xy) for parts in original.values() for xy in parts.values()]
+    assert len(points) == 12
+    spot = _free_spot(points, 320, 240)
+    labels_now = lambda: page.evaluate("(n) => window.madlcLabel.state.labels[n]", name)  # noqa: E731
+    hover = lambda xy: page.mouse.move(box["x"] + page.evaluate("([x, y]) => window.madlcLabel.toScreen(x, y)", list(xy))[0],  # noqa: E731
+                                       box["y"] + page.evaluate("([x, y]) => window.madlcLabel.toScreen(x, y)", list(xy))[1])
+
+    # a click on a fully labeled frame places nothing and moves nothing
+    click_image(page, box, *spot)
+    assert labels_now() == original
+    # animal3 without its tailbase: the click places the tailbase, the next click (after the animal's last part) nothing
+    page.keyboard.press("3")
+    hover(original["animal3"]["tailbase"])
+    page.keyboard.press("Delete")
+    assert "tailbase" not in labels_now()["animal3"]
+    click_image(page, box, *spot)
+    np.testing.assert_allclose(labels_now()["animal3"]["tailbase"], spot, atol=0.5)
+    far = _free_spot(points + [spot], 320, 240)
+    click_image(page, box, *far)
+    after_click = labels_now()
+    np.testing.assert_allclose(after_click["animal3"]["tailbase"], spot, atol=0.5)
+    for ind, parts in original.items():
+        for bp, xy in parts.items():
+            if (ind, bp) != ("animal3", "tailbase"):
+                np.testing.assert_allclose(after_click[ind][bp], xy, atol=1e-6)
+
+    # move animal1's snout by drag, delete animal2's neck, then undo both with Ctrl+Z
+    snout = original["animal1"]["snout"]
+    hover(snout)
+    page.mouse.down()
+    tx, ty = page.evaluate("([x, y]) => window.madlcLabel.toScreen(x, y)", [snout[0] + 9, snout[1] + 7])
+    page.mouse.move(box["x"] + tx, box["y"] + ty, steps=6)
+    page.mouse.up()
+    hover(original["animal2"]["neck"])
+    page.keyboard.press("Delete")
+    page.wait_for_function("document.body.dataset.pending === '0'")
+    mid = pd.read_hdf(h5).loc[row]
+    assert np.isnan(mid[("synth", "animal2", "neck", "x")])
+    np.testing.assert_allclose(mid[("synth", "animal1", "snout", "x")], snout[0] + 9, atol=0.5)
+    page.mouse.move(box["x"] + 3, box["y"] + 3)
+    page.keyboard.press("Control+z")  # the deleted neck comes back
+    page.keyboard.press("Control+z")  # the snout goes back
+    page.wait_for_function("document.body.dataset.pending === '0'")
+    shot(page, "label-undo")
+
+    server.stop()  # nothing waits for a save: the file holds every edit and every undo
+    df = pd.read_hdf(h5)
+    got = df.loc[row]
+    for ind, parts in original.items():
+        for bp, xy in parts.items():
+            want = spot if (ind, bp) == ("animal3", "tailbase") else xy
+            np.testing.assert_allclose([got[("synth", ind, bp, "x")], got[("synth", ind, bp, "y")]], want, atol=0.5)
+    pd.testing.assert_frame_equal(df.drop(index=[row]), before.drop(index=[row]))
+
+
 def test_swap_two_tracks_in_the_refinement_page(page, server, project):
     from madlc.postprocess.tracks import load_tracks
 
     path = Path(project).parent / "videos" / TRACKS_NAME
     before = load_tracks(path).data.copy()
-    page.goto(f"{server.url}/refine?tracks=videos/{TRACKS_NAME}&video=synth0.mp4&trail_len=20")
+    page.goto(server.page_url("refine", tracks=f"videos/{TRACKS_NAME}", video="synth0.mp4", trail_len=20))
     page.wait_for_function("window.madlcRefine && window.madlcRefine.state.arr && window.madlcRefine.state.img")
     assert page.locator("#swaps li button").count() >= 2  # the planted swap is listed
     page.select_option("#swap-a", label="animal1")
@@ -240,7 +315,7 @@ def test_swap_two_tracks_in_the_refinement_page(page, server, project):
 def test_project_page_edits_config_and_runs_a_target(page, server, project):
     from madlc.io.config import read_config
 
-    page.goto(f"{server.url}/project")
+    page.goto(server.page_url("project"))
     page.wait_for_function("document.getElementById('f-individuals').value.length > 0")
     page.fill("#f-individuals", "mouse 1, mouse2")
     page.click("#save-config")
@@ -271,7 +346,7 @@ def test_create_a_project_from_the_page(page, project, tmp_path):
 
     handle = start_server(None, port=0)
     try:
-        page.goto(f"{handle.url}/project")
+        page.goto(handle.page_url("project"))
         page.wait_for_selector("text=no project open")
         page.click("#create-box summary")
         page.fill("#new-name", "openfield")
