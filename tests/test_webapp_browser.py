@@ -364,3 +364,58 @@ def test_create_a_project_from_the_page(page, project, tmp_path):
         shot(page, "project-created")
     finally:
         handle.stop()
+
+
+def _project_processes(root: Path) -> list:
+    """Live processes working on the project (madlc run, Snakemake, its jobs: their command lines name it)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        try:
+            if proc.info["status"] != psutil.STATUS_ZOMBIE and str(root) in " ".join(proc.info["cmdline"] or []):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def test_stop_ends_the_whole_run_and_the_next_run_resumes(page, synth_project_small, copy_project):
+    """Stop on a real `madlc run CONFIG train` (Snakemake + training job): nothing of it is left within 10 s."""
+    import psutil
+    from madlc.webapp.server import start_server
+
+    config = copy_project(synth_project_small)
+    root = Path(config).parent
+    handle = start_server(config, port=0)
+    try:
+        page.goto(handle.page_url("project"))
+        page.wait_for_function("document.getElementById('target').options.length > 0")
+        page.select_option("#target", "train")
+        page.fill("#run-args", "train.max_steps=3000")
+        page.click("#run-btn")
+        training = lambda: [p for p in _project_processes(root) if "train_network" in " ".join(p.cmdline())]  # noqa: E731
+        wait_until(training, timeout=180)
+        leader = psutil.Process(list(handle.app.state.jobs.jobs.values())[-1].process.pid)
+        started = [leader] + leader.children(recursive=True)
+        assert any("snakemake" in " ".join(p.cmdline()) for p in started)
+        page.click("#stop-btn")
+        t0 = time.monotonic()
+        wait_until(lambda: not _project_processes(root) and not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                                                                    for p in started), timeout=10)
+        assert time.monotonic() - t0 < 10
+        page.wait_for_function("document.getElementById('run-state').textContent.includes('stopped')", timeout=10000)
+        assert "Run again to resume" in page.inner_text("#run-log")
+        shot(page, "project-stopped")
+
+        # the next Run resumes: Snakemake's lock of the stopped run is cleared, training runs to its end
+        page.fill("#run-args", "train.max_steps=4")
+        page.click("#run-btn")
+        page.wait_for_function("document.body.dataset.job === 'running'")
+        page.wait_for_function("document.body.dataset.job === 'done'", timeout=240000)
+        assert "train: finished" in page.inner_text("#run-state"), page.inner_text("#run-log")[-3000:]
+    finally:
+        for job in getattr(handle.app.state, "jobs", None).jobs.values() if hasattr(handle.app.state, "jobs") else []:
+            if job.returncode is None:
+                handle.app.state.jobs.stop(job.id, grace=0.5)
+        handle.stop()

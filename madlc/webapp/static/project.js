@@ -98,9 +98,9 @@
       if (atEnd) log.scrollTop = log.scrollHeight;
       const frac = v.progress ?? v.step_progress;
       $("run-bar").style.width = `${Math.round(100 * (frac || 0))}%`;
-      $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : "var(--err)");
-      $("run-state").textContent = v.running ? `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}`
-        : `${v.target}: ${v.returncode === 0 ? "finished" : "failed (exit code " + v.returncode + ")"}`;
+      $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : v.stopped ? "var(--warn)" : "var(--err)");
+      $("run-state").textContent = v.running ? (v.stopped ? `stopping ${v.target}…` : `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}`)
+        : `${v.target}: ${v.returncode === 0 ? "finished" : v.stopped ? "stopped (Run again to resume)" : "failed (exit code " + v.returncode + ")"}`;
       $("stop-btn").disabled = !v.running; $("run-btn").disabled = v.running;
       document.body.dataset.job = v.running ? "running" : "done";
       if (v.running) setTimeout(poll, 500);
@@ -117,7 +117,11 @@
       poll();
     } catch (e) { madlc.toast(e.message, "err"); }
   };
-  $("stop-btn").onclick = () => job && madlc.post(`/api/jobs/${job.id}/stop`).catch((e) => madlc.toast(e.message, "err"));
+  $("stop-btn").onclick = () => {
+    if (!job) return;
+    $("stop-btn").disabled = true; $("run-state").textContent = "stopping…";
+    madlc.post(`/api/jobs/${job.id}/stop`).catch((e) => madlc.toast(e.message, "err"));
+  };
 
   madlc.topbar("project").then(async (p) => {
     P = p; render();
