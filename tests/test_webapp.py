@@ -511,3 +511,44 @@ def test_requests_without_the_session_token_are_refused(synth_project_small_copy
     assert bare.get("/label").status_code == 200
     assert bare.get("/api/project").json()["fields"]["pcutoff"] == 0.6
     assert bare.get("/static/common.js").status_code == 200  # static code holds no data
+
+
+def test_config_form_merges_into_the_file_on_disk_and_checks_ranges(synth_project_small_copy):
+    from madlc.io.config import read_config
+    from madlc.project.manage import edit_config
+
+    config = synth_project_small_copy
+    c = client(config)
+    loaded = c.get("/api/project").json()
+    assert loaded["config_error"] is None and loaded["ranges"]["pcutoff"] == {
+        "min": 0, "max": 1, "min_open": False, "integer": False, "text": "a number in [0, 1]"}
+    edit_config(config, {"pcutoff": 0.3})  # edited elsewhere while the page is open
+    r = c.post("/api/project/config", json={"edits": {"dotsize": 5}, "base": loaded["config_stamp"]})
+    assert r.status_code == 200, r.text
+    assert "changed on disk" in r.json()["warning"]
+    cfg = read_config(config)
+    assert cfg["pcutoff"] == 0.3 and cfg["dotsize"] == 5  # the edit merged, the file's new value kept
+    assert c.get("/api/project").json()["fields"]["pcutoff"] == 0.3  # every load re-reads the file
+    for edits, word in [({"pcutoff": 5}, "pcutoff=5"), ({"numframes2pick": -3}, "numframes2pick=-3"),
+                        ({"dotsize": 0}, "dotsize=0")]:
+        r = c.post("/api/project/config", json={"edits": edits})
+        assert r.status_code == 400 and word in r.json()["detail"], r.text
+    assert read_config(config)["dotsize"] == 5
+    # invalid YAML on disk: said on every load, and a save is refused without touching the file
+    text = Path(config).read_text()
+    Path(config).write_text(text + "\nbroken: [unclosed\n")
+    p = c.get("/api/project").json()
+    assert "not valid YAML" in p["config_error"]
+    r = c.post("/api/project/config", json={"edits": {"dotsize": 7}, "base": p["config_stamp"]})
+    assert r.status_code == 409 and "not valid YAML" in r.json()["detail"]
+    assert Path(config).read_text().endswith("broken: [unclosed\n")
+    Path(config).write_text(text)
+    assert c.get("/api/project").json()["config_error"] is None
+
+
+def test_missing_videos_are_flagged(synth_project_small_copy):
+    config = synth_project_small_copy
+    video = Path(config).parent / "videos" / "synth0.mp4"
+    video.rename(video.with_name("elsewhere.mp4"))
+    missing = client(config).get("/api/project").json()["missing_videos"]
+    assert len(missing) == 1 and missing[0].endswith("synth0.mp4")

@@ -419,3 +419,34 @@ def test_stop_ends_the_whole_run_and_the_next_run_resumes(page, synth_project_sm
             if job.returncode is None:
                 handle.app.state.jobs.stop(job.id, grace=0.5)
         handle.stop()
+
+
+def test_config_edited_on_disk_is_not_reverted_by_a_save_in_the_page(page, server, project):
+    from madlc.io.config import read_config
+    from madlc.project.manage import edit_config
+
+    page.goto(server.page_url("project"))
+    page.wait_for_function("document.getElementById('f-individuals').value.length > 0")
+    assert page.input_value("#f-pcutoff") == "0.6"
+    edit_config(project, {"pcutoff": 0.3})  # `madlc edit-config CONFIG "{pcutoff: 0.3}"` while the page is open
+    page.fill("#f-dotsize", "11")
+    page.click("#save-config")
+    page.wait_for_selector("#config-msg .okmsg")
+    cfg = read_config(project)
+    assert cfg["pcutoff"] == 0.3 and cfg["dotsize"] == 11
+    assert "changed on disk" in page.inner_text("#config-disk")
+    assert page.input_value("#f-pcutoff") == "0.3"
+    # numbers out of range are refused, the file stays as it was
+    page.fill("#f-pcutoff", "5")
+    page.click("#save-config")
+    assert "pcutoff" in page.wait_for_selector("#config-msg .error").inner_text()
+    assert read_config(project)["pcutoff"] == 0.3
+    # a file that is not valid YAML: the page says so on load and refuses to save
+    text = Path(project).read_text()
+    Path(project).write_text(text + "\nbroken: [unclosed\n")
+    page.reload()
+    assert "not valid YAML" in page.wait_for_selector("#config-disk .error").inner_text()
+    page.fill("#f-dotsize", "9")
+    page.click("#save-config")
+    assert "nothing was saved" in page.wait_for_selector("#config-msg .error").inner_text()
+    assert Path(project).read_text().endswith("broken: [unclosed\n")
