@@ -552,3 +552,29 @@ def test_missing_videos_are_flagged(synth_project_small_copy):
     video.rename(video.with_name("elsewhere.mp4"))
     missing = client(config).get("/api/project").json()["missing_videos"]
     assert len(missing) == 1 and missing[0].endswith("synth0.mp4")
+
+
+FAKE_TRAIN = r"""
+import sys
+print("localrule train_network:", flush=True)
+for step in range(100, 1100, 100):
+    print(f"train_network: step {step}/3000 loss {1 / step:.4g}, 0:{60 - step // 50:02d} left", flush=True)
+print("[madlc] " + "{" + ", ".join(f'"key{i}": {i}' for i in range(200)) + "}", flush=True)
+print("[madlc] labeled-data/synth0/CollectedData_synth.h5: no labels yet for video 'synth0'. Frames to label are in x.")
+sys.exit(1)
+"""
+
+
+def test_run_view_shows_training_live_and_the_labeling_checkpoint(synth_project_small):
+    c = client(synth_project_small, run_command=[sys.executable, "-c", FAKE_TRAIN, "{config}", "{target}"])
+    job = c.post("/api/jobs", json={"target": "all"}).json()
+    deadline = time.time() + 30
+    view = job
+    while view["running"] and time.time() < deadline:
+        time.sleep(0.1)
+        view = c.get(f"/api/jobs/{job['id']}").json()
+    assert view["returncode"] == 1 and not view["stopped"]
+    assert view["needs_labels"] == ["synth0"]  # the page says "label them", not "failed"
+    assert view["training"].startswith("train_network: step 1000/3000 loss 0.001")
+    assert view["step_progress"] == 1000 / 3000
+    assert sum(line.startswith("train_network: step") for line in view["lines"]) == 1  # one live line, not one per step

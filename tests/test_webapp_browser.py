@@ -506,3 +506,32 @@ def test_every_page_fits_and_its_controls_are_clickable(browser, server, size):
         finally:
             page.close()
     assert not problems, problems
+
+
+def test_first_run_stops_for_labeling_with_a_link_to_the_label_page(page, synth_project_small, tmp_path):
+    """A new project without labels, Run `train`: frames are extracted and the page asks for labels."""
+    from madlc.project.manage import create_new_project
+    from madlc.webapp.server import start_server
+
+    video = Path(synth_project_small).parent / "videos" / "synth0.mp4"
+    config = create_new_project("mice", "ann", [str(video)], working_directory=str(tmp_path), copy_videos=True)
+    handle = start_server(config, port=0)
+    try:
+        page.goto(handle.page_url("project"))
+        page.wait_for_function("document.getElementById('target').options.length > 0")
+        page.select_option("#target", "train")
+        page.click("#run-btn")
+        page.wait_for_function("document.body.dataset.job === 'running'")
+        page.wait_for_function("document.body.dataset.job === 'done'", timeout=180000)
+        state = page.inner_text("#run-state")
+        assert "waiting for labels" in state and "failed" not in state, page.inner_text("#run-log")[-2000:]
+        n = len(list((Path(config).parent / "labeled-data" / "synth0").glob("img*.png")))
+        assert n > 0
+        link = page.locator("#run-next a")
+        assert link.inner_text().startswith(f"{n} frames of synth0 extracted — label them")
+        shot(page, "project-needs-labels")
+        link.click()
+        page.wait_for_function("window.madlcLabel && window.madlcLabel.state.imgName")
+        assert page.evaluate("window.madlcLabel.state.folder") == "synth0"
+    finally:
+        handle.stop()

@@ -23,6 +23,8 @@ from typing import Any, Sequence
 
 _SNAKEMAKE = re.compile(r"(\d+) of (\d+) steps \((\d+(?:\.\d+)?)%\) done")
 _TQDM = re.compile(r"(?:^|\s|:)(\d{1,3})%\|")
+_TRAIN = re.compile(r"train_network: step (\d+)/(\d+)")
+_NO_LABELS = re.compile(r"no labels yet for video '([^']+)'")
 _SLURM_ID = re.compile(r"SLURM (?:jobid|job ID) (\d+)")
 _ids = itertools.count(1)
 #: seconds between SIGTERM and SIGKILL when a run is stopped
@@ -42,10 +44,15 @@ class Job:
     process: subprocess.Popen | None = None
     stopped: bool = False  # Stop was pressed
     slurm_ids: list[str] = field(default_factory=list)  # Slurm jobs this run submitted
+    needs_labels: list[str] = field(default_factory=list)  # videos whose frames wait for labels
+    training: str | None = None  # the last training progress line (step, loss, time left)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _add(self, text: str, replace_last: bool) -> None:
         with self.lock:
+            train = _TRAIN.search(text)
+            if train and self.lines and _TRAIN.search(self.lines[-1]):
+                replace_last = True  # one live training line, not thousands
             if replace_last and self.lines:
                 self.lines[-1] = text
             else:
@@ -57,6 +64,10 @@ class Job:
             if m:
                 self.step_progress = min(int(m.group(1)), 100) / 100
             self.slurm_ids += [i for i in _SLURM_ID.findall(text) if i not in self.slurm_ids]
+            self.needs_labels += [v for v in _NO_LABELS.findall(text) if v not in self.needs_labels]
+            if train:
+                self.training = text.strip()
+                self.step_progress = int(train.group(1)) / max(1, int(train.group(2)))
 
     def pump(self) -> None:
         """Read the process output until it ends (tqdm's carriage returns update the last line)."""
@@ -95,7 +106,8 @@ class Job:
                     "start": start, "lines": self.lines[start:],
                     "next": len(self.lines), "running": self.returncode is None,
                     "returncode": self.returncode, "progress": self.progress,
-                    "step_progress": self.step_progress, "started": self.started, "stopped": self.stopped}
+                    "step_progress": self.step_progress, "started": self.started, "stopped": self.stopped,
+                    "needs_labels": self.needs_labels, "training": self.training}
 
 
 class JobManager:

@@ -138,23 +138,37 @@
   $("reset-config").onclick = () => { reload(); message("config-msg", ""); };
 
   // ------------------------------------------------------------------ pipeline runs
+  // long lines (settings dumps, Snakemake's full command) are folded; the full log is in .snakemake/log
+  const fold = (line) => (line.length > 400 ? `${line.slice(0, 300)} … [${line.length - 300} more characters folded]` : line);
+  function needsLabelsView(v) {  // a run that stopped at the labeling checkpoint: a next step, not a failure
+    const box = $("run-next"); box.innerHTML = "";
+    if (v.running || !v.needs_labels || !v.needs_labels.length) return false;
+    const frames = (name) => ((P.labeled || []).find((f) => f.name === name) || {}).n_images;
+    const links = v.needs_labels.map((name) => el("a", { href: `/label?folder=${encodeURIComponent(name)}` },
+      `${frames(name) ?? "the"} frames of ${name} extracted — label them →`));
+    box.appendChild(el("div", { class: "okmsg" }, el("b", {}, "Next: label the extracted frames. "),
+      ...links.flatMap((a) => [a, " "]), el("div", { class: "small" }, "Then press Run again: the pipeline continues from here.")));
+    return true;
+  }
   async function poll() {
     if (!job) return;
     try {
       const v = await madlc.api(`/api/jobs/${job.id}?since=${job.next}`);
       logLines.splice(v.start); logLines.push(...v.lines); job.next = v.next;
       const log = $("run-log"), atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
-      log.textContent = logLines.join("\n");
+      log.textContent = logLines.map(fold).join("\n");
       if (atEnd) log.scrollTop = log.scrollHeight;
       const frac = v.progress ?? v.step_progress;
       $("run-bar").style.width = `${Math.round(100 * (frac || 0))}%`;
       $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : v.stopped ? "var(--warn)" : "var(--err)");
-      $("run-state").textContent = v.running ? (v.stopped ? `stopping ${v.target}…` : `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}`)
-        : `${v.target}: ${v.returncode === 0 ? "finished" : v.stopped ? "stopped (Run again to resume)" : "failed (exit code " + v.returncode + ")"}`;
+      const labeling = !v.running && !v.stopped && v.needs_labels && v.needs_labels.length;
+      $("run-state").textContent = v.running ? (v.stopped ? `stopping ${v.target}…` : `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}${v.training ? " · " + v.training.replace("train_network: ", "") : ""}`)
+        : `${v.target}: ${v.returncode === 0 ? "finished" : v.stopped ? "stopped (Run again to resume)" : labeling ? "waiting for labels" : "failed (exit code " + v.returncode + ")"}`;
+      if (labeling) { $("run-bar").style.background = "var(--warn)"; $("run-bar").style.width = "100%"; }
       $("stop-btn").disabled = !v.running; $("run-btn").disabled = v.running;
       document.body.dataset.job = v.running ? "running" : "done";
       if (v.running) setTimeout(poll, 500);
-      else reload();
+      else { await reload(); needsLabelsView(v); }
     } catch (e) { madlc.toast(e.message, "err"); }
   }
   $("run-btn").onclick = async () => {
