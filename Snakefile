@@ -5,7 +5,7 @@
 #   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
 #
 # Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers, detections,
-# raw_outliers (not in all).
+# raw_outliers, report (not in all).
 # Each rule calls one thin script in scripts/ that calls one public madlc function.
 from madlc.pipeline.plan import make_plan
 
@@ -32,6 +32,7 @@ include: "rules/evaluate.smk"
 include: "rules/analyze.smk"
 include: "rules/track.smk"
 include: "rules/postprocess.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -49,6 +49,7 @@ API: dict[str, str] = {
     "merge_datasets": "madlc.postprocess.outliers:merge_datasets",
     "promote_machinelabels": "madlc.postprocess.outliers:promote_machinelabels",
     "refine_tracklets": "madlc.postprocess.refine:refine_tracklets",
+    "report": "madlc.stages.report:report",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
     "demo": "madlc.pipeline.demo:demo",

@@ -535,3 +535,50 @@ def test_first_run_stops_for_labeling_with_a_link_to_the_label_page(page, synth_
         assert page.evaluate("window.madlcLabel.state.folder") == "synth0"
     finally:
         handle.stop()
+
+
+FAST_RUN = ["model=tiny", "train.max_steps=60", "train.save_epochs=1000", "data.crop_size=[128,96]", "data.batch_size=4",
+            "data.num_workers=0", "train.progress_bar=false"]
+
+
+@pytest.fixture(scope="module")
+def finished_project(synth_project_small, tmp_path_factory) -> str:
+    """A synthetic project taken through the whole pipeline by `madlc run CONFIG report` (tiny model, 60 steps)."""
+    from conftest import copy_project_to
+    from madlc.pipeline.run import run
+
+    config = copy_project_to(synth_project_small, tmp_path_factory.mktemp("finished") / "project")
+    run(config, "report", overrides=FAST_RUN)
+    return config
+
+
+def test_report_page_renders_its_plots_for_a_finished_project(browser, finished_project):
+    import re
+    from madlc.webapp.server import start_server
+
+    root = Path(finished_project).parent
+    static = (root / "report.html").read_text()  # written by the pipeline's `report` target
+    titles = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', static)
+    for expected in ("Labeled points per body part and video", "Learning curve", "Pixel error per body part",
+                     "OKS-mAP of the animals", "Kept PAF graph", "Animals per frame", "Track coverage and candidate identity swaps",
+                     "Trajectories", "Tracking metrics against ground truth"):
+        assert any(t.startswith(expected) for t in titles), (expected, titles)
+    assert "labeled video" in static
+
+    handle = start_server(finished_project, port=0)
+    page = browser.new_page(viewport=SIZES["1366x768"])
+    try:
+        page.goto(handle.page_url("report"))
+        page.wait_for_function("document.body.dataset.report === 'done'", timeout=60000)
+        images = page.locator("#report figure img")
+        assert images.count() == len(titles)
+        for i in range(images.count()):  # every plot decoded and drawn
+            assert page.evaluate("(img) => img.complete && img.naturalWidth > 100", images.nth(i).element_handle())
+        video = page.locator("#report a", has_text="labeled video")
+        href = video.first.get_attribute("href")
+        assert page.request.get(f"{handle.url}{href}").status == 200  # the labeled video is served
+        page.set_viewport_size({"width": 1366, "height": 2400})
+        shot(page, "report")
+    finally:
+        page.close()
+        handle.stop()

@@ -22,7 +22,7 @@ from madlc.io.atomic import atomic_path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO_ROOT / "Snakefile"
 PROFILES = REPO_ROOT / "configs" / "profiles"
-TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos", "maps", "outliers", "detections", "raw_outliers")
+TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos", "maps", "outliers", "detections", "raw_outliers", "report")
 
 
 def _profile_dir(profile: str) -> Path:

@@ -4,6 +4,7 @@
 - ``/label``    label frames of a ``labeled-data/<video>/`` folder (autosaved on every click)
 - ``/extract``  scrub a video and grab frames into ``labeled-data/``
 - ``/refine``   refine tracks: swap identities, delete/move points, fill gaps, save the tracks .h5
+- ``/report``   the project report (the plots ``madlc report`` writes to report.html)
 
 The server binds to 127.0.0.1 unless told otherwise, answers only requests addressed to that
 host (no DNS rebinding), answers only requests that carry its per-session token (printed in the
@@ -35,7 +36,8 @@ from madlc.errors import MadlcError
 from madlc.webapp.context import ProjectContext
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGES = {"project": "project.html", "label": "label.html", "extract": "extract.html", "refine": "refine.html"}
+PAGES = {"project": "project.html", "label": "label.html", "extract": "extract.html", "refine": "refine.html",
+         "report": "report.html"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 #: the command the project page runs for a pipeline target ({config} and {target} are filled in)
 DEFAULT_RUN_COMMAND = (sys.executable, "-m", "madlc.cli", "run", "{config}", "{target}")
@@ -81,7 +83,7 @@ def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
 
     ``token``: the secret every API request must carry (default: a new random one, ``app.state.token``).
     """
-    from madlc.webapp import routes_extract, routes_label, routes_project, routes_refine
+    from madlc.webapp import routes_extract, routes_label, routes_project, routes_refine, routes_report
 
     app = FastAPI(title="madlc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ProjectContext(config)
@@ -121,7 +123,7 @@ def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
     async def madlc_error(request: Request, err: MadlcError):
         return JSONResponse({"detail": str(err)}, 400)
 
-    for module in (routes_project, routes_label, routes_extract, routes_refine):
+    for module in (routes_project, routes_label, routes_extract, routes_refine, routes_report):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -34,7 +34,7 @@ const madlc = (() => {
     setTimeout(() => el.remove(), kind === "err" ? 9000 : 3500);
   }
 
-  const PAGES = [["project", "Project"], ["extract", "Extract frames"], ["label", "Label frames"], ["refine", "Refine tracklets"]];
+  const PAGES = [["project", "Project"], ["extract", "Extract frames"], ["label", "Label frames"], ["refine", "Refine tracklets"], ["report", "Report"]];
   async function topbar(active) {
     const header = document.createElement("header");
     header.className = "top";

@@ -1,0 +1,1 @@
+"""Public stages: one module per public function (finds/reads/writes files, resolves settings)."""
