@@ -578,3 +578,19 @@ def test_run_view_shows_training_live_and_the_labeling_checkpoint(synth_project_
     assert view["training"].startswith("train_network: step 1000/3000 loss 0.001")
     assert view["step_progress"] == 1000 / 3000
     assert sum(line.startswith("train_network: step") for line in view["lines"]) == 1  # one live line, not one per step
+
+
+def test_part_colours_stay_when_parts_are_added_or_removed():
+    from madlc.webapp.routes_label import part_colors_hex
+
+    before = part_colors_hex("rainbow", ["snout", "neck", "back", "tailbase"])
+    after = part_colors_hex("rainbow", ["snout", "ear", "back", "tailbase", "tailtip"])
+    assert all(after[p] == before[p] for p in ("snout", "back", "tailbase"))
+    assert len(set(after.values())) == 5  # still one colour per part
+
+
+def test_an_empty_project_name_is_named_as_empty(tmp_path, synth_project_small):
+    video = Path(synth_project_small).parent / "videos" / "synth0.mp4"
+    r = client(None).post("/api/project/create", json={"project": "", "experimenter": "ann", "videos": [str(video)],
+                                                       "working_directory": str(tmp_path)})
+    assert r.status_code == 400 and "project name is empty" in r.json()["detail"] and "''" not in r.json()["detail"]

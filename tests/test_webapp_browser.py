@@ -450,6 +450,10 @@ def test_config_edited_on_disk_is_not_reverted_by_a_save_in_the_page(page, serve
     page.click("#save-config")
     assert "nothing was saved" in page.wait_for_selector("#config-msg .error").inner_text()
     assert Path(project).read_text().endswith("broken: [unclosed\n")
+    # the Label page says it too, and keeps saying it (a banner, not a toast that fades)
+    page.goto(server.page_url("label", folder="synth0"))
+    assert "not valid YAML" in page.wait_for_selector("#config-error-banner").inner_text()
+    page.wait_for_function("window.madlcLabel && window.madlcLabel.state.imgName")  # last good values still label
 
 
 CONTROLS = "button, input, select, textarea, a[href], summary, ul.list li"

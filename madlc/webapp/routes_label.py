@@ -30,6 +30,39 @@ def colormap_hex(name: str, n: int) -> list[str]:
     return ["#%02x%02x%02x" % tuple(int(round(255 * c)) for c in v[:3]) for v in values]
 
 
+#: colour slots of body parts, spread along the colormap (golden-ratio steps: neighbours differ)
+PART_SLOTS = [(k * 0.6180339887) % 1.0 for k in range(24)]
+
+
+def part_colors_hex(name: str, parts: list[str]) -> dict[str, str]:
+    """A colour per body part that stays the same when other parts are added or removed.
+
+    Each part takes the slot its name hashes to (the next free one if taken), so a part keeps its
+    colour across config edits (unless a new name hashes to the slot it took) instead of every
+    colour shifting with the part count.
+    """
+    import zlib
+
+    taken: dict[int, str] = {}
+    slot_of: dict[str, int] = {}
+    for part in parts:
+        slot = zlib.crc32(part.encode()) % len(PART_SLOTS)
+        for _ in range(len(PART_SLOTS)):
+            if slot not in taken:
+                break
+            slot = (slot + 1) % len(PART_SLOTS)
+        taken[slot] = part
+        slot_of[part] = slot
+    try:
+        import matplotlib
+
+        cmap = matplotlib.colormaps[name]
+        values = {p: cmap(PART_SLOTS[s]) for p, s in slot_of.items()}
+    except Exception:
+        values = {p: colorsys.hsv_to_rgb(PART_SLOTS[s], 0.9, 0.95) for p, s in slot_of.items()}
+    return {p: "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in v[:3]) for p, v in values.items()}
+
+
 def session_for(request: Request, folder: str) -> LabelSession:
     ctx: ProjectContext = ctx_of(request)
     if "/" in folder or "\\" in folder:
@@ -67,7 +100,7 @@ def label_data(folder: str, request: Request) -> dict[str, Any]:
     return {
         "folder": folder, "file": session.h5.name, "images": list_images(session.folder),
         "individuals": inds, "multi_bodyparts": multi, "unique_bodyparts": unique,
-        "colors": dict(zip(multi + unique, colormap_hex(str(cfg.get("colormap") or "rainbow"), len(multi + unique)))),
+        "colors": part_colors_hex(str(cfg.get("colormap") or "rainbow"), multi + unique),
         "individual_colors": dict(zip(inds, colormap_hex("tab10" if len(inds) <= 10 else "hsv", len(inds)))),
         "skeleton": [list(map(str, pair)) for pair in (cfg.get("skeleton") or []) if len(pair) == 2],
         "dotsize": cfg.get("dotsize", 12), "scorer": session.scorer,

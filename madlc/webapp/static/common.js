@@ -51,6 +51,12 @@ const madlc = (() => {
     try {
       const p = await api("/api/project");
       showProject(p);
+      if (p.config_error) {  // stays on the page until the file is fixed (not a toast that fades)
+        const banner = document.createElement("div");
+        banner.className = "banner-error"; banner.id = "config-error-banner";
+        banner.textContent = `config.yaml cannot be used: ${p.config_error} — the pages use its last good values until it is fixed.`;
+        header.after(banner);
+      }
       return p;
     } catch (e) { return { open: false }; }
   }

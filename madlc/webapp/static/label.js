@@ -363,6 +363,9 @@
   madlc.topbar("label").then((p) => {
     resizeCanvas();
     if (!p.open) { $("empty").textContent = "No project is open. Open one on the Project page."; return; }
-    loadFolders().catch((e) => madlc.toast(e.message, "err"));
+    loadFolders().catch((e) => {  // kept on the page: an empty-looking page must say why
+      $("empty").style.display = "flex"; $("empty").textContent = `Cannot show the labels: ${e.message}`;
+      madlc.toast(e.message, "err");
+    });
   });
 })();
