@@ -594,3 +594,36 @@ def test_an_empty_project_name_is_named_as_empty(tmp_path, synth_project_small):
     r = client(None).post("/api/project/create", json={"project": "", "experimenter": "ann", "videos": [str(video)],
                                                        "working_directory": str(tmp_path)})
     assert r.status_code == 400 and "project name is empty" in r.json()["detail"] and "''" not in r.json()["detail"]
+
+
+SLURM_RUN = r"""
+import time
+print("Job 1 has been submitted with SLURM jobid 4242 (log: x.log).", flush=True)
+print("Job 2 has been submitted with SLURM jobid 4243 (log: y.log).", flush=True)
+time.sleep(60)
+"""
+
+
+def test_stop_cancels_the_runs_slurm_jobs(synth_project_small, tmp_path, monkeypatch):
+    """With the slurm profile, Stop also runs `scancel` on the jobs the run submitted."""
+    called = tmp_path / "scancel_args"
+    fake = tmp_path / "bin" / "scancel"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {called}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    c = client(synth_project_small, run_command=[sys.executable, "-c", SLURM_RUN, "{config}", "{target}"])
+    job = c.post("/api/jobs", json={"target": "all"}).json()
+    deadline = time.time() + 20
+    while not any(line.startswith("Job 2") for line in c.get(f"/api/jobs/{job['id']}").json()["lines"]) \
+            and time.time() < deadline:
+        time.sleep(0.05)
+    c.post(f"/api/jobs/{job['id']}/stop", json={})
+    view = c.get(f"/api/jobs/{job['id']}").json()
+    while view["running"] and time.time() < deadline + 10:
+        time.sleep(0.1)
+        view = c.get(f"/api/jobs/{job['id']}").json()
+    assert not view["running"] and view["stopped"], view["lines"]
+    assert called.exists(), view["lines"]
+    assert called.read_text().split() == ["4242", "4243"]
+    assert any("scancel 4242 4243: done" in line for line in view["lines"])

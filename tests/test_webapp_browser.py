@@ -485,11 +485,13 @@ def test_every_page_fits_and_its_controls_are_clickable(browser, server, size):
         "extract": server.page_url("extract", video="synth0.mp4"),
         "label": server.page_url("label", folder="synth0"),
         "refine": server.page_url("refine", tracks=f"videos/{TRACKS_NAME}", video="synth0.mp4"),
+        "report": server.page_url("report"),
     }
     ready = {"project": "document.getElementById('f-individuals').value.length > 0",
              "extract": "document.querySelector('#videos li.active')",
              "label": "window.madlcLabel && window.madlcLabel.state.img",
-             "refine": "window.madlcRefine && window.madlcRefine.state.arr && window.madlcRefine.state.img"}
+             "refine": "window.madlcRefine && window.madlcRefine.state.arr && window.madlcRefine.state.img",
+             "report": "document.body.dataset.report === 'done'"}
     problems = {}
     for name, url in pages.items():
         page = browser.new_page(viewport=SIZES[size])

@@ -186,6 +186,10 @@ def _cancel_slurm(job: Job) -> None:
     if scancel is None:
         job._add(f"[madlc gui] scancel not found: cancel Slurm jobs {' '.join(job.slurm_ids)} by hand.", False)
         return
-    done = subprocess.run([scancel, *job.slurm_ids], capture_output=True, text=True)
+    try:
+        done = subprocess.run([scancel, *job.slurm_ids], capture_output=True, text=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        job._add(f"[madlc gui] scancel did not answer: cancel Slurm jobs {' '.join(job.slurm_ids)} by hand.", False)
+        return
     job._add(f"[madlc gui] scancel {' '.join(job.slurm_ids)}: " + ("done" if done.returncode == 0 else done.stderr.strip()),
              replace_last=False)
