@@ -10,7 +10,7 @@ import madlc
 
 
 def test_report_of_a_labeled_project_says_what_is_missing(synth_project_small_copy):
-    from madlc.postprocess.tracks import load_tracks, save_tracks
+    from madlc.io.tracks_array import load_tracks, save_tracks
 
     config = synth_project_small_copy
     root = Path(config).parent

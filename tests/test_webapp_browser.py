@@ -62,8 +62,8 @@ def browser():
 @pytest.fixture
 def project(tmp_path) -> str:
     """A 320x240 synthetic project (3 animals x 4 parts, 40 frames, 5 labeled) with a tracks file."""
-    from madlc.postprocess.tracks import load_tracks, save_tracks
-    from madlc.synth.project import synth_project
+    from madlc.io.tracks_array import load_tracks, save_tracks
+    from madlc.stages.synth_project import synth_project
 
     config = synth_project(str(tmp_path / "project"), animals=3, bodyparts=4, frames=40, size="320x240",
                            labeled_frames=5, seed=7)
@@ -270,7 +270,7 @@ def test_click_never_moves_a_placed_point_and_ctrl_z_undoes_every_edit(page, ser
 
 
 def test_swap_two_tracks_in_the_refinement_page(page, server, project):
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.io.tracks_array import load_tracks
 
     path = Path(project).parent / "videos" / TRACKS_NAME
     before = load_tracks(path).data.copy()
@@ -423,7 +423,7 @@ def test_stop_ends_the_whole_run_and_the_next_run_resumes(page, synth_project_sm
 
 def test_config_edited_on_disk_is_not_reverted_by_a_save_in_the_page(page, server, project):
     from madlc.io.config import read_config
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     page.goto(server.page_url("project"))
     page.wait_for_function("document.getElementById('f-individuals').value.length > 0")
@@ -516,7 +516,7 @@ def test_every_page_fits_and_its_controls_are_clickable(browser, server, size):
 
 def test_first_run_stops_for_labeling_with_a_link_to_the_label_page(page, synth_project_small, tmp_path):
     """A new project without labels, Run `train`: frames are extracted and the page asks for labels."""
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
     from madlc.webapp.server import start_server
 
     video = Path(synth_project_small).parent / "videos" / "synth0.mp4"

@@ -1,1 +1,1 @@
-"""Public stages: one module per public function (finds/reads/writes files, resolves settings)."""
+"""One module per public function of madlc (madlc/__init__.py API): finds, reads and writes files, resolves settings, calls core/nn."""

@@ -225,8 +225,8 @@ def _detections_per_frame(full_pickle: Path, pcutoff: float) -> np.ndarray | Non
 
 def video_section(cfg: dict[str, Any], root: Path, tracks_path: Path) -> Section:
     """Detections, animals per frame, coverage and swaps, trajectories, labeled videos, tracking metrics."""
-    from madlc.postprocess.refine_ops import find_swaps
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.core.refine import find_swaps
+    from madlc.io.tracks_array import load_tracks
 
     tracks = load_tracks(tracks_path)
     data = np.asarray(tracks.data, dtype=float)  # (frames, individuals, bodyparts, 3)

@@ -129,7 +129,7 @@ class CreateBody(BaseModel):
 
 @router.post("/api/project/create")
 def create_project(body: CreateBody, request: Request, ctx: ProjectContext = Depends(ctx_of)):
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
 
     try:
         config = create_new_project(body.project, body.experimenter, [v for v in body.videos if v.strip()],
@@ -154,7 +154,7 @@ def edit_project_config(body: ConfigBody, request: Request, ctx: ProjectContext 
     Never writes back values the page loaded earlier: a key edited elsewhere since then keeps its
     new value unless the user changed that very field. A file that is not valid YAML is refused (409).
     """
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     ctx.require()
     refresh(request, ctx)
