@@ -16,9 +16,7 @@ and says what is missing when a stage has not run yet:
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import os
 import time
@@ -51,33 +49,11 @@ class Section:
     links: list[tuple[str, str]] = field(default_factory=list)  # (text, href relative to the project)
 
 
-# ---------------------------------------------------------------------------------- plotting
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    _plt().close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(width: float = 7.0, height: float = 3.2):
-    fig, ax = _plt().subplots(figsize=(width, height))
-    ax.grid(alpha=0.3)
-    return fig, ax
-
-
 # ---------------------------------------------------------------------------------- sections
 def labels_section(cfg: dict[str, Any], root: Path) -> Section:
     """Labeled points per body part, one bar per video."""
     from madlc.io.labels import read_labels
+    from madlc.viz import report as plots
 
     section = Section("Labels")
     counts: dict[str, pd.Series] = {}
@@ -93,16 +69,8 @@ def labels_section(cfg: dict[str, Any], root: Path) -> Section:
     if not counts:
         section.notes.append("No labels yet: extract frames and label them (Label page or `madlc label-frames`).")
         return section
-    table = pd.DataFrame(counts).fillna(0)
-    fig, ax = _figure(7.5, 3.4)
-    width = 0.8 / max(1, table.shape[1])
-    x = np.arange(len(table))
-    for k, video in enumerate(table.columns):
-        ax.bar(x + k * width, table[video].to_numpy(), width, label=f"{video} ({frames[video]} frames)")
-    ax.set_xticks(x + width * (table.shape[1] - 1) / 2, table.index, rotation=30, ha="right")
-    ax.set_ylabel("labeled points")
-    ax.legend(fontsize=8)
-    section.figures.append(Figure("Labeled points per body part and video", _png(fig),
+    section.figures.append(Figure("Labeled points per body part and video",
+                                  plots.labels_per_part(pd.DataFrame(counts).fillna(0), frames),
                                   "Body parts with few labels are learned worst; label them where visible."))
     return section
 
@@ -113,6 +81,8 @@ def _model_folders(root: Path, shuffle: int) -> list[Path]:
 
 def training_section(root: Path, shuffle: int) -> Section:
     """Learning curves (every loss column of learning_stats.csv against the step)."""
+    from madlc.viz import report as plots
+
     section = Section("Training")
     for folder in _model_folders(root, shuffle):
         stats = folder / "train" / "learning_stats.csv"
@@ -121,16 +91,9 @@ def training_section(root: Path, shuffle: int) -> Section:
         df = pd.read_csv(stats)
         if df.empty or "step" not in df:
             continue
-        fig, ax = _figure()
-        for col in [c for c in df.columns if c not in ("step", "epoch", "lr") and df[c].notna().any()]:
-            ax.plot(df["step"], df[col], label=col, lw=2 if col == "loss" else 1, marker="o" if len(df) < 20 else None)
-        ax.set_yscale("log")
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
-        ax.legend(fontsize=8)
-        section.figures.append(Figure(f"Learning curve · {folder.parent.name}/{folder.name}", _png(fig),
-                                      f"{len(df)} rows, last step {int(df['step'].iloc[-1])}, "
-                                      f"last loss {float(df['loss'].iloc[-1]):.4g}."))
+        section.figures.append(Figure(f"Learning curve · {folder.parent.name}/{folder.name}", plots.learning_curve(df),
+                                      f"{len(df)} rows (one per train.display_iters steps), last step "
+                                      f"{int(df['step'].iloc[-1])}, last loss {float(df['loss'].iloc[-1]):.4g}."))
     if not section.figures:
         section.notes.append("No training yet (learning_stats.csv not found): run the `train` target.")
     return section
@@ -138,61 +101,39 @@ def training_section(root: Path, shuffle: int) -> Section:
 
 def _paf_graph_figure(pose_cfg: Path) -> Figure | None:
     from madlc.io import read_pose_cfg
+    from madlc.viz import report as plots
 
     pose = read_pose_cfg(pose_cfg)
-    graph = [tuple(int(v) for v in e) for e in pose.get("partaffinityfield_graph") or []]
+    graph = [(int(e[0]), int(e[1])) for e in pose.get("partaffinityfield_graph") or []]
     names = [str(n) for n in pose.get("all_joints_names") or []]
     if not graph or not names:
         return None
     kept = set(int(e) for e in pose.get("paf_best") or range(len(graph)))
-    angle = np.linspace(0, 2 * np.pi, len(names), endpoint=False)
-    xy = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    fig, ax = _plt().subplots(figsize=(4.2, 4.2))
-    for k, (a, b) in enumerate(graph):
-        if a < len(names) and b < len(names):
-            on = k in kept
-            ax.plot(*xy[[a, b]].T, color="#1f6feb" if on else "#c8ccd2", lw=2.5 if on else 0.8, zorder=2 if on else 1)
-    ax.scatter(*xy.T, s=60, color="#14181f", zorder=3)
-    for (x, y), name in zip(xy, names):
-        ax.annotate(name, (x, y), xytext=(x * 1.15, y * 1.15), ha="center", va="center", fontsize=8)
-    ax.set_xlim(-1.8, 1.8)
-    ax.set_ylim(-1.5, 1.5)
-    ax.axis("off")
-    return Figure("Kept PAF graph", _png(fig), f"{len(kept)} of {len(graph)} candidate limbs kept (blue).")
+    return Figure("Kept PAF graph", plots.paf_graph(names, graph, kept),
+                  f"{len(kept)} of {len(graph)} candidate limbs kept (blue).")
 
 
 def evaluation_section(root: Path, shuffle: int) -> Section:
     """Pixel error per body part (train/test), OKS-mAP per snapshot, the kept PAF graph."""
+    from madlc.viz import report as plots
+
     section = Section("Evaluation")
     for folder in sorted(root.glob(f"evaluation-results-pytorch/iteration-*/*shuffle{shuffle}")):
         for path in sorted(folder.glob("*-keypoint-results.csv")):
             df = pd.read_csv(path, index_col=0)
             rows = [r for r in ("Train error (px)", "Test error (px)") if r in df.index]
-            if not rows:
-                continue
-            fig, ax = _figure()
-            x = np.arange(df.shape[1])
-            for k, row in enumerate(rows):
-                ax.bar(x + 0.4 * k, pd.to_numeric(df.loc[row], errors="coerce").to_numpy(), 0.4, label=row)
-            ax.set_xticks(x + 0.2, df.columns, rotation=30, ha="right")
-            ax.set_ylabel("mean error (px)")
-            ax.legend(fontsize=8)
-            scorer = path.name[: -len("-keypoint-results.csv")]
-            section.figures.append(Figure(f"Pixel error per body part · {scorer}", _png(fig),
-                                          "Matched animals' keypoint error; a test error far above train means overfitting."))
+            if rows:
+                scorer = path.name[: -len("-keypoint-results.csv")]
+                section.figures.append(Figure(f"Pixel error per body part · {scorer}", plots.error_per_part(df.loc[rows]),
+                                              "Matched animals' keypoint error; a test error far above train means "
+                                              "overfitting."))
         results = [pd.read_csv(p) for p in sorted(folder.glob("*-results.csv")) if not p.name.endswith("keypoint-results.csv")]
         results = [r for r in results if "Training epochs" in r]
         if results:
             df = pd.concat(results).sort_values("Training epochs")
-            fig, ax = _figure(5.5, 3.0)
-            for split in ("train", "test"):
-                if f"{split} mAP" in df:
-                    ax.plot(df["Training epochs"], df[f"{split} mAP"], "o-", label=f"{split} OKS-mAP")
-            ax.set_xlabel("training epochs (snapshot)")
-            ax.set_ylabel("OKS-mAP (%)")
-            ax.set_ylim(0, 100)
-            ax.legend(fontsize=8)
-            section.figures.append(Figure(f"OKS-mAP of the animals · {folder.name}", _png(fig)))
+            maps = {split: df[f"{split} mAP"].to_numpy() for split in ("train", "test") if f"{split} mAP" in df}
+            section.figures.append(Figure(f"OKS-mAP of the animals · {folder.name}",
+                                          plots.map_per_snapshot(df["Training epochs"].to_numpy(), maps)))
     for folder in _model_folders(root, shuffle):
         pose_cfg = folder / "test" / "pose_cfg.yaml"
         if pose_cfg.exists():
@@ -223,10 +164,25 @@ def _detections_per_frame(full_pickle: Path, pcutoff: float) -> np.ndarray | Non
     return np.asarray(counts) if counts else None
 
 
+def _tracking_metrics_figure(metrics_path: Path) -> Figure | None:
+    from madlc.viz import report as plots
+
+    metrics = json.loads(metrics_path.read_text())
+    fractions = {k: float(metrics[k]) for k in FRACTION_METRICS if isinstance(metrics.get(k), (int, float))}
+    if isinstance(metrics.get("coverage"), list) and metrics["coverage"]:
+        fractions["coverage"] = float(np.mean(metrics["coverage"]))
+    if not fractions:
+        return None
+    counts = ", ".join(f"{k.replace('num_', '').replace('_', ' ')} {metrics[k]}" for k in COUNT_METRICS if k in metrics)
+    return Figure("Tracking metrics against ground truth", plots.metric_bars(fractions),
+                  f"{counts} (ground truth: {metrics.get('ground_truth', '?')}).")
+
+
 def video_section(cfg: dict[str, Any], root: Path, tracks_path: Path) -> Section:
     """Detections, animals per frame, coverage and swaps, trajectories, labeled videos, tracking metrics."""
     from madlc.core.refine import find_swaps
     from madlc.io.tracks_array import load_tracks
+    from madlc.viz import report as plots
 
     tracks = load_tracks(tracks_path)
     data = np.asarray(tracks.data, dtype=float)  # (frames, individuals, bodyparts, 3)
@@ -241,69 +197,37 @@ def video_section(cfg: dict[str, Any], root: Path, tracks_path: Path) -> Section
     if data.shape[-1] > 2:
         seen &= ~(data[..., 2] <= 0)
     visible = seen.any(axis=2)  # (frames, individuals)
-    frames = np.arange(data.shape[0])
 
     full = next(iter(sorted(tracks_path.parent.glob(f"{stem}DLC*_full.pickle"))), None)
     detections = _detections_per_frame(full, float(cfg.get("pcutoff", 0.6))) if full else None
-    fig, ax = _figure(7.5, 2.8)
-    if detections is not None:
-        ax2 = ax.twinx()
-        ax2.plot(np.arange(len(detections)), detections, color="#9aa3b2", lw=0.8, label="detections")
-        ax2.set_ylabel("keypoint detections", color="#667085")
-    ax.step(frames, visible[:, [i for i, n in enumerate(inds) if n != "single"]].sum(axis=1), where="mid",
-            color="#1f6feb", label="animals tracked")
-    ax.axhline(len(cfg.get("individuals") or inds), color="#c62828", lw=0.8, ls="--", label="individuals in config")
-    ax.set_xlabel("frame")
-    ax.set_ylabel("animals")
-    ax.legend(fontsize=8, loc="lower right")
-    section.figures.append(Figure("Animals per frame" + (" and keypoint detections" if detections is not None else ""),
-                                  _png(fig), "Dips below the dashed line: animals lost by the tracker."
-                                  + ("" if detections is not None else " (No _full.pickle: detections not shown.)")))
+    animals = visible[:, [i for i, n in enumerate(inds) if n != "single"]].sum(axis=1)
+    section.figures.append(Figure(
+        "Animals per frame" + (" and keypoint detections" if detections is not None else ""),
+        plots.animals_per_frame(animals, len(cfg.get("individuals") or inds), detections),
+        "Dips below the dashed line: animals lost by the tracker."
+        + ("" if detections is not None else " (No _full.pickle: detections not shown.)")))
 
     swaps = find_swaps(data, inds)
-    fig, ax = _figure(7.5, 0.5 + 0.35 * len(inds))
-    cover = seen.mean(axis=2).T  # (individuals, frames) fraction of parts seen
-    ax.imshow(cover, aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest",
-              extent=(-0.5, data.shape[0] - 0.5, len(inds) - 0.5, -0.5))
-    ax.set_yticks(range(len(inds)), [f"{n} ({100 * visible[:, i].mean():.0f}%)" for i, n in enumerate(inds)])
-    for s in swaps:
-        for name in (s.individual_a, s.individual_b):
-            row = inds.index(name)
-            ax.plot([s.start, max(s.start, s.stop - 1)], [row, row], color="#c62828", lw=3)
-    ax.set_xlabel("frame")
-    ax.grid(False)
-    section.figures.append(Figure("Track coverage and candidate identity swaps", _png(fig),
+    marks = [(inds.index(name), s.start, s.stop) for s in swaps for name in (s.individual_a, s.individual_b)]
+    labels = [f"{n} ({100 * visible[:, i].mean():.0f}%)" for i, n in enumerate(inds)]
+    section.figures.append(Figure("Track coverage and candidate identity swaps",
+                                  plots.coverage_timeline(seen.mean(axis=2).T, labels, marks),
                                   f"Dark = all parts tracked; red = {len(swaps)} candidate swap(s) to check on the "
                                   "Refine page."))
 
-    fig, ax = _plt().subplots(figsize=(5.5, 4.2))
-    colors = _plt().get_cmap("tab10")
-    for i, name in enumerate(inds):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # frames where the animal is not seen: NaN
-            centre = np.nanmean(np.where(seen[:, i, :, None], data[:, i, :, :2], np.nan), axis=1)
-        if np.isfinite(centre).any():
-            ax.plot(centre[:, 0], centre[:, 1], lw=1, color=colors(i % 10), label=name)
-    ax.invert_yaxis()
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel("x (px)")
-    ax.set_ylabel("y (px)")
-    ax.legend(fontsize=8)
-    section.figures.append(Figure("Trajectories (mean of each animal's parts)", _png(fig)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames where an animal is not seen: NaN
+        centres = {n: np.nanmean(np.where(seen[:, i, :, None], data[:, i, :, :2], np.nan), axis=1)
+                   for i, n in enumerate(inds)}
+    centres = {n: xy for n, xy in centres.items() if np.isfinite(xy).any()}
+    if centres:
+        section.figures.append(Figure("Trajectories (mean of each animal's parts)", plots.trajectories(centres)))
 
     metrics_path = tracks_path.with_name(tracks_path.stem + "_tracking_metrics.json")
     if metrics_path.exists():
-        metrics = json.loads(metrics_path.read_text())
-        fractions = {k: float(metrics[k]) for k in FRACTION_METRICS if isinstance(metrics.get(k), (int, float))}
-        if isinstance(metrics.get("coverage"), list) and metrics["coverage"]:
-            fractions["coverage"] = float(np.mean(metrics["coverage"]))
-        if fractions:
-            fig, ax = _figure(6.0, 2.8)
-            ax.bar(list(fractions), list(fractions.values()), color="#1a7f37")
-            ax.set_ylim(min(0.0, min(fractions.values())), 1)
-            counts = ", ".join(f"{k.replace('num_', '').replace('_', ' ')} {metrics[k]}" for k in COUNT_METRICS if k in metrics)
-            section.figures.append(Figure("Tracking metrics against ground truth", _png(fig),
-                                          f"{counts} (ground truth: {metrics.get('ground_truth', '?')})."))
+        fig = _tracking_metrics_figure(metrics_path)
+        if fig is not None:
+            section.figures.append(fig)
     for video in sorted(tracks_path.parent.glob(f"{stem}DLC*labeled*.mp4")):
         section.links.append((f"labeled video {video.name}", video.relative_to(root).as_posix()))
     return section
