@@ -580,14 +580,18 @@ def test_run_view_shows_training_live_and_the_labeling_checkpoint(synth_project_
     assert sum(line.startswith("train_network: step") for line in view["lines"]) == 1  # one live line, not one per step
 
 
-def test_part_colours_stay_when_parts_are_added_or_removed():
-    from madlc.webapp.routes_label import part_colors_hex
-
-    before = part_colors_hex("rainbow", ["snout", "neck", "back", "tailbase"])
-    after = part_colors_hex("rainbow", ["snout", "ear", "back", "tailbase", "tailtip"])
-    assert all(after[p] == before[p] for p in ("snout", "back", "tailbase"))
-    assert len(set(after.values())) == 5  # still one colour per part
-
+def test_part_colours_stay_when_parts_are_added_or_removed(synth_project_small_copy):
+    config = synth_project_small_copy
+    c = client(config)
+    before = c.get("/api/label/synth0/data").json()["colors"]
+    c.post("/api/project/config", json={"edits": {"multianimalbodyparts": ["snout", "ear", "back", "tailbase", "tailtip"],
+                                                  "skeleton": [["snout", "back"]]}})
+    after = c.get("/api/label/synth0/data").json()["colors"]
+    assert all(after[p] == before[p] for p in ("snout", "back", "tailbase"))  # kept, not shifted
+    rgb = np.array([[int(col[i:i + 2], 16) for i in (1, 3, 5)] for col in after.values()])
+    distances = np.linalg.norm(rgb[:, None] - rgb[None], axis=-1)[np.triu_indices(len(rgb), 1)]
+    assert distances.min() > 60, after  # and still one distinct colour per part
+    assert client(config).get("/api/label/synth0/data").json()["colors"] == after  # remembered in the project
 
 def test_an_empty_project_name_is_named_as_empty(tmp_path, synth_project_small):
     video = Path(synth_project_small).parent / "videos" / "synth0.mp4"
