@@ -95,6 +95,10 @@ class Job:
             self.progress = 1.0
         if self.stopped:
             self._add("[madlc gui] stopped. Run again to resume: finished steps are kept.", replace_last=False)
+        elif self.returncode and any("MissingInputException" in line for line in self.lines):
+            self._add("[madlc gui] a file the pipeline needs is missing (named above): often a video listed in "
+                      "config.yaml that is no longer on disk. The Project page lists missing videos.", replace_last=False)
+            self._add(f"[madlc gui] finished with exit code {self.returncode}", replace_last=False)
         else:
             self._add(f"[madlc gui] finished with exit code {self.returncode}", replace_last=False)
 
