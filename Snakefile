@@ -5,7 +5,7 @@
 #   snakemake --snakefile Snakefile --config project=/path/to/config.yaml --cores 2 [TARGET]
 #
 # Targets: all (default), train, evaluate, analyze, track, videos; and maps, outliers, detections,
-# raw_outliers, export (not in all; export is when pipeline.export lists formats).
+# raw_outliers, export, report (not in all; export is when pipeline.export lists formats).
 # Each rule calls one thin script in scripts/ that calls one public madlc function.
 from madlc.pipeline.plan import make_plan
 
@@ -33,6 +33,7 @@ include: "rules/analyze.smk"
 include: "rules/track.smk"
 include: "rules/postprocess.smk"
 include: "rules/export.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -55,6 +55,7 @@ API: dict[str, str] = {
     "import_tracks": "madlc.stages.import_tracks:import_tracks",
     "analyze_videos_converth5_to_nwb": "madlc.stages.analyze_videos_converth5_to_nwb:analyze_videos_converth5_to_nwb",
     "export_tracks": "madlc.stages.export_tracks:export_tracks",
+    "report": "madlc.stages.report:report",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
     "demo": "madlc.pipeline.demo:demo",

@@ -152,6 +152,11 @@ BASE = {
     ({"start": 0.8, "stop": 0.2}, "start=0.8, stop=0.2"),
     ({"cropping": True, "x1": 10, "x2": 5, "y1": 0, "y2": 10}, "do not make a box"),
     ({"Task": ""}, "'Task' is missing"),
+    ({"pcutoff": 5}, r"pcutoff=5 is not a number in \[0, 1\]"),
+    ({"numframes2pick": -3}, "numframes2pick=-3 is not a whole number >= 1"),
+    ({"numframes2pick": 2.5}, "numframes2pick=2.5 is not a whole number"),
+    ({"dotsize": 0}, "dotsize=0 is not a number > 0"),
+    ({"pcutoff": "high"}, "pcutoff='high'"),
 ])
 def test_validation_errors_name_file_key_and_fix(edits, message):
     cfg = dict(BASE, **edits)

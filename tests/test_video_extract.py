@@ -144,7 +144,12 @@ def test_manual_mode_and_bad_arguments(scene_project, monkeypatch):
         extract_frames(scene_project, algo="random")
     with pytest.raises(ConfigError, match="unknown mode"):
         extract_frames(scene_project, mode="auto")
-    _set(scene_project, numframes2pick=0)
+    with pytest.raises(ConfigError, match="numframes2pick=0"):  # edit_config checks the range
+        _set(scene_project, numframes2pick=0)
+    from madlc.io.config import read_config, write_config
+
+    cfg = read_config(scene_project)
+    write_config(dict(cfg, numframes2pick=0), scene_project)  # a hand edit: caught when the stage reads it
     with pytest.raises(ConfigError, match="numframes2pick"):
         extract_frames(scene_project, algo="uniform")
 

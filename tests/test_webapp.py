@@ -25,7 +25,12 @@ TRACKS_NAME = "synth0DLC_Resnet50_synthNov24shuffle1_snapshot_010_el.h5"
 
 
 def client(config: str | None, **kwargs) -> TestClient:
-    return TestClient(create_app(config, **kwargs), base_url="http://127.0.0.1")
+    """A test client of a fresh app that sends the app's token (as the pages do)."""
+    return app_client(create_app(config, **kwargs))
+
+
+def app_client(app) -> TestClient:
+    return TestClient(app, base_url="http://127.0.0.1", headers={"x-madlc-token": app.state.token})
 
 
 def labels_h5(config: str) -> Path:
@@ -283,9 +288,10 @@ def test_server_listens_on_localhost_only(synth_project_small):
     try:
         assert handle.host == "127.0.0.1"
         assert handle.server.servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
-        with urllib.request.urlopen(f"{handle.url}/api/project", timeout=10) as resp:
+        request = urllib.request.Request(f"{handle.url}/api/project", headers={"X-Madlc-Token": handle.token})
+        with urllib.request.urlopen(request, timeout=10) as resp:
             assert json.load(resp)["open"] is True
-        with urllib.request.urlopen(f"{handle.url}/label", timeout=10) as resp:
+        with urllib.request.urlopen(handle.page_url("label"), timeout=10) as resp:
             assert b"Label frames" in resp.read()
         ip = _outside_ip()
         if ip is not None:
@@ -305,7 +311,7 @@ def test_serve_page_allows_caller_named_files_only(synth_project_small_copy, tmp
     handle = serve_page(config, "refine", port=0, open_browser=False, block=False, tracks=str(outside),
                         video=str(Path(config).parent / "videos" / "synth0.mp4"))
     try:
-        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        c = app_client(handle.app)
         ok = c.get("/api/refine/data", params={"tracks": outside.as_posix()})
         assert ok.status_code == 200, ok.text
         assert outside.as_posix() in c.get("/api/refine/files").json()["tracks"]
@@ -434,7 +440,7 @@ def test_refine_hook_serves_the_callers_editor(synth_project_small_copy):
     editor.delete_points("animal2", range(0, 30))  # an in-memory change the file does not have
     handle = serve_editor(editor, config, video, port=0, open_browser=False, block=False, max_gap=5)
     try:
-        c = TestClient(handle.app, base_url="http://127.0.0.1")
+        c = app_client(handle.app)
         key = f"videos/{TRACKS_NAME}"
         arr = np.frombuffer(c.get("/api/refine/array", params={"tracks": key}).content, dtype="<f4")
         arr = arr.reshape(editor.tracks.data.shape)
@@ -484,3 +490,144 @@ def test_refine_real_deeplabcut_tracks_without_video(synth_project_small_copy, d
     np.testing.assert_array_equal(after[:, 3], before[:, 3])  # the unique part stays under 'single'
     info = c.get("/api/refine/data", params={"tracks": "videos/montblancDLC_x_el.pickle"}).json()
     assert info["has_tracklets"] and "single" in info["individuals"]
+
+
+def test_requests_without_the_session_token_are_refused(synth_project_small_copy):
+    app = create_app(synth_project_small_copy)
+    token = app.state.token
+    bare = TestClient(app, base_url="http://127.0.0.1")
+    assert bare.get("/api/project").status_code == 403
+    assert bare.get("/api/label/synth0/data").status_code == 403
+    r = bare.post("/api/project/config", json={"edits": {"pcutoff": 0.1}})
+    assert r.status_code == 403 and "token" in r.json()["detail"]
+    assert bare.post("/api/jobs", json={"target": "all"}).status_code == 403
+    assert bare.get("/api/project", headers={"x-madlc-token": token + "x"}).status_code == 403
+    assert bare.get("/label").status_code == 403  # pages too: they would show the project
+    assert len(token) >= 24 and create_app(None).state.token != token  # a fresh secret per server
+    # the printed URL carries the token; the page keeps it in a cookie, so a reload (no token) works
+    page = bare.get(f"/label?token={token}")
+    assert page.status_code == 200 and "madlc_token" in page.headers["set-cookie"]
+    assert "httponly" in page.headers["set-cookie"].lower()
+    assert bare.get("/label").status_code == 200
+    assert bare.get("/api/project").json()["fields"]["pcutoff"] == 0.6
+    assert bare.get("/static/common.js").status_code == 200  # static code holds no data
+
+
+def test_config_form_merges_into_the_file_on_disk_and_checks_ranges(synth_project_small_copy):
+    from madlc.io.config import read_config
+    from madlc.stages.edit_config import edit_config
+
+    config = synth_project_small_copy
+    c = client(config)
+    loaded = c.get("/api/project").json()
+    assert loaded["config_error"] is None and loaded["ranges"]["pcutoff"] == {
+        "min": 0, "max": 1, "min_open": False, "integer": False, "text": "a number in [0, 1]"}
+    edit_config(config, {"pcutoff": 0.3})  # edited elsewhere while the page is open
+    r = c.post("/api/project/config", json={"edits": {"dotsize": 5}, "base": loaded["config_stamp"]})
+    assert r.status_code == 200, r.text
+    assert "changed on disk" in r.json()["warning"]
+    cfg = read_config(config)
+    assert cfg["pcutoff"] == 0.3 and cfg["dotsize"] == 5  # the edit merged, the file's new value kept
+    assert c.get("/api/project").json()["fields"]["pcutoff"] == 0.3  # every load re-reads the file
+    for edits, word in [({"pcutoff": 5}, "pcutoff=5"), ({"numframes2pick": -3}, "numframes2pick=-3"),
+                        ({"dotsize": 0}, "dotsize=0")]:
+        r = c.post("/api/project/config", json={"edits": edits})
+        assert r.status_code == 400 and word in r.json()["detail"], r.text
+    assert read_config(config)["dotsize"] == 5
+    # invalid YAML on disk: said on every load, and a save is refused without touching the file
+    text = Path(config).read_text()
+    Path(config).write_text(text + "\nbroken: [unclosed\n")
+    p = c.get("/api/project").json()
+    assert "not valid YAML" in p["config_error"]
+    r = c.post("/api/project/config", json={"edits": {"dotsize": 7}, "base": p["config_stamp"]})
+    assert r.status_code == 409 and "not valid YAML" in r.json()["detail"]
+    assert Path(config).read_text().endswith("broken: [unclosed\n")
+    Path(config).write_text(text)
+    assert c.get("/api/project").json()["config_error"] is None
+
+
+def test_missing_videos_are_flagged(synth_project_small_copy):
+    config = synth_project_small_copy
+    video = Path(config).parent / "videos" / "synth0.mp4"
+    video.rename(video.with_name("elsewhere.mp4"))
+    missing = client(config).get("/api/project").json()["missing_videos"]
+    assert len(missing) == 1 and missing[0].endswith("synth0.mp4")
+
+
+FAKE_TRAIN = r"""
+import sys
+print("localrule train_network:", flush=True)
+for step in range(100, 1100, 100):
+    print(f"train_network: step {step}/3000 loss {1 / step:.4g}, 0:{60 - step // 50:02d} left", flush=True)
+print("[madlc] " + "{" + ", ".join(f'"key{i}": {i}' for i in range(200)) + "}", flush=True)
+print("[madlc] labeled-data/synth0/CollectedData_synth.h5: no labels yet for video 'synth0'. Frames to label are in x.")
+sys.exit(1)
+"""
+
+
+def test_run_view_shows_training_live_and_the_labeling_checkpoint(synth_project_small):
+    c = client(synth_project_small, run_command=[sys.executable, "-c", FAKE_TRAIN, "{config}", "{target}"])
+    job = c.post("/api/jobs", json={"target": "all"}).json()
+    deadline = time.time() + 30
+    view = job
+    while view["running"] and time.time() < deadline:
+        time.sleep(0.1)
+        view = c.get(f"/api/jobs/{job['id']}").json()
+    assert view["returncode"] == 1 and not view["stopped"]
+    assert view["needs_labels"] == ["synth0"]  # the page says "label them", not "failed"
+    assert view["training"].startswith("train_network: step 1000/3000 loss 0.001")
+    assert view["step_progress"] == 1000 / 3000
+    assert sum(line.startswith("train_network: step") for line in view["lines"]) == 1  # one live line, not one per step
+
+
+def test_part_colours_stay_when_parts_are_added_or_removed(synth_project_small_copy):
+    config = synth_project_small_copy
+    c = client(config)
+    before = c.get("/api/label/synth0/data").json()["colors"]
+    c.post("/api/project/config", json={"edits": {"multianimalbodyparts": ["snout", "ear", "back", "tailbase", "tailtip"],
+                                                  "skeleton": [["snout", "back"]]}})
+    after = c.get("/api/label/synth0/data").json()["colors"]
+    assert all(after[p] == before[p] for p in ("snout", "back", "tailbase"))  # kept, not shifted
+    rgb = np.array([[int(col[i:i + 2], 16) for i in (1, 3, 5)] for col in after.values()])
+    distances = np.linalg.norm(rgb[:, None] - rgb[None], axis=-1)[np.triu_indices(len(rgb), 1)]
+    assert distances.min() > 60, after  # and still one distinct colour per part
+    assert client(config).get("/api/label/synth0/data").json()["colors"] == after  # remembered in the project
+
+def test_an_empty_project_name_is_named_as_empty(tmp_path, synth_project_small):
+    video = Path(synth_project_small).parent / "videos" / "synth0.mp4"
+    r = client(None).post("/api/project/create", json={"project": "", "experimenter": "ann", "videos": [str(video)],
+                                                       "working_directory": str(tmp_path)})
+    assert r.status_code == 400 and "project name is empty" in r.json()["detail"] and "''" not in r.json()["detail"]
+
+
+SLURM_RUN = r"""
+import time
+print("Job 1 has been submitted with SLURM jobid 4242 (log: x.log).", flush=True)
+print("Job 2 has been submitted with SLURM jobid 4243 (log: y.log).", flush=True)
+time.sleep(60)
+"""
+
+
+def test_stop_cancels_the_runs_slurm_jobs(synth_project_small, tmp_path, monkeypatch):
+    """With the slurm profile, Stop also runs `scancel` on the jobs the run submitted."""
+    called = tmp_path / "scancel_args"
+    fake = tmp_path / "bin" / "scancel"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {called}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    c = client(synth_project_small, run_command=[sys.executable, "-c", SLURM_RUN, "{config}", "{target}"])
+    job = c.post("/api/jobs", json={"target": "all"}).json()
+    deadline = time.time() + 20
+    while not any(line.startswith("Job 2") for line in c.get(f"/api/jobs/{job['id']}").json()["lines"]) \
+            and time.time() < deadline:
+        time.sleep(0.05)
+    c.post(f"/api/jobs/{job['id']}/stop", json={})
+    view = c.get(f"/api/jobs/{job['id']}").json()
+    while view["running"] and time.time() < deadline + 10:
+        time.sleep(0.1)
+        view = c.get(f"/api/jobs/{job['id']}").json()
+    assert not view["running"] and view["stopped"], view["lines"]
+    assert called.exists(), view["lines"]
+    assert called.read_text().split() == ["4242", "4243"]
+    assert any("scancel 4242 4243: done" in line for line in view["lines"])

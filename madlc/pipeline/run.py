@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO_ROOT / "Snakefile"
 PROFILES = REPO_ROOT / "configs" / "profiles"
 TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos", "maps", "outliers", "detections", "raw_outliers",
-           "export")
+           "export", "report")
 
 
 def _profile_dir(profile: str) -> Path:
@@ -140,6 +140,15 @@ def _clear_stale_lock(cmd: list[str], project: Path, env: dict[str, str]) -> Non
     print(f"[madlc run] removed the lock of an interrupted run in {project}; finished steps are kept.", flush=True)
 
 
+def _stop_with(proc: subprocess.Popen) -> None:
+    """A SIGTERM to ``madlc run`` stops Snakemake too (it would go on, re-parented, otherwise)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+
+
 def run(
     config: str,
     target: str = "all",
@@ -180,7 +189,9 @@ def run(
         return jobs
     _clear_stale_lock(cmd, Path(cmd[cmd.index("--directory") + 1]), env)
     print("[madlc run]", " ".join(cmd), flush=True)
-    proc = subprocess.run(cmd, env=env)
+    proc = subprocess.Popen(cmd, env=env)
+    _stop_with(proc)
+    proc.wait()
     if proc.returncode != 0:
         raise MadlcError(f"the workflow stopped with an error (Snakemake exit code {proc.returncode}); see the "
                          "message above and the job's log under <project>/.madlc/. Fix it and run the same command "

@@ -7,11 +7,60 @@ unknown part, no individuals, ...).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from madlc.errors import ConfigError
 from madlc.io.config import read_config
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """The values a number in config.yaml may take (checked by :func:`validate_config`, shown by the GUI)."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # low itself is not allowed
+    integer: bool = False
+    what: str = ""
+
+    def check(self, value: Any) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            return False
+        if self.integer and float(value) != int(value):
+            return False
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return self.high is None or value <= self.high
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.integer else "a number"
+        if self.low is not None and self.high is not None:
+            return f"{kind} in [{self.low}, {self.high}]"
+        if self.low is not None:
+            return f"{kind} {'>' if self.low_open else '>='} {self.low}"
+        return kind
+
+
+#: allowed ranges of config.yaml's numbers: one table for edit_config, load_config and the GUI form
+NUMBER_RANGES: dict[str, NumberRange] = {
+    "pcutoff": NumberRange(0, 1, what="likelihood below which a prediction is not shown or used"),
+    "numframes2pick": NumberRange(1, integer=True, what="frames to extract per video"),
+    "dotsize": NumberRange(0, low_open=True, what="marker radius in labeled videos"),
+    "alphavalue": NumberRange(0, 1, what="marker transparency"),
+    "batch_size": NumberRange(1, integer=True, what="images per batch"),
+    "iteration": NumberRange(0, integer=True, what="active labeling iteration"),
+}
+
+
+def check_ranges(cfg: dict[str, Any], path: str | Path = "config.yaml") -> None:
+    """Raise ConfigError for the first number of ``cfg`` outside its :data:`NUMBER_RANGES` range."""
+    for key, allowed in NUMBER_RANGES.items():
+        value = cfg.get(key)
+        if value is not None and not allowed.check(value):
+            raise ConfigError(f"{path}: {key}={value!r} is not {allowed.describe()} ({allowed.what}). "
+                              f"What to do: set {key} to {allowed.describe()}.")
 
 
 def _names(cfg: dict[str, Any], key: str) -> list[str]:
@@ -75,6 +124,7 @@ def validate_config(cfg: dict[str, Any], path: str | Path = "config.yaml") -> di
     for f in fractions:
         if not isinstance(f, (int, float)) or not 0 < float(f) <= 1:
             raise ConfigError(f"{path}: TrainingFraction value {f!r} is not in (0, 1]. What to do: use e.g. [0.95].")
+    check_ranges(cfg, path)
     start, stop = cfg.get("start", 0), cfg.get("stop", 1)
     if start is not None and stop is not None and not 0 <= float(start) < float(stop) <= 1:
         raise ConfigError(f"{path}: start={start}, stop={stop}: need 0 <= start < stop <= 1. What to do: fix them.")

@@ -19,7 +19,11 @@ def create_new_project(
 ) -> str:
     """Create a project folder with config.yaml and links (or copies) of the videos; return the config path."""
     for value, what in ((project, "project"), (experimenter, "experimenter")):
-        if not value or any(ch.isspace() or ch in "/\\" for ch in value):
+        if not value or not value.strip():
+            example = "openfield" if what == "project" else "alice"
+            raise ConfigError(f"the {what} name is empty. What to do: give one, e.g. {example!r} "
+                              "(no spaces or slashes; it becomes part of every file name).")
+        if any(ch.isspace() or ch in "/\\" for ch in value):
             raise ConfigError(f"{what} name {value!r} contains spaces or slashes. What to do: use e.g. "
                               f"{value.strip().replace(' ', '_').replace('/', '_')!r}; it becomes part of every file name.")
     videos_found = expand_videos(videos)

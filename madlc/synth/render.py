@@ -1,10 +1,13 @@
-"""Drawing synthetic frames: dark noisy background, thick-limbed animals, one coloured dot per body part.
+"""Drawing synthetic frames: a dark textured floor and furry animals with coloured markings.
 
-Designed so that a tiny CNN can learn it: every body part is a distinct saturated colour (the
-same on every animal), bodies are thick limbs along the skeleton (so part affinity fields have
-something to see), and with ``identity`` every animal has its own body colour plus a marking
-(a pale band whose position along the spine differs per animal). Unique body parts (fixed
-landmarks) are white-rimmed squares; optional occluders are flat rectangles drawn on top.
+Drawn as animals, not as label markers: each body is a fur-coloured, textured shape along the
+skeleton (tapered at the snout and the tail end), and each body part is a soft coloured patch
+of fur blended into the body (no hard rim), so labels drawn over the video stay tellable from
+the animals. It stays learnable by a tiny CNN: every body part keeps a distinct hue (the same
+on every animal), the body follows the skeleton (part affinity fields have a limb to see),
+and with ``identity`` every animal has its own fur colour plus a pale band whose position
+along the spine differs per animal. Unique body parts (fixed landmarks) are white-rimmed
+squares; optional occluders are flat rectangles drawn on top.
 
 Coordinates are sub-pixel exact: shapes are drawn with OpenCV's fixed-point ``shift`` so a dot's
 centre is the ground-truth position (pixel centres at integer coordinates, DeepLabCut's convention).
@@ -44,7 +47,7 @@ class Appearance:
             bodies = [_hsv(0.08 + a / max(n_animals, 1), 0.55, 0.55) for a in range(n_animals)]
             marks = [0.25 + 0.5 * a / max(n_animals - 1, 1) for a in range(n_animals)]
         else:
-            bodies = [(140, 140, 140)] * n_animals
+            bodies = [(128, 104, 82)] * n_animals  # one fur colour (a light brown) for all
             marks = [None] * n_animals
         landmarks = [_hsv(0.15 + 0.5 * u, 0.2, 1.0) for u in range(n_landmarks)]
         return cls(bodies, parts, landmarks, marks)
@@ -62,6 +65,19 @@ def make_background(size: tuple[int, int], seed: int = 0) -> np.ndarray:
     base = np.array([38, 34, 30], np.float32)
     img = base + 8 * smooth + 5 * grain
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def fur_texture(size: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """A fur-like brightness factor ``(H, W)`` float32 around 1: fine streaks plus soft patches."""
+    import cv2
+
+    width, height = size
+    rng = np.random.default_rng(seed + 104729)
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), 0.7)
+    streaks = cv2.blur(rng.normal(0, 1, (height, width)).astype(np.float32), (5, 1))  # hair runs one way
+    patches = cv2.resize(rng.normal(0, 1, (max(height // 12, 2), max(width // 12, 2))).astype(np.float32),
+                         (width, height), interpolation=cv2.INTER_CUBIC)
+    return 1.0 + 0.10 * grain + 0.22 * streaks + 0.08 * patches
 
 
 def _pt(xy: np.ndarray) -> tuple[int, int]:
@@ -89,6 +105,7 @@ def render_frame(poses_t: np.ndarray, size: tuple[int, int], appearance: Appeara
         skeleton = [(k, k + 1) for k in range(n_parts - 1)]
     img = (make_background((width, height)) if background is None else background).copy()
     radius = int(round(geometry.blob_radius * _ONE))
+    fur = fur_texture((width, height))
     if landmarks is not None:
         half = geometry.blob_radius + 1.0
         for u, xy in enumerate(np.asarray(landmarks)):
@@ -100,17 +117,53 @@ def render_frame(poses_t: np.ndarray, size: tuple[int, int], appearance: Appeara
         if not np.isfinite(pose).all():
             continue
         body = appearance.body_colors[a % len(appearance.body_colors)]
+        # the body: a fur-textured shape along the skeleton, widest mid-body, tapered at both ends
+        shape = np.zeros((height, width), np.uint8)
+        girth = 1.25 * geometry.limb_width
         for i, j in skeleton:
-            cv2.line(img, _pt(pose[i]), _pt(pose[j]), body, geometry.limb_width, cv2.LINE_AA, _SHIFT)
+            cv2.line(shape, _pt(pose[i]), _pt(pose[j]), 255, max(3, int(round(girth))), cv2.LINE_AA, _SHIFT)
+        for k in range(n_parts):
+            taper = 0.6 if k == 0 else 0.8 if k == n_parts - 1 else 1.15
+            cv2.circle(shape, _pt(pose[k]), int(round(0.5 * taper * girth * _ONE)), 255, -1, cv2.LINE_AA, _SHIFT)
+        dark = np.zeros((height, width), np.uint8)  # eyes, darker than the coat
+        if n_parts > 1:
+            axis = pose[0] - pose[1]
+            length = float(np.hypot(*axis))
+            if length > 1e-6:
+                ahead, side = axis / length, np.array([-axis[1], axis[0]]) / length
+                for sign in (-1, 1):  # ears just behind the head, eyes just behind the snout
+                    ear = pose[0] - 0.55 * axis + sign * 0.42 * girth * side
+                    cv2.circle(shape, _pt(ear), int(round(0.28 * girth * _ONE)), 255, -1, cv2.LINE_AA, _SHIFT)
+                    eye = pose[0] - 0.3 * axis + sign * 0.22 * girth * side
+                    cv2.circle(dark, _pt(eye), int(round(max(0.6, 0.09 * girth) * _ONE)), 255, -1, cv2.LINE_AA, _SHIFT)
+            back = pose[-1] - pose[-2]
+            if np.hypot(*back) > 1e-6:
+                tail = pose[-1] + 1.3 * back
+                cv2.line(shape, _pt(pose[-1]), _pt(tail), 255, max(1, int(round(0.25 * girth))), cv2.LINE_AA, _SHIFT)
+        alpha = shape.astype(np.float32)[..., None] / 255.0
+        coat = np.clip(np.asarray(body, np.float32) * fur[..., None], 0, 255)
+        layer = img.astype(np.float32)
+        layer = layer * (1 - alpha) + coat * alpha
+        d = dark.astype(np.float32)[..., None] / 255.0
+        layer = layer * (1 - d) + np.asarray(body, np.float32) * 0.35 * d
         mark = appearance.markings[a] if a < len(appearance.markings) else None
         if mark is not None and n_parts > 1:
             pos = mark * (n_parts - 1)
             k = min(int(pos), n_parts - 2)
             centre = pose[k] + (pos - k) * (pose[k + 1] - pose[k])
-            cv2.circle(img, _pt(centre), int(round(0.55 * geometry.limb_width * _ONE)), (235, 235, 235), -1,
-                       cv2.LINE_AA, _SHIFT)
+            band = np.zeros((height, width), np.uint8)
+            cv2.circle(band, _pt(centre), int(round(0.55 * geometry.limb_width * _ONE)), 255, -1, cv2.LINE_AA, _SHIFT)
+            b = band.astype(np.float32)[..., None] / 255.0
+            layer = layer * (1 - b) + np.clip(235 * fur[..., None], 0, 255) * b
+        # body parts: soft patches of coloured fur (no rim), strongest at the part itself
         for k in range(n_parts):
-            cv2.circle(img, _pt(pose[k]), radius, appearance.part_colors[k], -1, cv2.LINE_AA, _SHIFT)
+            patch = np.zeros((height, width), np.uint8)
+            cv2.circle(patch, _pt(pose[k]), radius, 255, -1, cv2.LINE_AA, _SHIFT)
+            soft = cv2.GaussianBlur(patch, (0, 0), max(0.6, 0.35 * geometry.blob_radius)).astype(np.float32)
+            p = np.clip(soft / max(float(soft.max()), 1.0), 0, 1)[..., None] * 0.8
+            color = np.clip(np.asarray(appearance.part_colors[k], np.float32) * (0.85 + 0.15 * fur[..., None]), 0, 255)
+            layer = layer * (1 - p) + color * p
+        img = np.clip(layer, 0, 255).astype(np.uint8)
     if occluders is not None:
         for x1, y1, x2, y2 in np.asarray(occluders):
             cv2.rectangle(img, _pt((x1, y1)), _pt((x2, y2)), (70, 60, 50), -1, cv2.LINE_8, _SHIFT)

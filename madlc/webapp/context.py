@@ -8,6 +8,7 @@ exact path, and the project's own video links in ``videos/`` (which point outsid
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -23,6 +24,10 @@ class PathRejected(HTTPException):
         super().__init__(status_code=403, detail=f"{rel!r}: {why}. The GUI only opens files inside the project folder.")
 
 
+def _stamp(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -36,6 +41,8 @@ class ProjectContext:
         self.root: Path | None = None
         self.cfg: dict[str, Any] = {}
         self.extra_files: dict[str, Path] = {}  # name -> absolute path named by the Python caller
+        self.config_stamp: str = ""  # hash of config.yaml as last read (the page sends it back when saving)
+        self.config_error: str | None = None  # why config.yaml on disk cannot be used now (None: it can)
         if config:
             self.open(config)
 
@@ -48,21 +55,31 @@ class ProjectContext:
             path = path / "config.yaml"
         if path.name != "config.yaml" or not path.exists():
             raise MadlcError(f"{path}: no config.yaml there. What to do: give the path of a project's config.yaml.")
+        stamp = _stamp(path)
         cfg = load_config(path)
         with self.lock:
             self.config_path = path.resolve()
             self.root = self.config_path.parent
             self.cfg = cfg
-            self.config_mtime = self.config_path.stat().st_mtime
+            self.config_stamp = stamp
+            self.config_error = None
         return cfg
 
     def refresh_if_changed(self) -> bool:
-        """Re-read config.yaml if it was edited outside the GUI since it was read; True if it was."""
+        """Re-read config.yaml if its content changed since it was read; True if it did.
+
+        A file that cannot be used (invalid YAML, a bad value) keeps the last good settings and sets
+        :attr:`config_error`, which the project page shows.
+        """
         if self.config_path is None or not self.config_path.exists():
             return False
-        if self.config_path.stat().st_mtime == getattr(self, "config_mtime", None):
+        if _stamp(self.config_path) == self.config_stamp and self.config_error is None:
             return False
-        self.open(self.config_path)
+        try:
+            self.open(self.config_path)
+        except MadlcError as err:
+            self.config_error = str(err)
+            return False
         return True
 
     def reload(self) -> dict[str, Any]:

@@ -119,6 +119,9 @@ def grab(body: GrabBody, request: Request):
     ctx: ProjectContext = ctx_of(request)
     path = ctx.video(body.video)
     stop = body.start if body.stop is None else body.stop
+    if body.stop is not None:  # a range is clamped to the video (a single frame outside it is an error)
+        nframes = readers_of(request).get(path)[0].info.nframes
+        body.start, stop = max(0, body.start), min(stop, nframes - 1)
     if body.step < 1 or stop < body.start:
         raise HTTPException(status_code=400, detail="need start <= stop and step >= 1.")
     indices = list(range(body.start, stop + 1, body.step))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import colorsys
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -28,6 +29,64 @@ def colormap_hex(name: str, n: int) -> list[str]:
     except Exception:
         values = [colorsys.hsv_to_rgb(0.8 * i / max(n - 1, 1), 0.9, 0.95) for i in range(n)]
     return ["#%02x%02x%02x" % tuple(int(round(255 * c)) for c in v[:3]) for v in values]
+
+
+#: where the colours of body parts sit along the colormap (golden-ratio steps: well spread)
+PART_SLOTS = [(k * 0.6180339887) % 1.0 for k in range(64)]
+#: the project file that remembers each body part's colour (positions along the colormap)
+PART_COLORS_FILE = ".madlc/gui_part_colors.json"
+
+
+def part_positions(parts: list[str], remembered: dict[str, float] | None = None) -> dict[str, float]:
+    """A position along the colormap per body part: remembered ones kept, new ones far from the others.
+
+    So a part keeps its colour when others are added or removed (the positions are stored in the
+    project), and a new part gets the free colour most unlike the ones in use.
+    """
+    remembered = dict(remembered or {})
+    used = [remembered[p] for p in parts if p in remembered]
+    out = {p: remembered[p] for p in parts if p in remembered}
+    for part in parts:
+        if part in out:
+            continue
+        free = [x for x in PART_SLOTS if x not in used]
+        best = max(free, key=lambda x: min((min(abs(x - u), 1 - abs(x - u)) for u in used), default=1.0))
+        out[part] = best
+        used.append(best)
+    return out
+
+
+def part_colors_hex(name: str, positions: dict[str, float]) -> dict[str, str]:
+    """``#rrggbb`` per body part from its colormap position (config.yaml ``colormap``; a rainbow if unknown)."""
+    try:
+        import matplotlib
+
+        cmap = matplotlib.colormaps[name]
+        values = {p: cmap(x) for p, x in positions.items()}
+    except Exception:
+        values = {p: colorsys.hsv_to_rgb(0.8 * x, 0.9, 0.95) for p, x in positions.items()}
+    return {p: "#%02x%02x%02x" % tuple(int(round(255 * c)) for c in v[:3]) for p, v in values.items()}
+
+
+def project_part_colors(root: Path, colormap: str, parts: list[str]) -> dict[str, str]:
+    """The Label page's part colours, remembered in the project so they stay put across config edits."""
+    import json
+
+    from madlc.io.atomic import atomic_path
+
+    path = root / PART_COLORS_FILE
+    try:
+        remembered = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        remembered = {}
+    positions = part_positions(parts, remembered)
+    if any(remembered.get(p) != x for p, x in positions.items()):
+        try:
+            with atomic_path(path) as tmp:
+                tmp.write_text(json.dumps({**remembered, **positions}, indent=1))
+        except OSError:  # a read-only project still labels, with colours of this session
+            pass
+    return part_colors_hex(colormap, positions)
 
 
 def session_for(request: Request, folder: str) -> LabelSession:
@@ -67,7 +126,7 @@ def label_data(folder: str, request: Request) -> dict[str, Any]:
     return {
         "folder": folder, "file": session.h5.name, "images": list_images(session.folder),
         "individuals": inds, "multi_bodyparts": multi, "unique_bodyparts": unique,
-        "colors": dict(zip(multi + unique, colormap_hex(str(cfg.get("colormap") or "rainbow"), len(multi + unique)))),
+        "colors": project_part_colors(session.folder.parents[1], str(cfg.get("colormap") or "rainbow"), multi + unique),
         "individual_colors": dict(zip(inds, colormap_hex("tab10" if len(inds) <= 10 else "hsv", len(inds)))),
         "skeleton": [list(map(str, pair)) for pair in (cfg.get("skeleton") or []) if len(pair) == 2],
         "dotsize": cfg.get("dotsize", 12), "scorer": session.scorer,

@@ -65,18 +65,42 @@ def labeled_folders(ctx: ProjectContext) -> list[dict[str, Any]]:
 def project_summary(ctx: ProjectContext) -> dict[str, Any]:
     if ctx.root is None:
         return {"open": False}
+    from madlc.project.config import NUMBER_RANGES
+
     cfg = ctx.cfg
+    videos = ctx.videos()
     return {
         "open": True, "config_path": str(ctx.config_path), "root": str(ctx.root),
+        "config_stamp": ctx.config_stamp, "config_error": ctx.config_error,
+        "ranges": {key: {"min": r.low, "max": r.high, "min_open": r.low_open, "integer": r.integer,
+                         "text": r.describe()} for key, r in NUMBER_RANGES.items()},
+        "missing_videos": missing_videos(ctx),
         "task": cfg.get("Task"), "scorer": cfg.get("scorer"), "date": cfg.get("date"),
         "multianimal": bool(cfg.get("multianimalproject")),
         "fields": {k: cfg.get(k) for k in EDITABLE},
-        "videos": sorted(ctx.videos()), "labeled": labeled_folders(ctx), "tracks": tracks_files(ctx),
+        "videos": sorted(videos), "labeled": labeled_folders(ctx), "tracks": tracks_files(ctx),
     }
 
 
+def missing_videos(ctx: ProjectContext) -> list[str]:
+    """Videos config.yaml lists (video_sets) that are not on disk."""
+    from madlc.project.manage import project_videos
+
+    try:
+        return [str(p) for p in project_videos(ctx.cfg) if not p.exists()]
+    except (MadlcError, KeyError):
+        return []
+
+
+def refresh(request: Request, ctx: ProjectContext) -> None:
+    """Re-read config.yaml if it changed on disk; labeling sessions then pick up new parts and names."""
+    if ctx.root is not None and ctx.refresh_if_changed():
+        request.app.state.label_sessions = {}
+
+
 @router.get("/api/project")
-def get_project(ctx: ProjectContext = Depends(ctx_of)):
+def get_project(request: Request, ctx: ProjectContext = Depends(ctx_of)):
+    refresh(request, ctx)  # the page always shows config.yaml as it is now
     return project_summary(ctx)
 
 
@@ -119,22 +143,42 @@ def create_project(body: CreateBody, request: Request, ctx: ProjectContext = Dep
 
 
 class ConfigBody(BaseModel):
-    edits: dict[str, Any]
+    edits: dict[str, Any]  # only the fields the user changed in the form
+    base: str | None = None  # config_stamp of the file the form was filled from
 
 
 @router.post("/api/project/config")
 def edit_project_config(body: ConfigBody, request: Request, ctx: ProjectContext = Depends(ctx_of)):
-    """Apply edits through madlc.stages.edit_config.edit_config (validated; errors come back as 400)."""
+    """Merge the user's edited fields into config.yaml as it is on disk now (validated by edit_config).
+
+    Never writes back values the page loaded earlier: a key edited elsewhere since then keeps its
+    new value unless the user changed that very field. A file that is not valid YAML is refused (409).
+    """
     from madlc.stages.edit_config import edit_config
 
     ctx.require()
+    refresh(request, ctx)
+    if ctx.config_error:
+        raise HTTPException(status_code=409, detail=f"config.yaml cannot be used now, nothing was saved: "
+                                                    f"{ctx.config_error}")
+    changed_on_disk = body.base is not None and body.base != ctx.config_stamp
+    unknown = sorted(set(body.edits) - set(EDITABLE))
+    if unknown:
+        raise HTTPException(status_code=400, detail=f"{unknown}: the project page does not edit these keys. "
+                                                    "What to do: use `madlc edit-config`.")
     try:
-        edit_config(str(ctx.config_path), body.edits)
+        if body.edits:
+            edit_config(str(ctx.config_path), body.edits)
         ctx.reload()
     except MadlcError as err:
         raise _bad(err)
     request.app.state.label_sessions = {}  # labels pick up new body parts on next load
-    return project_summary(ctx)
+    summary = project_summary(ctx)
+    if changed_on_disk:
+        summary["warning"] = ("config.yaml was changed on disk since this page loaded it: only the fields you "
+                              f"edited ({', '.join(sorted(body.edits)) or 'none'}) were written; every other value "
+                              "is kept as it is in the file now (the form shows it).")
+    return summary
 
 
 @router.get("/api/pipeline/targets")

@@ -4,16 +4,21 @@
 - ``/label``    label frames of a ``labeled-data/<video>/`` folder (autosaved on every click)
 - ``/extract``  scrub a video and grab frames into ``labeled-data/``
 - ``/refine``   refine tracks: swap identities, delete/move points, fill gaps, save the tracks .h5
+- ``/report``   the project report (the plots ``madlc report`` writes to report.html)
 
 The server binds to 127.0.0.1 unless told otherwise, answers only requests addressed to that
-host (no DNS rebinding), accepts state-changing requests only as JSON from its own pages, and
+host (no DNS rebinding), answers only requests that carry its per-session token (printed in the
+URL, as Jupyter does; the page keeps it in a cookie so a reload keeps working), accepts
+state-changing requests only as JSON from its own pages, and
 opens only files inside the project folder (see :mod:`madlc.webapp.context`). Pages are plain
 HTML/JS/CSS from ``madlc/webapp/static`` (nothing fetched from the internet). Importing this module
 does not import torch.
 """
 from __future__ import annotations
 
+import hmac
 import ipaddress
+import secrets
 import socket
 import sys
 import threading
@@ -24,14 +29,15 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from madlc.errors import MadlcError
 from madlc.webapp.context import ProjectContext
 
 STATIC = Path(__file__).resolve().parent / "static"
-PAGES = {"project": "project.html", "label": "label.html", "extract": "extract.html", "refine": "refine.html"}
+PAGES = {"project": "project.html", "label": "label.html", "extract": "extract.html", "refine": "refine.html",
+         "report": "report.html"}
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 #: the command the project page runs for a pipeline target ({config} and {target} are filled in)
 DEFAULT_RUN_COMMAND = (sys.executable, "-m", "madlc.cli", "run", "{config}", "{target}")
@@ -53,14 +59,36 @@ def _host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if ":" in header else header
 
 
+TOKEN_HEADER = "x-madlc-token"
+NO_TOKEN_PAGE = ("<!doctype html><meta charset=utf-8><title>madlc</title><body style='font-family:sans-serif;margin:3em'>"
+                 "<h2>madlc GUI: this page needs the server's token</h2><p>Open the full URL that <code>madlc gui</code> "
+                 "printed when it started (it ends with <code>?token=…</code>). The token keeps other users and "
+                 "programs on this machine from driving your project.</p>")
+
+
+def token_cookie_name(request: Request) -> str:
+    """One cookie per port: two madlc servers on one machine keep their own tokens."""
+    return f"madlc_token_{request.url.port}" if request.url.port else "madlc_token"
+
+
+def request_token(request: Request) -> str:
+    """The token a request carries: header, then ``?token=``, then the page's cookie."""
+    return (request.headers.get(TOKEN_HEADER) or request.query_params.get("token")
+            or request.cookies.get(token_cookie_name(request)) or "")
+
+
 def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
-               run_command: Sequence[str] = DEFAULT_RUN_COMMAND) -> FastAPI:
-    """The FastAPI application (used by :func:`start_server` and by tests through TestClient)."""
-    from madlc.webapp import routes_extract, routes_label, routes_project, routes_refine
+               run_command: Sequence[str] = DEFAULT_RUN_COMMAND, token: str | None = None) -> FastAPI:
+    """The FastAPI application (used by :func:`start_server` and by tests through TestClient).
+
+    ``token``: the secret every API request must carry (default: a new random one, ``app.state.token``).
+    """
+    from madlc.webapp import routes_extract, routes_label, routes_project, routes_refine, routes_report
 
     app = FastAPI(title="madlc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ProjectContext(config)
     app.state.run_command = tuple(run_command)
+    app.state.token = token or secrets.token_urlsafe(24)
     # requests must name the host we listen on: a web page elsewhere cannot reach us via DNS rebinding
     app.state.allowed_hosts = LOOPBACK_NAMES if _is_loopback(host) else None
 
@@ -70,6 +98,14 @@ def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
         host_header = _host_name(request.headers.get("host") or "")
         if allowed is not None and host_header not in allowed:
             return JSONResponse({"detail": f"host {host_header!r} refused: this server answers on localhost only."}, 403)
+        path = request.url.path
+        if not path.startswith("/static/"):
+            given = request_token(request)
+            if not hmac.compare_digest(given.encode(), request.app.state.token.encode()):
+                if path.startswith("/api/"):
+                    return JSONResponse({"detail": "missing or wrong token. What to do: open the URL madlc gui printed "
+                                                   "(…?token=…); API clients send it as the X-Madlc-Token header."}, 403)
+                return HTMLResponse(NO_TOKEN_PAGE, 403)
         if request.method in ("POST", "PUT", "DELETE", "PATCH"):
             ctype = request.headers.get("content-type", "")
             if not ctype.startswith("application/json"):
@@ -77,19 +113,23 @@ def create_app(config: str | Path | None = None, host: str = "127.0.0.1",
             origin = request.headers.get("origin")
             if origin and origin.split("://", 1)[-1] != request.headers.get("host"):
                 return JSONResponse({"detail": f"requests from {origin} are refused."}, 403)
-        return await call_next(request)
+        response = await call_next(request)
+        if request.query_params.get("token") and not path.startswith("/api/"):
+            # the page was opened from the printed URL: keep the token so a reload or a link works without it
+            response.set_cookie(token_cookie_name(request), request.app.state.token, httponly=True, samesite="strict")
+        return response
 
     @app.exception_handler(MadlcError)
     async def madlc_error(request: Request, err: MadlcError):
         return JSONResponse({"detail": str(err)}, 400)
 
-    for module in (routes_project, routes_label, routes_extract, routes_refine):
+    for module in (routes_project, routes_label, routes_extract, routes_refine, routes_report):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
-    def index():
-        return RedirectResponse("/project")
+    def index(request: Request):
+        return RedirectResponse("/project" + (f"?{request.url.query}" if request.url.query else ""))
 
     for name, html in PAGES.items():
         def page(html: str = html):
@@ -104,12 +144,15 @@ class ServerHandle:
 
     def __init__(self, server: Any, thread: threading.Thread, app: FastAPI, host: str, port: int):
         self.server, self.thread, self.app, self.host, self.port = server, thread, app, host, port
+        self.token: str = app.state.token
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else shown}:{port}"
 
     def page_url(self, page: str = "project", **query: Any) -> str:
+        """The URL of one page, with the session token (the page keeps it in a cookie)."""
         query = {k: v for k, v in query.items() if v is not None}
-        return f"{self.url}/{page}" + (f"?{urlencode(query)}" if query else "")
+        query["token"] = self.token
+        return f"{self.url}/{page}?{urlencode(query)}"
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,8 +155,30 @@ class StatsCallback(L.Callback):
             with self.csv_path.open() as f:
                 self.rows = list(csv.DictReader(f))
 
+    #: seconds between two progress lines on stdout (``train_network: step S/N loss L, M:SS left``)
+    progress_every_s = 2.0
+
+    def on_train_start(self, trainer: L.Trainer, module: PoseModule) -> None:
+        self.started, self.last_print = time.monotonic(), 0.0
+
+    def _progress_line(self, trainer: L.Trainer, module: PoseModule, step: int) -> None:
+        now = time.monotonic()
+        if now - getattr(self, "last_print", 0.0) < self.progress_every_s:
+            return
+        self.last_print = now
+        total = module.step_offset + trainer.max_steps if trainer.max_steps and trainer.max_steps > 0 else None
+        done = max(1, trainer.global_step)
+        loss = module.last_losses.get("loss")
+        text = f"train_network: step {step}" + (f"/{total}" if total else "")
+        text += f" loss {loss:.4g}" if loss is not None else ""
+        if total:
+            left = (now - getattr(self, "started", now)) / done * max(0, total - step)
+            text += f", {int(left // 60)}:{int(left % 60):02d} left"
+        print(text, flush=True)
+
     def on_train_batch_end(self, trainer: L.Trainer, module: PoseModule, outputs: Any, batch: Any, batch_idx: int) -> None:
         step = module.step_offset + trainer.global_step
+        self._progress_line(trainer, module, step)
         last = trainer.max_steps is not None and trainer.global_step >= trainer.max_steps
         if step % self.every != 0 and trainer.global_step != 1 and not last:
             return

@@ -34,7 +34,7 @@ const madlc = (() => {
     setTimeout(() => el.remove(), kind === "err" ? 9000 : 3500);
   }
 
-  const PAGES = [["project", "Project"], ["extract", "Extract frames"], ["label", "Label frames"], ["refine", "Refine tracklets"]];
+  const PAGES = [["project", "Project"], ["extract", "Extract frames"], ["label", "Label frames"], ["refine", "Refine tracklets"], ["report", "Report"]];
   async function topbar(active) {
     const header = document.createElement("header");
     header.className = "top";
@@ -47,16 +47,46 @@ const madlc = (() => {
       nav.appendChild(a);
     }
     document.body.prepend(header);
+    panelToggles();
     try {
       const p = await api("/api/project");
       showProject(p);
+      if (p.config_error) {  // stays on the page until the file is fixed (not a toast that fades)
+        const banner = document.createElement("div");
+        banner.className = "banner-error"; banner.id = "config-error-banner";
+        banner.textContent = `config.yaml cannot be used: ${p.config_error} — the pages use its last good values until it is fixed.`;
+        header.after(banner);
+      }
       return p;
     } catch (e) { return { open: false }; }
+  }
+  // buttons that hide/show the side panels (kept per page), put at the start and end of the first toolbar
+  function panelToggles() {
+    const bar = document.querySelector(".stage-wrap .toolbar");
+    if (!bar) return;
+    const key = `madlc-panels-${location.pathname}`, saved = JSON.parse(localStorage.getItem(key) || "{}");
+    const narrow = window.innerWidth < 1100;
+    for (const side of ["left", "right"]) {
+      if (!document.querySelector(`aside.${side}`)) continue;
+      const hidden = saved[side] ?? false;
+      document.body.classList.toggle(`hide-${side}`, hidden);
+      const b = document.createElement("button");
+      b.className = "panel-toggle"; b.id = `toggle-${side}`;
+      b.title = `show / hide the ${side} panel`; b.textContent = side === "left" ? "◧" : "◨";
+      b.onclick = () => {
+        saved[side] = document.body.classList.toggle(`hide-${side}`);
+        localStorage.setItem(key, JSON.stringify(saved));
+        window.dispatchEvent(new Event("resize"));
+      };
+      if (side === "left") bar.prepend(b); else bar.appendChild(b);
+    }
+    // on a small laptop screen, the long help texts start folded
+    if (narrow) document.querySelectorAll("details.help-box").forEach((d) => { d.open = false; });
   }
   function showProject(p) {  // the project named in the top bar
     const box = document.querySelector("header.top .project");
     if (!box) return;
-    if (p.open) { box.innerHTML = `<b></b> &nbsp;·&nbsp; <span></span>`; box.querySelector("b").textContent = `${p.task} (${p.scorer}, ${p.date})`; box.querySelector("span").textContent = p.root; }
+    if (p.open) { box.innerHTML = `<b></b><span></span>`; box.querySelector("b").textContent = `${p.task} (${p.scorer}, ${p.date})`; box.querySelector("span").textContent = ` · ${p.root}`; }
     else box.textContent = "no project open";
   }
 

@@ -111,6 +111,11 @@
     } catch (e) { madlc.toast(e.message, "err"); }
   }
   function updateRange() {
+    // the range stays inside the video: -5…9999 becomes 0…last frame
+    const last = S.video ? S.video.nframes - 1 : 0, clamp = (v) => Math.max(0, Math.min(last, Math.round(+v || 0)));
+    for (const id of ["range-start", "range-stop"]) { const v = clamp($(id).value); if (String(v) !== $(id).value) $(id).value = v; }
+    $("range-start").max = $("range-stop").max = last;
+    if (+$("range-step").value < 1) $("range-step").value = 1;
     const a = +$("range-start").value, b = +$("range-stop").value, step = Math.max(1, +$("range-step").value || 1);
     $("range-count").textContent = b >= a ? Math.floor((b - a) / step) + 1 : 0;
     drawTicks();
@@ -131,7 +136,7 @@
   $("grab-range").onclick = () => grab(+$("range-start").value, +$("range-stop").value, Math.max(1, +$("range-step").value || 1));
   $("mark-start").onclick = () => { $("range-start").value = S.frame; updateRange(); };
   $("mark-stop").onclick = () => { $("range-stop").value = S.frame; updateRange(); };
-  for (const id of ["range-start", "range-stop", "range-step"]) $(id).oninput = updateRange;
+  for (const id of ["range-start", "range-stop", "range-step"]) $(id).onchange = updateRange;
   document.addEventListener("keydown", (e) => {
     if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName) && e.target.type !== "range") return;
     if (e.key === "ArrowRight") seek(S.frame + (e.shiftKey ? 10 : 1));

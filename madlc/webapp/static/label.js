@@ -1,4 +1,5 @@
-// Labeling page: click to place, drag to move, Del/right-click to remove; every edit is saved at once.
+// Labeling page: a click places the next unplaced part (never moves a placed one), drag to move,
+// Del/Backspace/right-click to remove, Ctrl+Z to undo; every edit is saved at once.
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -7,6 +8,7 @@
     folder: null, data: null, images: [], idx: 0, ind: null, bp: null, labels: {},
     img: null, imgName: null, view: { scale: 1, ox: 0, oy: 0 }, fitted: false,
     hover: null, drag: null, press: null, pending: 0, queue: Promise.resolve(), lastSaved: null,
+    undo: [],  // edits of this session, newest last: {image, ind, bp, before, after}
   };
   // image coordinates follow DeepLabCut: the centre of the top-left pixel is (0, 0)
   const toImage = (sx, sy) => [(sx - S.view.ox) / S.view.scale - 0.5, (sy - S.view.oy) / S.view.scale - 0.5];
@@ -112,7 +114,9 @@
         madlc.el("span", { class: "check" }, done ? "✓" : "")));
     });
     updateFrameList();
-    $("hint").textContent = S.ind && S.bp ? `Click to place ${S.ind} · ${S.bp}` : "";
+    const next = nextTarget();
+    $("hint").textContent = !S.imgName ? "" : next ? `Click to place ${next.ind} · ${next.bp}`
+      : "All parts placed on this frame: drag a point to move it, → for the next frame";
   }
   function selectIndividual(ind) {
     S.ind = ind;
@@ -144,6 +148,7 @@
     const w = stage.clientWidth, h = stage.clientHeight;
     ctx.clearRect(0, 0, w, h);
     if (!S.img || !S.data) return;
+    $("zoom-level").textContent = `${Math.round(100 * S.view.scale)}%`;
     ctx.imageSmoothingEnabled = S.view.scale < 3;
     ctx.drawImage(S.img, S.view.ox, S.view.oy, S.img.naturalWidth * S.view.scale, S.img.naturalHeight * S.view.scale);
     const labels = frameLabels();
@@ -201,24 +206,50 @@
       .catch((e) => { madlc.toast(`Not saved: ${e.message}`, "err"); $("save-state").textContent = "NOT SAVED"; })
       .finally(() => { S.pending -= 1; setSaveState(); });
   }
-  function setPoint(ind, bp, xy) {
-    const labels = frameLabels();
-    if (xy) { (labels[ind] = labels[ind] || {})[bp] = [xy[0], xy[1]]; }
-    else if (labels[ind]) { delete labels[ind][bp]; }
-    sendPoint(S.imgName, ind, bp, xy);
+  function setPoint(ind, bp, xy, before) {
+    editPoint(S.imgName, ind, bp, xy, before === undefined ? getPoint(ind, bp) : before);
     refreshLists(); draw();
   }
+  // the part a click places: the selected one if unplaced, else the next unplaced one of this
+  // animal, then of the next animals; null when every part of the frame is placed
+  function nextTarget() {
+    if (!S.data || !S.imgName) return null;
+    if (S.ind && S.bp && !getPoint(S.ind, S.bp)) return { ind: S.ind, bp: S.bp };
+    const inds = individuals(), i0 = Math.max(0, inds.indexOf(S.ind));
+    for (let k = 0; k <= inds.length; k++) {
+      const ind = inds[(i0 + k) % inds.length], parts = partsOf(ind);
+      const start = k === 0 ? parts.indexOf(S.bp) : -1;
+      for (let j = 1; j <= parts.length; j++) {
+        const bp = parts[(start + j + parts.length) % parts.length];
+        if (!getPoint(ind, bp)) return { ind, bp };
+      }
+    }
+    return null;
+  }
   function advance() {
-    const parts = partsOf(S.ind), start = parts.indexOf(S.bp);
-    for (let k = 1; k <= parts.length; k++) {
-      const bp = parts[(start + k) % parts.length];
-      if (!getPoint(S.ind, bp)) { S.bp = bp; return; }
-    }
-    const inds = individuals(), i0 = inds.indexOf(S.ind);
-    for (let k = 1; k < inds.length; k++) {
-      const ind = inds[(i0 + k) % inds.length], bp = partsOf(ind).find((p) => !getPoint(ind, p));
-      if (bp) { S.ind = ind; S.bp = bp; return; }
-    }
+    const next = nextTarget();
+    if (next) { S.ind = next.ind; S.bp = next.bp; }
+  }
+  const copyXY = (xy) => (xy ? [xy[0], xy[1]] : null);
+  // every edit goes through here: local state, the undo list, and the server
+  function editPoint(image, ind, bp, xy, before, record = true) {
+    const labels = (S.labels[image] = S.labels[image] || {});
+    if (xy) { (labels[ind] = labels[ind] || {})[bp] = [xy[0], xy[1]]; }
+    else if (labels[ind]) { delete labels[ind][bp]; }
+    if (record) { S.undo.push({ image, ind, bp, before: copyXY(before), after: copyXY(xy) }); }
+    $("undo").disabled = !S.undo.length;
+    sendPoint(image, ind, bp, xy);
+  }
+  async function undo() {
+    const e = S.undo.pop();
+    $("undo").disabled = !S.undo.length;
+    if (!e) { madlc.toast("Nothing to undo on this page."); return; }
+    if (e.image !== S.imgName) await showFrame(S.images.indexOf(e.image));
+    editPoint(e.image, e.ind, e.bp, e.before, null, false);
+    S.ind = e.ind; S.bp = e.bp;
+    const what = !e.before ? "placing" : !e.after ? "deleting" : "moving";
+    madlc.toast(`Undid ${what} ${e.ind} · ${e.bp}`);
+    refreshLists(); draw();
   }
   function hit(sx, sy) {
     let best = null, bestD = 10;
@@ -240,7 +271,7 @@
     if (e.button === 1) { S.press = { sx, sy, ox: S.view.ox, oy: S.view.oy, panning: true }; e.preventDefault(); return; }
     if (e.button !== 0) return;
     const h = hit(sx, sy);
-    if (h) { S.ind = h.ind; S.bp = h.bp; S.drag = { ...h, moved: false }; refreshLists(); draw(); return; }
+    if (h) { S.ind = h.ind; S.bp = h.bp; S.drag = { ...h, moved: false, before: copyXY(getPoint(h.ind, h.bp)) }; refreshLists(); draw(); return; }
     S.press = { sx, sy, ox: S.view.ox, oy: S.view.oy, panning: false };
   });
   window.addEventListener("mousemove", (e) => {
@@ -262,17 +293,19 @@
   window.addEventListener("mouseup", (e) => {
     if (S.drag) {
       const d = S.drag; S.drag = null;
-      if (d.moved) setPoint(d.ind, d.bp, getPoint(d.ind, d.bp));
+      if (d.moved) setPoint(d.ind, d.bp, getPoint(d.ind, d.bp), d.before);
       return;
     }
     if (S.press) {
       const p = S.press; S.press = null;
-      if (!p.panning && e.button === 0 && S.ind && S.bp) {
+      if (!p.panning && e.button === 0) {
         const xy = toImage(...localXY(e));
         if (xy[0] < -0.5 || xy[1] < -0.5 || xy[0] > S.img.naturalWidth - 0.5 || xy[1] > S.img.naturalHeight - 0.5) return;
-        const ind = S.ind, bp = S.bp;
-        advance();
-        setPoint(ind, bp, xy);
+        const target = nextTarget();  // a click never moves a placed point
+        if (!target) { madlc.toast("Every part of this frame is placed. Drag a point to move it."); return; }
+        S.ind = target.ind; S.bp = target.bp;
+        setPoint(target.ind, target.bp, xy, null);
+        advance(); refreshLists(); draw();
       }
     }
   });
@@ -286,7 +319,8 @@
   document.addEventListener("keydown", (e) => {
     if (["INPUT", "SELECT", "TEXTAREA"].includes(e.target.tagName) && e.target.type !== "checkbox") return;
     const parts = partsOf(S.ind);
-    if (e.key === "ArrowRight") { showFrame(S.idx + 1); }
+    if ((e.ctrlKey || e.metaKey) && (e.key === "z" || e.key === "Z") && !e.shiftKey) { undo(); }
+    else if (e.key === "ArrowRight") { showFrame(S.idx + 1); }
     else if (e.key === "ArrowLeft") { showFrame(S.idx - 1); }
     else if (e.key === "ArrowDown") { S.bp = parts[(parts.indexOf(S.bp) + 1) % parts.length]; refreshLists(); draw(); }
     else if (e.key === "ArrowUp") { S.bp = parts[(parts.indexOf(S.bp) - 1 + parts.length) % parts.length]; refreshLists(); draw(); }
@@ -313,6 +347,7 @@
   $("prev").onclick = () => showFrame(S.idx - 1);
   $("next").onclick = () => showFrame(S.idx + 1);
   $("zoom-fit").onclick = () => { fit(); draw(); };
+  $("undo").onclick = () => undo();
   $("zoom-in").onclick = () => zoomAt(stage.clientWidth / 2, stage.clientHeight / 2, 1.25);
   $("zoom-out").onclick = () => zoomAt(stage.clientWidth / 2, stage.clientHeight / 2, 0.8);
   $("folder").onchange = (e) => loadFolder(e.target.value);
@@ -328,6 +363,9 @@
   madlc.topbar("label").then((p) => {
     resizeCanvas();
     if (!p.open) { $("empty").textContent = "No project is open. Open one on the Project page."; return; }
-    loadFolders().catch((e) => madlc.toast(e.message, "err"));
+    loadFolders().catch((e) => {  // kept on the page: an empty-looking page must say why
+      $("empty").style.display = "flex"; $("empty").textContent = `Cannot show the labels: ${e.message}`;
+      madlc.toast(e.message, "err");
+    });
   });
 })();

@@ -4,6 +4,7 @@
   const $ = (id) => document.getElementById(id);
   const el = madlc.el;
   let P = { open: false }, job = null, logLines = [];
+  let formBase = null;  // config.yaml as the form was filled from: {stamp, fields}
 
   const list = (v) => (Array.isArray(v) ? v.join(", ") : v || "");
   const words = (s) => s.split(/[,;\n]+/).map((w) => w.trim()).filter(Boolean);
@@ -22,6 +23,14 @@
         el("tr", {}, el("th", {}, "Videos"), el("td", { colspan: 3 }, chips(P.videos))),
         el("tr", {}, el("th", {}, "Tracks"), el("td", { colspan: 3 }, chips(P.tracks.map((t) => t.split("/").pop()))))));
     const f = P.fields;
+    formBase = { stamp: P.config_stamp, fields: JSON.parse(JSON.stringify(f)) };
+    showConfigState();
+    for (const [key, r] of Object.entries(P.ranges || {})) {
+      const input = $("f-" + key); if (!input) continue;
+      if (r.min !== null) input.min = r.integer && r.min_open ? r.min + 1 : r.min; else input.removeAttribute("min");
+      if (r.max !== null) input.max = r.max; else input.removeAttribute("max");
+      input.title = r.text;
+    }
     for (const key of ["individuals", "multianimalbodyparts", "uniquebodyparts"]) $("f-" + key).value = list(f[key]);
     $("f-skeleton").value = (f.skeleton || []).map((p) => p.join(", ")).join("\n");
     $("f-skeleton").rows = Math.max(3, (f.skeleton || []).length + 1);
@@ -56,6 +65,32 @@
 
   async function reload() { P = await madlc.api("/api/project"); render(); }
 
+  // the file on disk may change while the page is open (an editor, madlc edit-config): say so
+  function showConfigState(diskStamp) {
+    const box = $("config-disk"); box.innerHTML = "";
+    if (P.config_error) {
+      box.appendChild(el("div", { class: "error" }, `config.yaml cannot be read now: ${P.config_error}\nThe form shows the last good values; saving is refused until the file is fixed.`));
+    } else if (diskStamp && formBase && diskStamp !== formBase.stamp) {
+      box.appendChild(el("div", { class: "warnmsg" }, "config.yaml changed on disk since this form was filled. ",
+        el("button", { onclick: () => { reload(); message("config-msg", ""); } }, "Load the file's values"),
+        " — or Save: only the fields you edit are written, the rest stays as in the file."));
+    }
+    if (P.missing_videos && P.missing_videos.length) {
+      box.appendChild(el("div", { class: "error" }, `Videos listed in config.yaml but missing on disk:\n${P.missing_videos.join("\n")}\n` +
+        "What to do: put them back, or remove them from video_sets in config.yaml; the pipeline cannot analyze them."));
+    }
+  }
+  async function checkDisk() {
+    if (!P.open) return;
+    try {
+      const now = await madlc.api("/api/project");
+      P.config_error = now.config_error; P.missing_videos = now.missing_videos;
+      showConfigState(now.config_stamp);
+    } catch (e) { /* the next check will tell */ }
+  }
+  window.addEventListener("focus", checkDisk);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) checkDisk(); });
+
   $("open-btn").onclick = async () => {
     try { P = await madlc.post("/api/project/open", { config: $("open-path").value.trim() }); render(); madlc.showProject(P); message("project-msg", "Project opened.", true); }
     catch (e) { message("project-msg", e.message); }
@@ -75,36 +110,65 @@
     const bad = skeleton.find((p) => p.length !== 2);
     if (bad) { message("config-msg", `Skeleton line "${bad.join(", ")}" must name exactly two body parts.`); return; }
     const num = (id) => ($(id).value === "" ? undefined : Number($(id).value));
-    const edits = {
+    const form = {
       individuals: words($("f-individuals").value), multianimalbodyparts: words($("f-multianimalbodyparts").value),
       uniquebodyparts: words($("f-uniquebodyparts").value), skeleton, identity: $("f-identity").checked,
       default_track_method: $("f-default_track_method").value, colormap: $("f-colormap").value,
       numframes2pick: num("f-numframes2pick"), pcutoff: num("f-pcutoff"), dotsize: num("f-dotsize"),
     };
-    for (const k of Object.keys(edits)) if (edits[k] === undefined) delete edits[k];
-    try { P = await madlc.post("/api/project/config", { edits }); render(); message("config-msg", `Saved config.yaml (${madlc.now()}).`, true); }
+    // ranges first (the server checks them again, from the same table)
+    for (const [key, r] of Object.entries(P.ranges || {})) {
+      const v = form[key];
+      if (v === undefined) continue;
+      const bad = Number.isNaN(v) || (r.integer && !Number.isInteger(v)) || (r.min !== null && (v < r.min || (r.min_open && v === r.min))) || (r.max !== null && v > r.max);
+      if (bad) { message("config-msg", `${key} = ${v}: must be ${r.text}.`); return; }
+    }
+    // only what the user changed is sent: values edited elsewhere meanwhile are never written back
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const edits = {};
+    for (const [k, v] of Object.entries(form)) if (v !== undefined && !same(v, formBase.fields[k])) edits[k] = v;
+    if (!Object.keys(edits).length) { message("config-msg", "Nothing changed in the form."); return; }
+    try {
+      P = await madlc.post("/api/project/config", { edits, base: formBase.stamp }); render();
+      if (P.warning) $("config-disk").appendChild(el("div", { class: "warnmsg" }, P.warning));
+      message("config-msg", `Saved ${Object.keys(edits).join(", ")} to config.yaml (${madlc.now()}).`, true);
+    }
     catch (e) { message("config-msg", e.message); }
   };
-  $("reset-config").onclick = () => { render(); message("config-msg", ""); };
+  $("reset-config").onclick = () => { reload(); message("config-msg", ""); };
 
   // ------------------------------------------------------------------ pipeline runs
+  // long lines (settings dumps, Snakemake's full command) are folded; the full log is in .snakemake/log
+  const fold = (line) => (line.length > 400 ? `${line.slice(0, 300)} … [${line.length - 300} more characters folded]` : line);
+  function needsLabelsView(v) {  // a run that stopped at the labeling checkpoint: a next step, not a failure
+    const box = $("run-next"); box.innerHTML = "";
+    if (v.running || !v.needs_labels || !v.needs_labels.length) return false;
+    const frames = (name) => ((P.labeled || []).find((f) => f.name === name) || {}).n_images;
+    const links = v.needs_labels.map((name) => el("a", { href: `/label?folder=${encodeURIComponent(name)}` },
+      `${frames(name) ?? "the"} frames of ${name} extracted — label them →`));
+    box.appendChild(el("div", { class: "okmsg" }, el("b", {}, "Next: label the extracted frames. "),
+      ...links.flatMap((a) => [a, " "]), el("div", { class: "small" }, "Then press Run again: the pipeline continues from here.")));
+    return true;
+  }
   async function poll() {
     if (!job) return;
     try {
       const v = await madlc.api(`/api/jobs/${job.id}?since=${job.next}`);
       logLines.splice(v.start); logLines.push(...v.lines); job.next = v.next;
       const log = $("run-log"), atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
-      log.textContent = logLines.join("\n");
+      log.textContent = logLines.map(fold).join("\n");
       if (atEnd) log.scrollTop = log.scrollHeight;
       const frac = v.progress ?? v.step_progress;
       $("run-bar").style.width = `${Math.round(100 * (frac || 0))}%`;
-      $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : "var(--err)");
-      $("run-state").textContent = v.running ? `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}`
-        : `${v.target}: ${v.returncode === 0 ? "finished" : "failed (exit code " + v.returncode + ")"}`;
+      $("run-bar").style.background = v.running ? "" : (v.returncode === 0 ? "var(--ok)" : v.stopped ? "var(--warn)" : "var(--err)");
+      const labeling = !v.running && !v.stopped && v.needs_labels && v.needs_labels.length;
+      $("run-state").textContent = v.running ? (v.stopped ? `stopping ${v.target}…` : `running ${v.target}… ${frac != null ? Math.round(100 * frac) + "%" : ""}${v.training ? " · " + v.training.replace("train_network: ", "") : ""}`)
+        : `${v.target}: ${v.returncode === 0 ? "finished" : v.stopped ? "stopped (Run again to resume)" : labeling ? "waiting for labels" : "failed (exit code " + v.returncode + ")"}`;
+      if (labeling) { $("run-bar").style.background = "var(--warn)"; $("run-bar").style.width = "100%"; }
       $("stop-btn").disabled = !v.running; $("run-btn").disabled = v.running;
       document.body.dataset.job = v.running ? "running" : "done";
       if (v.running) setTimeout(poll, 500);
-      else reload();
+      else { await reload(); needsLabelsView(v); }
     } catch (e) { madlc.toast(e.message, "err"); }
   }
   $("run-btn").onclick = async () => {
@@ -117,7 +181,11 @@
       poll();
     } catch (e) { madlc.toast(e.message, "err"); }
   };
-  $("stop-btn").onclick = () => job && madlc.post(`/api/jobs/${job.id}/stop`).catch((e) => madlc.toast(e.message, "err"));
+  $("stop-btn").onclick = () => {
+    if (!job) return;
+    $("stop-btn").disabled = true; $("run-state").textContent = "stopping…";
+    madlc.post(`/api/jobs/${job.id}/stop`).catch((e) => madlc.toast(e.message, "err"));
+  };
 
   madlc.topbar("project").then(async (p) => {
     P = p; render();

@@ -44,6 +44,13 @@
     if (S.video) url.searchParams.set("video", S.video); else url.searchParams.delete("video");
     history.replaceState(null, "", url);
     S.nI = S.info.individuals.length; S.nB = S.info.bodyparts.length; S.nR = S.info.n_rows;
+    if (!S.nR) {  // a tracks file with no frames: say so instead of showing "0 % tracked"
+      $("empty").style.display = "flex";
+      $("empty").textContent = `${S.tracks.split("/").pop()} holds no frames (0 rows): the tracker kept nothing. ` +
+        "Check pcutoff and the detections (Report page), or run tracking again.";
+      $("tracks-info").textContent = "0 frames";
+      return;
+    }
     S.rowOf = new Map(S.info.frames.map((f, r) => [f, r]));
     $("title").textContent = S.info.output;
     $("tracks-info").textContent = `${S.nR} frames · ${S.nI} tracks`;
