@@ -50,8 +50,8 @@ API: dict[str, str] = {
     "promote_machinelabels": "madlc.postprocess.outliers:promote_machinelabels",
     "refine_tracklets": "madlc.postprocess.refine:refine_tracklets",
     # pipeline and GUI
-    "run": "madlc.pipeline.run:run",
-    "demo": "madlc.pipeline.demo:demo",
+    "run": "madlc.workflow.run:run",
+    "demo": "madlc.workflow.demo:demo",
     "gui": "madlc.webapp.server:gui",
     "label_frames": "madlc.webapp.server:label_frames",
 }
