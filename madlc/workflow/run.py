@@ -8,12 +8,13 @@ package, beside this module) with the chosen profile: a madlc profile name (``lo
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import yaml
 
@@ -104,12 +105,44 @@ def summarize_dry_run(text: str) -> list[str]:
     return [j for j in jobs if not j.startswith(tuple(f"{t} " for t in TARGETS)) and j.split()[0] not in TARGETS]
 
 
+_PARAMS_CHANGE = re.compile(r"Params have changed since last execution: [^:]*: before: (.*?) now: (.*?)\s*(?=;|$)")
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: value}
+
+
+def _params_of(text: str) -> dict[str, Any]:
+    """Snakemake's list of changed params (quoted values) as one flat dict: settings keys, else the values."""
+    values: dict[str, Any] = {}
+    for i, item in enumerate(re.findall(r"'([^']*)'", text)):
+        try:
+            values.update(_flat(json.loads(item)) if item.startswith("{") else {f"param {i}": item})
+        except ValueError:
+            values[f"param {i}"] = item
+    return values
+
+
+def settings_change(before: str, now: str) -> str:
+    """``settings changed: model.neck_channels 64 -> 32`` from Snakemake's params-change reason."""
+    old, new = _params_of(before), _params_of(now)
+    keys = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    changes = ", ".join(f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in keys[:8])
+    return "settings changed: " + (changes + (", ..." if len(keys) > 8 else "") if keys else f"{before} -> {now}")
+
+
 def _job_line(job: dict[str, str]) -> str:
     line = job["rule"]
     if job.get("wildcards"):
         line += f" [{job['wildcards']}]"
     if job.get("reason"):
-        line += f"  ({job['reason']})"
+        reason = _PARAMS_CHANGE.sub(lambda m: settings_change(m.group(1), m.group(2)), job["reason"])
+        line += f"  ({reason})"
     return line
 
 
