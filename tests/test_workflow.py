@@ -83,7 +83,7 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
 
     config = synth_project_small_copy
     project = Path(config).parent
-    videos = [str(project / "videos" / "synth0.mp4"), str(project / "held-out" / "heldout0.mp4")]
+    videos = [str(project / "videos" / "synth0.mp4")]
     madlc.check_labels(config)
     madlc.create_multianimaltraining_dataset(config, Shuffles=[1], overrides=FAST)
     madlc.train_network(config, shuffle=1, overrides=FAST)
@@ -99,15 +99,14 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
         madlc.evaluate_tracking(config, video, str(project / "ground-truth" / f"{stem}_gt.h5"), shuffle=1,
                                 track_method="ellipse")
 
-    assert run(config, dry_run=True, videos=[videos[1]], overrides=FAST) == []
-    # what Snakemake now knows: the real files, e.g. the labeled video of the held-out video
-    plan = make_plan(config, FAST, [videos[1]])
+    assert run(config, dry_run=True, overrides=FAST) == []
+    # what Snakemake now knows: the real files, e.g. the labeled video
+    plan = make_plan(config, FAST)
     scorer = plan.scorer()
-    assert (project / plan.output("labeled_video", "heldout0", scorer)).is_file()
-    # and a changed input is seen: new labels-free change to the tracks reruns what follows them only
-    tracks = project / plan.output("tracks", "synth0", scorer)
-    os.utime(tracks)
-    rules = {j.split()[0] for j in run(config, dry_run=True, videos=[videos[1]], overrides=FAST)}
+    assert (project / plan.output("labeled_video", "synth0", scorer)).is_file()
+    # and a newer input is seen: tracks edited by hand rerun what follows them, nothing before
+    os.utime(project / plan.output("tracks", "synth0", scorer))
+    rules = {j.split()[0] for j in run(config, dry_run=True, overrides=FAST)}
     assert rules == {"filterpredictions", "plot_trajectories", "create_labeled_video", "evaluate_tracking"}, rules
 
 
@@ -115,6 +114,14 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
 def _hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _config_without_evaluation_choice(path: Path) -> dict:
+    import yaml
+
+    pcfg = yaml.safe_load(path.read_text())
+    pcfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {}).pop("edges_to_keep", None)
+    return pcfg
 
 
 def test_madlc_run_uses_the_users_trained_shuffle_and_leaves_it_byte_identical(synth_project_small_copy):
@@ -130,12 +137,19 @@ def test_madlc_run_uses_the_users_trained_shuffle_and_leaves_it_byte_identical(s
     assert plan.shuffle == 2 and "only shuffle" in plan.shuffle_origin
     dataset = project / "training-datasets"
     train = project / plan.model_folder / "train"
+    config_before = _config_without_evaluation_choice(train / "pytorch_config.yaml")
     before = _hashes(dataset), _hashes(train)
 
     jobs = run(config, "track", dry_run=True, overrides=FAST)
     assert not {"create_multianimaltraining_dataset", "train_network"} & {j.split()[0] for j in jobs}, jobs
     run(config, "track", cores=2, overrides=FAST)
-    assert (_hashes(dataset), _hashes(train)) == before
+    after = _hashes(dataset), _hashes(train)
+    assert after[0] == before[0]  # the training set: byte-identical
+    # snapshots, learning_stats.csv, logs: byte-identical; pytorch_config.yaml: not rebuilt, only the
+    # evaluation's data-driven skeleton (DeepLabCut 3's `edges_to_keep`) is written into it by evaluate_network
+    assert {k: v for k, v in after[1].items() if k != "pytorch_config.yaml"} == \
+        {k: v for k, v in before[1].items() if k != "pytorch_config.yaml"}
+    assert _config_without_evaluation_choice(train / "pytorch_config.yaml") == config_before
     assert sorted(project.glob(f"videos/synth0DLC_Tiny_*shuffle2_snapshot_*_el.h5"))
     assert not (project / plan.model_folder.replace("shuffle2", "shuffle1")).exists()
 
