@@ -104,10 +104,28 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
     plan = make_plan(config, FAST)
     scorer = plan.scorer()
     assert (project / plan.output("labeled_video", "synth0", scorer)).is_file()
+    # Snakemake's own tools see them: --summary names each file's rule, --delete-all-output spares the labels
+    summary = _snakemake(config, "--summary")
+    full = plan.output("full", "synth0", scorer)
+    assert any(line.startswith(full + "\t") and "\tanalyze_videos\t" in line for line in summary.splitlines()), summary
+    deleting = _snakemake(config, "--delete-all-output", "--dry-run")
+    assert f"Would delete {full}" in deleting and f"Would delete {plan.learning_stats}" in deleting
+    assert "CollectedData" not in deleting and "snapshot-" not in deleting.replace("_snapshot_", "")
     # and a newer input is seen: tracks edited by hand rerun what follows them, nothing before
     os.utime(project / plan.output("tracks", "synth0", scorer))
     rules = {j.split()[0] for j in run(config, dry_run=True, overrides=FAST)}
     assert rules == {"filterpredictions", "plot_trajectories", "create_labeled_video", "evaluate_tracking"}, rules
+
+
+def _snakemake(config: str, *args: str) -> str:
+    from madlc.workflow.run import SNAKEFILE
+
+    project = Path(config).parent
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory",
+                           str(project), "--configfile", str(project / ".madlc" / "run.yaml"), *args],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
 
 
 # ---------------------------------------------------------------- the user's own shuffle
