@@ -75,6 +75,12 @@ def test_wheel_ships_the_workflow_and_madlc_run_works_from_any_folder(installed_
     rules = [line.split()[0] for line in proc.stdout.splitlines() if line and not line.startswith(("[", "("))]
     assert {"create_multianimaltraining_dataset", "check_labels", "train_network"} <= set(rules), proc.stdout
     assert "shuffle 1 (new" in proc.stdout
+    # a real job runs the installed scripts (here the check_labels rule, through its output folder)
+    proc = subprocess.run([str(installed_venv / "bin" / "madlc"), "run", synth_project_small_copy,
+                           "labeled-data/synth0_labeled", "--cores", "1", *FAST],
+                          cwd=elsewhere, env=_clean_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert sorted((Path(synth_project_small_copy).parent / "labeled-data" / "synth0_labeled").glob("*.png"))
 
 
 # ---------------------------------------------------------------- work done through the Python API
