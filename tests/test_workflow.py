@@ -174,7 +174,7 @@ def test_madlc_run_uses_the_users_trained_shuffle_and_leaves_it_byte_identical(s
     assert {k: v for k, v in after[1].items() if k != "pytorch_config.yaml"} == \
         {k: v for k, v in before[1].items() if k != "pytorch_config.yaml"}
     assert _config_without_evaluation_choice(train / "pytorch_config.yaml") == config_before
-    assert sorted(project.glob(f"videos/synth0DLC_Tiny_*shuffle2_snapshot_*_el.h5"))
+    assert sorted(project.glob("videos/synth0DLC_Tiny_*shuffle2_snapshot_*_el.h5"))
     assert not (project / plan.model_folder.replace("shuffle2", "shuffle1")).exists()
 
 

@@ -33,7 +33,7 @@ def _profile_dir(profile: str) -> Path:
     p = Path(profile).expanduser()
     if p.is_dir():
         return p.resolve()
-    names = ", ".join(sorted(p.name for p in PROFILES.iterdir() if p.is_dir())) if PROFILES.is_dir() else "none"
+    names = ", ".join(sorted(d.name for d in PROFILES.iterdir() if d.is_dir())) if PROFILES.is_dir() else "none"
     raise ConfigError(f"profile {profile!r}: not a madlc profile ({names}) nor a folder. What to do: use one of "
                       f"those names, or the path of a Snakemake profile folder (copy one from {PROFILES}).")
 
