@@ -30,8 +30,8 @@ def demo(
     ``size``: frame size WxH (the animals scale with it; at 320x240 an animal is about 60 px
     long). Running it again does only what changed (nothing, the second time).
     """
+    from madlc.stages.synth_project import synth_project
     from madlc.workflow.run import run
-    from madlc.synth.project import synth_project
 
     folder = Path(directory).expanduser().resolve()
     config = folder / "config.yaml"
@@ -100,7 +100,7 @@ def report(config: str | Path) -> str:
 
 def assembly_lines(project: Path) -> list[str]:
     """OKS-mAP of the assembled animals of every video that has synthetic ground truth."""
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.core.metrics.oks import assemblies_oks_map
     from madlc.io import read_assemblies
     from madlc.synth.groundtruth import read_ground_truth_poses
 

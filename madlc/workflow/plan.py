@@ -146,7 +146,7 @@ class Plan:
 
     def scorer(self) -> str:
         """The scorer of the snapshot config.yaml's ``snapshotindex`` picks (known once the shuffle is trained)."""
-        from madlc.inference.model import select_snapshot
+        from madlc.nn.inference.model import select_snapshot
 
         folder = self.project / self.model_folder
         snapshot = select_snapshot(self.cfg, folder)
@@ -176,8 +176,8 @@ class Plan:
 
     def patterns(self) -> dict[str, str]:
         """Output file patterns of the per-video stages (wildcards ``folder``, ``stem``, ``scorer``)."""
-        from madlc.viz.detections_video import full_video_path
-        from madlc.viz.labeled_video import labeled_video_path
+        from madlc.stages.create_video_with_all_detections import full_video_path
+        from madlc.stages.create_labeled_video import labeled_video_path
 
         prefix = "{folder}/{stem}{scorer}"
         tracks = prefix + self.suffix
