@@ -50,7 +50,8 @@ def test_dry_run_of_a_new_project_lists_the_stages_up_to_training(project):
     for rule in ("create_multianimaltraining_dataset", "check_labels", "train_network"):
         assert rules.count(rule) == 1, jobs
     dataset = next(j for j in jobs if j.startswith("create_multianimaltraining_dataset"))
-    assert "Missing output files: training-datasets/iteration-0/" in dataset and "shuffle1.pickle" in dataset
+    assert "Missing output files:" in dataset and "training-datasets/iteration-0/" in dataset, dataset
+    assert "shuffle1.pickle" in dataset and "shuffle1/train/pytorch_config.yaml" in dataset, dataset
 
 
 def test_new_videos_fan_out_one_job_each(finished, tmp_path):
