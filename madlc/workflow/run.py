@@ -24,6 +24,7 @@ from madlc.io.atomic import atomic_path
 WORKFLOW = Path(__file__).resolve().parent
 SNAKEFILE = WORKFLOW / "Snakefile"
 PROFILES = WORKFLOW / "profiles"
+RERUN_TRIGGERS = ("mtime", "params")
 TARGETS = ("all", "train", "evaluate", "analyze", "track", "videos", "maps", "outliers", "detections", "raw_outliers")
 
 
@@ -63,7 +64,10 @@ def snakemake_command(config: str | Path, targets: Sequence[str] = ("all",), pro
             "videos": [str(Path(v).expanduser().resolve()) for v in videos],
         }))
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(SNAKEFILE), "--directory", str(config_path.parent),
-           "--configfile", str(run_yaml), "--profile", str(_profile_dir(profile))]
+           "--configfile", str(run_yaml), "--profile", str(_profile_dir(profile)),
+           # whatever the profile says: a job reruns when an input is newer or its settings changed, never
+           # because madlc's code or the set of input files changed (a user's shuffle is never rebuilt)
+           "--rerun-triggers", *RERUN_TRIGGERS]
     if cores is not None:
         cmd += ["--cores", str(cores)]
     if dry_run:
