@@ -11,7 +11,6 @@ labeled test images, the tracking metrics of the stitched tracks, and the second
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -33,8 +32,8 @@ def main() -> None:
 
     import shutil
 
-    from madlc.pipeline.run import run
     from madlc.stages.synth_project import synth_project
+    from madlc.workflow.run import run
 
     folder = Path(args.dir)
     if folder.exists():
@@ -50,8 +49,10 @@ def main() -> None:
                    *args.overrides])
     t2 = time.perf_counter()
 
+    from madlc.workflow.demo import evaluation_summary
+
     state = folder / ".madlc"
-    evaluation = json.loads(next(state.rglob("evaluate.done")).read_text())["result"]
+    evaluation = evaluation_summary(folder)
     print(f"madlc demo accuracy: {args.animals} animals, {args.size}, tiny network, {args.steps} steps, "
           f"{args.labeled_frames * args.videos} labeled frames, seed {args.seed}")
     print(f"  labeled test images : RMSE {evaluation.get('test_rmse', float('nan')):.2f} px, "
@@ -95,8 +96,9 @@ def score_video(folder: Path, video: Path, state: Path) -> dict:
                            overrides=["grouping=greedy", "length_weight=0", "refine=false"])
     greedy = read_assemblies(greedy_path)
     pose, dlc_style = assemblies_oks_map(assemblies, gt), assemblies_oks_map(greedy, gt)
-    marker = next(state.rglob(f"videos/{video.stem}/tracking_metrics.done"), None)
-    tracking = json.loads(marker.read_text())["result"] if marker else {}
+    from madlc.workflow.demo import tracking_metrics_of
+
+    tracking = tracking_metrics_of(video)
     return {"mAP": pose["mAP"], "mAR": pose["mAR"], "greedy_mAP": dlc_style["mAP"], "tracking": tracking,
             "madlc": assemblies, "greedy": greedy, "gt": gt}
 

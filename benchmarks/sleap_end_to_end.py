@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sleap"
-#: the demo's training settings (madlc/pipeline/demo.py) + small-animal map settings for 384x384 frames
+#: the demo's training settings (madlc/workflow/demo.py) + small-animal map settings for 384x384 frames
 SETTINGS = """# madlc settings of the SLEAP fly benchmark: the demo's tiny network, small parts
 overrides: [model=tiny]
 data:

@@ -57,8 +57,8 @@ API: dict[str, str] = {
     "export_tracks": "madlc.stages.export_tracks:export_tracks",
     "report": "madlc.stages.report:report",
     # pipeline and GUI
-    "run": "madlc.pipeline.run:run",
-    "demo": "madlc.pipeline.demo:demo",
+    "run": "madlc.workflow.run:run",
+    "demo": "madlc.workflow.demo:demo",
     "gui": "madlc.webapp.server:gui",
     "label_frames": "madlc.webapp.server:label_frames",
 }

@@ -53,7 +53,7 @@ def test_analyze_videos_converth5_to_nwb(synth_project_small_copy):
 
 
 def test_pipeline_export_target_and_setting(synth_project_small_copy):
-    from madlc.pipeline.run import run
+    from madlc.workflow.run import run
 
     rules = [j.split()[0] for j in run(synth_project_small_copy, "export", dry_run=True)]
     assert rules.count("export_tracks") == 1  # one job per video of the project

@@ -551,7 +551,7 @@ FAST_RUN = ["model=tiny", "train.max_steps=60", "train.save_epochs=1000", "data.
 def finished_project(synth_project_small, tmp_path_factory) -> str:
     """A synthetic project taken through the whole pipeline by `madlc run CONFIG report` (tiny model, 60 steps)."""
     from conftest import copy_project_to
-    from madlc.pipeline.run import run
+    from madlc.workflow.run import run
 
     config = copy_project_to(synth_project_small, tmp_path_factory.mktemp("finished") / "project")
     run(config, "report", overrides=FAST_RUN)

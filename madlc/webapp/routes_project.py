@@ -15,7 +15,7 @@ router = APIRouter()
 #: config.yaml keys the project page shows and edits
 EDITABLE = ["individuals", "multianimalbodyparts", "uniquebodyparts", "skeleton", "identity",
             "numframes2pick", "pcutoff", "dotsize", "colormap", "default_track_method", "TrainingFraction"]
-#: pipeline targets offered when madlc.pipeline does not list its own
+#: pipeline targets offered when madlc.workflow does not list its own
 DEFAULT_TARGETS = ["labels", "dataset", "train", "evaluate", "analyze", "track", "filter", "video", "all"]
 TRACK_SUFFIXES = ("_el", "_bx", "_sk", "_tr", "_ctd")
 
@@ -184,7 +184,7 @@ def edit_project_config(body: ConfigBody, request: Request, ctx: ProjectContext 
 @router.get("/api/pipeline/targets")
 def pipeline_targets():
     try:
-        from madlc.pipeline import run as pipeline_run  # type: ignore[attr-defined]
+        from madlc.workflow import run as pipeline_run  # type: ignore[attr-defined]
         targets = list(getattr(pipeline_run, "TARGETS", None) or DEFAULT_TARGETS)
     except Exception:
         targets = DEFAULT_TARGETS

@@ -1,0 +1,1 @@
+"""The workflow: Snakefile, rules, job scripts and Snakemake profiles (shipped in the package), and `madlc run`."""

@@ -1,4 +1,0 @@
-"""Snakemake job: madlc.evaluate_network."""
-from madlc.pipeline.job import run_stage
-
-run_stage(snakemake, "evaluate_network", Shuffles=[snakemake.params.shuffle], trainingsetindex=snakemake.params.trainingsetindex)  # noqa: F821
