@@ -40,7 +40,7 @@ def installed_venv(tmp_path_factory) -> Path:
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
                    timeout=120)
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q",
                     str(wheel)], check=True, capture_output=True, timeout=300)
     shutil.rmtree(src)  # the source tree is out of reach from here on
     return venv
@@ -106,6 +106,12 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
                                 track_method="ellipse")
 
     assert run(config, dry_run=True, overrides=FAST) == []
+    # targets outside `all`: export (NWB/.slp beside the tracks; part of `all` when pipeline.export lists
+    # formats) and the project report
+    assert [j.split()[0] for j in run(config, "export", dry_run=True, overrides=FAST)] == ["export_tracks"]
+    assert [j.split()[0] for j in run(config, dry_run=True, overrides=[*FAST, "pipeline.export=[nwb]"])] == [
+        "export_tracks"]
+    assert [j.split()[0] for j in run(config, "report", dry_run=True, overrides=FAST)] == ["project_report"]
     # what Snakemake now knows: the real files, e.g. the labeled video
     plan = make_plan(config, FAST)
     scorer = plan.scorer()
@@ -174,7 +180,7 @@ def test_madlc_run_uses_the_users_trained_shuffle_and_leaves_it_byte_identical(s
     assert {k: v for k, v in after[1].items() if k != "pytorch_config.yaml"} == \
         {k: v for k, v in before[1].items() if k != "pytorch_config.yaml"}
     assert _config_without_evaluation_choice(train / "pytorch_config.yaml") == config_before
-    assert sorted(project.glob("videos/synth0DLC_Tiny_*shuffle2_snapshot_*_el.h5"))
+    assert sorted(project.glob("videos/synth0DLC_*shuffle2_snapshot_*_el.h5"))
     assert not (project / plan.model_folder.replace("shuffle2", "shuffle1")).exists()
 
 
