@@ -51,6 +51,7 @@ API: dict[str, str] = {
     "refine_tracklets": "madlc.postprocess.refine:refine_tracklets",
     # pipeline and GUI
     "run": "madlc.pipeline.run:run",
+    "show_settings": "madlc.stages.show_settings:show_settings",
     "demo": "madlc.pipeline.demo:demo",
     "gui": "madlc.webapp.server:gui",
     "label_frames": "madlc.webapp.server:label_frames",

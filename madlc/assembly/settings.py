@@ -74,9 +74,7 @@ def inference_settings(inference_cfg_path: str | Path | None = None, overrides: 
         if project is not None:
             raise
         # another group's file is broken: madlc's own inference defaults still apply
-        from madlc.settings import CONFIG_DIR
-
-        settings = yaml.safe_load((CONFIG_DIR / "inference" / "default.yaml").read_text()) or {}
+        settings = dict(to_dict(compose(None, overrides=())).get("inference", {}))
     file_values: dict[str, Any] = {}
     if inference_cfg_path is not None:
         file_values = read_inference_cfg_keys(inference_cfg_path)

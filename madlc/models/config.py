@@ -197,7 +197,7 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
 
     Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``, ``pipeline.*``) are ignored.
     """
-    from madlc.settings import CONFIG_DIR
+    from madlc.config.resolve import group_option
 
     out = copy.deepcopy(pcfg)
     for item in overrides:
@@ -215,11 +215,7 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
         value = _parse_value(raw, item)
         if key in GROUPS and isinstance(value, str):
             option = model_option(value) if key == "model" and value in NET_TYPE_TO_MODEL else value
-            path = CONFIG_DIR / key / f"{option}.yaml"
-            if not path.exists():
-                choices = sorted(p.stem for p in (CONFIG_DIR / key).glob("*.yaml"))
-                raise ConfigError(f"override {item!r}: no option {option!r} in group {key!r}. What to do: use one of {choices}.")
-            group = yaml.safe_load(path.read_text()) or {}
+            group = group_option(key, option)
             if key == "model":
                 group["heads"] = out["model"].get("heads", {})
                 out["net_type"] = group.get("net_type", option)
