@@ -1,6 +1,6 @@
 """Tracking benchmark: madlc's trackers + stitcher vs a naive frame-to-frame baseline.
 
-Synthetic animals (madlc.tracking.testing) with close interactions and crossings are
+Synthetic animals (madlc.synth.detections) with close interactions and crossings are
 degraded like a real detector (jitter, dropped parts, animals missed for 5-40 frames,
 parts given to the wrong animal, false partial animals, imperfect identities). For 2, 3
 and 10 animals the script prints MOTA, IDF1, identity switches and seconds per 1,000
@@ -24,12 +24,12 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from madlc.evaluation.tracking_metrics import tracking_metrics
-from madlc.tracking.similarity import pose_centroids
-from madlc.tracking.api import repair_choice
-from madlc.tracking.stitch import StitchConfig, stitch_tracklets_array
-from madlc.tracking.testing import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
-from madlc.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
+from madlc.core.metrics.tracking import tracking_metrics
+from madlc.core.tracking.similarity import pose_centroids
+from madlc.stages._settings import repair_choice
+from madlc.core.tracking.stitch import StitchConfig, stitch_tracklets_array
+from madlc.synth.detections import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
+from madlc.core.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
 
 
 #: stitcher swap repair used by the runs (None: the settings' default, auto; else --repair-swaps)

@@ -439,3 +439,12 @@ def leaf_specs(schema: type = MadlcSettings, prefix: str = "") -> dict[str, data
         else:
             out[key] = f
     return out
+
+
+def defaults_of(group: str) -> dict[str, Any]:
+    """The schema defaults of one group as a plain dict (``defaults_of("tracking")["max_age"] == 1``)."""
+    node = dataclasses.fields(MadlcSettings)
+    schema = next(f for f in node if f.name == group)
+    if schema.default_factory is dataclasses.MISSING:
+        return schema.default  # type: ignore[return-value]
+    return dataclasses.asdict(schema.default_factory())

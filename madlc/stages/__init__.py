@@ -1,1 +1,1 @@
-"""Stages: one module per public function; the only code that finds, reads and writes files and resolves settings."""
+"""One module per public function of madlc (madlc/__init__.py API): finds, reads and writes files, resolves settings, calls core/nn."""
