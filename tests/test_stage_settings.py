@@ -1,0 +1,92 @@
+"""Each stage resolves its settings once: a value in madlc.yaml reaches it and changes its output, the
+command line beats madlc.yaml, a hand edit of inference_cfg.yaml follows the documented rule
+(madlc.config.dlc_files), and a bad value stops it with the key and the allowed range."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from madlc.config.dlc_files import record_written
+from madlc.errors import ConfigError
+
+
+def _walk(n_frames: int = 60) -> np.ndarray:
+    """Two animals walking apart, 4 body parts each: (frames, animals, parts, 2)."""
+    t = np.arange(n_frames, dtype=float)
+    body = np.array([[0.0, 0], [6, 0], [12, 0], [18, 0]])
+    a = np.stack([body + [20 + 1.5 * s, 30] for s in t])
+    b = np.stack([body + [20 + 1.5 * s, 90] for s in t])
+    return np.stack([a, b], 1)
+
+
+def _assemblies(gt: np.ndarray, gaps: dict[int, range]) -> dict:
+    out = {}
+    for f in range(len(gt)):
+        rows = [np.concatenate([gt[f, a], np.ones((gt.shape[2], 1)), np.full((gt.shape[2], 1), -1.0)], 1)
+                for a in range(gt.shape[1]) if f not in gaps.get(a, ())]
+        out[f] = np.asarray(rows) if rows else np.zeros((0, gt.shape[2], 4))
+    return out
+
+
+@pytest.fixture()
+def tracking_project(tmp_path: Path) -> Path:
+    """A folder with a config.yaml, an assemblies pickle with 3-frame gaps, and a model test/ folder."""
+    from madlc.io import write_assemblies
+
+    (tmp_path / "config.yaml").write_text("Task: t\n")
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    gaps = {0: range(20, 23), 1: range(40, 43)}
+    write_assemblies(_assemblies(_walk(), gaps), videos / "v1DLC_tiny_x_assemblies.pickle")
+    test = tmp_path / "model" / "test"
+    test.mkdir(parents=True)
+    written = {"max_age": 1, "min_hits": 1, "iou_threshold": 0.6, "pcutoff": 0.1, "boundingboxslack": 0}
+    (test / "inference_cfg.yaml").write_text(yaml.safe_dump(written))
+    record_written(test / "inference_cfg.yaml", written)
+    return tmp_path
+
+
+def _n_tracklets(path: str) -> int:
+    from madlc.io import read_tracklets
+
+    return len([k for k in read_tracklets(path) if k not in ("header", "single")])
+
+
+def _track(project: Path, overrides=(), inference_cfg: bool = False) -> int:
+    from madlc.stages.track import track
+
+    src = project / "videos" / "v1DLC_tiny_x_assemblies.pickle"
+    cfg_file = str(project / "model" / "test" / "inference_cfg.yaml") if inference_cfg else None
+    out = track(str(src), "box", inference_cfg=cfg_file, bodyparts="a,b,c,d", overrides=list(overrides))
+    return _n_tracklets(out)
+
+
+def test_track_reads_madlc_yaml_and_command_line_wins(tracking_project: Path):
+    assert _track(tracking_project) == 4  # max_age 1: each 3-frame gap ends a track
+    (tracking_project / "madlc.yaml").write_text("tracking: {max_age: 5}\n")
+    assert _track(tracking_project) == 2  # madlc.yaml reaches track(): tracks survive the gaps
+    assert _track(tracking_project, ["tracking.max_age=1"]) == 4  # the command line beats madlc.yaml
+
+
+def test_track_inference_cfg_hand_edit_rule(tracking_project: Path):
+    inf = tracking_project / "model" / "test" / "inference_cfg.yaml"
+    (tracking_project / "madlc.yaml").write_text("tracking: {max_age: 5}\n")
+    # untouched file (as madlc wrote it: max_age 1): madlc.yaml wins
+    assert _track(tracking_project, inference_cfg=True) == 2
+    # hand edit of the file (max_age 1 -> 0... then back to 1 via edit of madlc.yaml below): the edit wins
+    data = yaml.safe_load(inf.read_text())
+    data["max_age"] = 2
+    inf.write_text(yaml.safe_dump(data))
+    assert _track(tracking_project, inference_cfg=True) == 4  # edited 2 < gap 3: cut again, over madlc.yaml's 5
+    assert _track(tracking_project, ["tracking.max_age=5"], inference_cfg=True) == 2  # command line beats the edit
+
+
+def test_track_bad_values_name_key_range_and_source(tracking_project: Path):
+    with pytest.raises(ConfigError, match=r"tracking\.max_age=-1 \(from command line\).*an integer >= 0"):
+        _track(tracking_project, ["tracking.max_age=-1"])
+    (tracking_project / "madlc.yaml").write_text("tracking: {iou_threshold: 2}\n")
+    with pytest.raises(ConfigError, match=r"tracking\.iou_threshold=2.*madlc\.yaml.*\[0, 1\]"):
+        _track(tracking_project)
