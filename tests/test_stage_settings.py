@@ -90,3 +90,48 @@ def test_track_bad_values_name_key_range_and_source(tracking_project: Path):
     (tracking_project / "madlc.yaml").write_text("tracking: {iou_threshold: 2}\n")
     with pytest.raises(ConfigError, match=r"tracking\.iou_threshold=2.*madlc\.yaml.*\[0, 1\]"):
         _track(tracking_project)
+
+
+DLC_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dlc"
+
+
+@pytest.fixture()
+def assembly_project(tmp_path: Path) -> Path:
+    """DeepLabCut's montblanc detections in a folder with a config.yaml (skipped without the data)."""
+    import shutil
+
+    if not (DLC_DATA / "montblanc_full.pickle").exists():
+        pytest.skip(f"DeepLabCut test files not in {DLC_DATA}")
+    (tmp_path / "config.yaml").write_text("Task: t\n")
+    for name in ("montblanc_full.pickle", "montblanc_meta.pickle"):
+        shutil.copy(DLC_DATA / name, tmp_path / name)
+        (tmp_path / name).chmod(0o644)
+    return tmp_path
+
+
+def _max_animals(project: Path, overrides=(), inference_cfg: Path | None = None) -> int:
+    import pickle
+
+    from madlc.stages.assemble import assemble
+
+    out = assemble(str(project / "montblanc_full.pickle"), str(inference_cfg) if inference_cfg else None,
+                   overrides=list(overrides))
+    with open(out, "rb") as fh:
+        data = pickle.load(fh)
+    return max(len(v) for k, v in data.items() if k != "single")
+
+
+def test_assemble_reads_madlc_yaml_command_line_and_hand_edits(assembly_project: Path):
+    assert _max_animals(assembly_project) == 3  # the _meta.pickle's 3 individuals
+    (assembly_project / "madlc.yaml").write_text("inference: {topktoretain: 1}\n")
+    assert _max_animals(assembly_project) == 1  # madlc.yaml reaches assemble()
+    assert _max_animals(assembly_project, ["inference.topktoretain=2"]) == 2  # command line wins
+    inf = assembly_project / "inference_cfg.yaml"
+    inf.write_text(yaml.safe_dump({"topktoretain": 3, "pafthreshold": 0.1}))
+    record_written(inf, {"topktoretain": 3, "pafthreshold": 0.1})
+    assert _max_animals(assembly_project, inference_cfg=inf) == 1  # untouched file: madlc.yaml wins
+    inf.write_text(yaml.safe_dump({"topktoretain": 2, "pafthreshold": 0.1}))  # hand edit
+    assert _max_animals(assembly_project, inference_cfg=inf) == 2
+    (assembly_project / "madlc.yaml").write_text("inference: {pafthreshold: 1.5}\n")
+    with pytest.raises(ConfigError, match=r"inference\.pafthreshold=1\.5 .*madlc\.yaml.*\[0, 1\]"):
+        _max_animals(assembly_project)

@@ -228,8 +228,11 @@ def _override_error(item: str, layer: str, labels: Mapping[str, str], err: Excep
                     files: Mapping[str, str] | None = None) -> ConfigError:
     from madlc.config.schema import leaf_specs
 
-    key, _, raw = item.partition("=")
+    key, equals, raw = item.partition("=")
     key = key.lstrip("+~")
+    if not equals:
+        return ConfigError(f"setting {item!r} ({_where(_source_name(layer, key, labels), config, files)}): "
+                           "expected key=value (e.g. inference.pcutoff=0.2). What to do: write it as key=value.")
     source = _source_name(layer, key, labels)
     where = _where(source, config, files)
     spec = leaf_specs().get(key)
