@@ -135,3 +135,35 @@ def test_assemble_reads_madlc_yaml_command_line_and_hand_edits(assembly_project:
     (assembly_project / "madlc.yaml").write_text("inference: {pafthreshold: 1.5}\n")
     with pytest.raises(ConfigError, match=r"inference\.pafthreshold=1\.5 .*madlc\.yaml.*\[0, 1\]"):
         _max_animals(assembly_project)
+
+
+def test_filterpredictions_reads_madlc_yaml_and_command_line_wins(synth_project_small_copy):
+    """A one-frame jump survives windowlength 1 and is removed by a median of 5 (madlc.yaml) or 3 (command line)."""
+    import pandas as pd
+
+    from madlc.io.tracks_array import save_tracks, tracks_from_dataframe
+    from madlc.stages.filterpredictions import filterpredictions
+
+    config = synth_project_small_copy
+    project = Path(config).parent
+    scorer = "DLC_Resnet50_synthJan1shuffle1_snapshot_10"
+    t = tracks_from_dataframe(pd.read_hdf(project / "ground-truth" / "synth0_gt.h5"))
+    t.scorer = scorer
+    clean = t.data[50, 1, 2, :2].copy()
+    t.data[50, 1, 2, :2] += 25
+    save_tracks(t, project / "videos" / f"synth0{scorer}_el.h5")
+    video = project / "videos" / "synth0.mp4"
+
+    def error() -> float:
+        out = filterpredictions(config, [str(video)], save_as_csv=False)[0]
+        return float(np.hypot(*(tracks_from_dataframe(pd.read_hdf(out)).data[50, 1, 2, :2] - clean)))
+
+    (project / "madlc.yaml").write_text("filter: {windowlength: 1}\n")
+    assert error() > 20  # the jump is kept
+    (project / "madlc.yaml").write_text("filter: {windowlength: 5}\n")
+    assert error() < 5
+    out = filterpredictions(config, [str(video)], save_as_csv=False, overrides=["filter.windowlength=1"])[0]
+    assert np.hypot(*(tracks_from_dataframe(pd.read_hdf(out)).data[50, 1, 2, :2] - clean)) > 20
+    (project / "madlc.yaml").write_text("filter: {filtertype: foo}\n")
+    with pytest.raises(ConfigError, match=r"filter\.filtertype='foo' .*madlc\.yaml.*median \| arima \| spline"):
+        error()

@@ -72,8 +72,11 @@ def read_record(dlc_file: str | Path) -> dict[str, Any] | None:
     return dict(entry) if isinstance(entry, dict) else None
 
 
-def record_written(dlc_file: str | Path, values: Mapping[str, Any]) -> Path:
-    """Note in ``test/madlc_written.yaml`` the setting values madlc just wrote into ``dlc_file``."""
+def record_written(dlc_file: str | Path, values: Mapping[str, Any], merge: bool = False) -> Path:
+    """Note in ``test/madlc_written.yaml`` the setting values madlc just wrote into ``dlc_file``.
+
+    ``merge``: add to the file's record (madlc wrote only these keys) instead of replacing it.
+    """
     from madlc.io.atomic import atomic_path
 
     path = record_path(dlc_file)
@@ -85,7 +88,9 @@ def record_written(dlc_file: str | Path, values: Mapping[str, Any]) -> Path:
         except yaml.YAMLError:
             data = {}
     name = Path(dlc_file).name
-    data[name] = {str(k): _plain(v) for k, v in values.items() if settings_keys(name, str(k))}
+    entry = dict(data.get(name) or {}) if merge and isinstance(data.get(name), dict) else {}
+    entry.update({str(k): _plain(v) for k, v in values.items() if settings_keys(name, str(k))})
+    data[name] = entry
     header = ("# What madlc wrote into the DeepLabCut files beside this one. A value there that differs\n"
               "# from this record is a hand edit and wins over <project>/madlc.yaml (madlc.config.dlc_files).\n")
     with atomic_path(path) as tmp:

@@ -283,6 +283,7 @@ def create_multianimaltraining_dataset(
             for fraction in fractions:
                 train, test = split_indices(candidates, fraction, seed=shuffle)
                 jobs.append((shuffle, fraction, train, test))
+    from madlc.config.dlc_files import record_written
     from madlc.io import write_documentation, write_inference_cfg, write_pose_cfg, write_training_data
 
     for shuffle, fraction, train, test in jobs:
@@ -300,8 +301,10 @@ def create_multianimaltraining_dataset(
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
         dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml")
-        write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings), model_dir / "test" / "pose_cfg.yaml")
-        write_inference_cfg(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml")
+        pose_cfg = test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings)
+        inference_cfg = inference_cfg_for(cfg, settings, overrides)
+        record_written(write_pose_cfg(pose_cfg, model_dir / "test" / "pose_cfg.yaml"), pose_cfg)
+        record_written(write_inference_cfg(inference_cfg, model_dir / "test" / "inference_cfg.yaml"), inference_cfg)
         created[paths.shuffle_name(cfg, shuffle, tsi)] = {
             "train_fraction": float(fraction), "index": shuffle, "engine": "pytorch", "train": train, "test": test}
         written.append(str(model_dir))
