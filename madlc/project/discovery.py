@@ -191,33 +191,10 @@ def find_tracks_file(
     raise file_error(folder, f"no tracks file {wanted} for video {video.name}", fix, MadlcError)
 
 
-def find_tracklets_file(
-    cfg: dict[str, Any],
-    video: str | Path,
-    shuffle: int = 1,
-    trainingsetindex: int = 0,
-    track_method: str = "",
-    destfolder: str | Path | None = None,
-) -> Path:
-    """The tracklet pickle ``<stem><DLCSCORER><suffix>.pickle`` of ``video`` (newest if several)."""
-    video = Path(video)
-    folder = Path(destfolder) if destfolder else video.parent
-    suffix = paths.tracker_suffix(resolve_track_method(cfg, track_method) or "ellipse")
-    scorer = project_scorer(cfg, shuffle, trainingsetindex)
-    for prefix in ([video.stem + scorer] if scorer else []) + [video.stem + "DLC_", video.stem + "DeepCut"]:
-        found = sorted(folder.glob(f"{prefix}*{suffix}.pickle"), key=lambda f: f.stat().st_mtime, reverse=True)
-        if found:
-            return found[0]
-    raise file_error(folder, f"no tracklet file {video.stem}DLC_…{suffix}.pickle for video {video.name}",
-                     "run convert_detections2tracklets first", MadlcError)
-
-
 def inference_cfg_file(cfg: dict[str, Any], shuffle: int, trainingsetindex: int) -> Path | None:
     """The shuffle's ``test/inference_cfg.yaml`` (written by training/evaluation), None if there is none."""
-    from madlc.project.paths import model_folder
-
     try:
-        f = model_folder(cfg, shuffle, trainingsetindex) / "test" / "inference_cfg.yaml"
+        f = paths.model_folder(cfg, shuffle, trainingsetindex) / "test" / "inference_cfg.yaml"
     except (KeyError, IndexError, TypeError):
         return None
     return f if f.exists() else None

@@ -23,46 +23,13 @@ import numpy as np
 import pandas as pd
 
 from madlc.errors import FormatError, file_error
+from madlc.io.labels import LEVELS, read_labels
 from madlc.project import paths
-
-LEVELS = ["scorer", "individuals", "bodyparts", "coords"]
-
-
-def _normalise_index(df: pd.DataFrame) -> pd.DataFrame:
-    """Old files index rows by ``labeled-data/<stem>/img.png`` strings: make the 3-level tuple index."""
-    if isinstance(df.index, pd.MultiIndex) and df.index.nlevels == 3:
-        return df
-    tuples = []
-    for key in df.index:
-        parts = tuple(str(key).replace("\\", "/").split("/"))
-        if len(parts) < 3:
-            raise FormatError(f"label row {key!r} is not 'labeled-data/<video>/<image>'")
-        tuples.append(parts[-3:])
-    out = df.copy()
-    out.index = pd.MultiIndex.from_tuples(tuples)
-    return out
 
 
 def read_label_file(path: str | Path) -> pd.DataFrame:
-    """One CollectedData_<S>.h5 as a DataFrame with the 3-level row index (madlc.io when available)."""
-    path = Path(path)
-    try:
-        from madlc.io.labels import read_labels
-    except ImportError:
-        read_labels = None
-    if read_labels is not None:
-        return read_labels(path)
-    try:
-        df = pd.read_hdf(path)
-    except (OSError, ValueError, KeyError) as err:
-        raise file_error(path, f"cannot read these labels ({err})", "re-save the labels in the labeling GUI") from err
-    if not isinstance(df.columns, pd.MultiIndex) or df.columns.nlevels not in (3, 4):
-        raise file_error(path, "columns are not DeepLabCut's (scorer, individuals, bodyparts, coords)",
-                         "re-create the file with madlc or DeepLabCut")
-    if df.columns.nlevels == 3:  # single-animal layout: add the individuals level
-        df.columns = pd.MultiIndex.from_tuples([(s, "animal", b, c) for s, b, c in df.columns])
-    df.columns = df.columns.set_names(LEVELS)
-    return _normalise_index(df)
+    """One CollectedData_<S>.h5 as a DataFrame with the 3-level row index (:func:`madlc.io.labels.read_labels`)."""
+    return read_labels(Path(path))
 
 
 def expected_columns(cfg: dict[str, Any]) -> pd.MultiIndex:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from madlc.project.labels import joint_names, labels_to_keypoints, merge_labels, valid_keypoints
 from madlc.errors import ConfigError, FormatError, file_error
-from madlc.io.atomic import atomic_path
+from madlc.io.labels import write_labels
 from madlc.project import paths
 from madlc.project.config import load_config
 # readers of what this stage writes (their home is madlc.project.trainingset; importable from here too)
@@ -48,17 +48,7 @@ MAX_COMPLETE_GRAPH_EDGES = 105  # DeepLabCut prunes larger complete graphs to av
 
 
 def _write_labels(df: pd.DataFrame, h5_path: Path) -> None:
-    try:
-        from madlc.io.labels import write_labels
-    except ImportError:
-        write_labels = None
-    if write_labels is not None:
-        write_labels(df, h5_path, backup_existing=False)
-        return
-    with atomic_path(h5_path) as tmp:
-        df.to_hdf(tmp, key="df_with_missing", mode="w")
-    with atomic_path(h5_path.with_suffix(".csv")) as tmp:
-        df.to_csv(tmp)
+    write_labels(df, h5_path, backup_existing=False)
 
 
 # ---------------------------------------------------------------- PAF graph

@@ -166,7 +166,7 @@ def infer_video(model: Any, video: Path, info: Any, ranges: list[tuple[int, int]
     amp = cuda and str(opts.get("amp", "auto")).lower() in ("auto", "true", "1", "yes")
     analyzed = 0
     source = FrameBatches(video, ranges, batch_size, (info.height, info.width), max(nframes, 1), pin=cuda,
-                          prefetch=int(opts["prefetch"]), max_bad_run=int(opts["max_bad_run"]))
+                          prefetch=int(opts["prefetch"]), max_bad_run=int(opts["max_bad_run"]), info=info)
     writer = Writer(store, model.settings, ranges, chunk, on_part, (info.height, info.width))
     todo_frames = sum(b - a for a, b in ranges)
     bar = None

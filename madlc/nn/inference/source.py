@@ -58,13 +58,17 @@ class FrameBatches:
         nframes: the frame count the container reports.
         pin: allocate pinned buffers (for asynchronous copies to a GPU).
         prefetch: batches decoded ahead.
+        info: the video's :class:`madlc.video.reader.VideoInfo`, if known.
+
+    Frames are read with :class:`madlc.video.reader.VideoReader` (``seek_stream`` / ``next_frame``).
     """
 
     def __init__(self, path: str | Path, ranges: list[tuple[int, int]], batch_size: int, size: tuple[int, int],
-                 nframes: int, pin: bool = False, prefetch: int = 3, max_bad_run: int = 50):
+                 nframes: int, pin: bool = False, prefetch: int = 3, max_bad_run: int = 50, info: Any = None):
         import torch
 
         self.path = Path(path)
+        self.info = info  # the video's VideoInfo when the caller has it (spares a metadata read)
         self.ranges = [(int(a), int(b)) for a, b in ranges if b > a]
         self.batch_size = max(1, int(batch_size))
         self.size = (int(size[0]), int(size[1]))
@@ -144,66 +148,33 @@ class FrameBatches:
             return
         self._put(_END)
 
-    def _open_at(self, start: int) -> Any:
-        """An OpenCV capture positioned so that the next read is frame ``start``.
-
-        Container seeks are used when the timestamp of the frame they land on is the expected
-        one; otherwise (variable frame rate, inexact containers) frames are skipped by grabbing.
-        """
-        import cv2
-
-        from madlc.errors import VideoError
-
-        def fresh() -> Any:
-            cap = cv2.VideoCapture(str(self.path))
-            if not cap.isOpened():
-                raise VideoError(f"{self.path}: cannot be opened as a video. What to do: check it plays, or re-encode it.")
-            return cap
-
-        cap = fresh()
-        if start <= 0:
-            return cap
-        ok, _ = cap.read()
-        t0 = float(cap.get(cv2.CAP_PROP_POS_MSEC)) if ok else 0.0
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        if fps > 0 and start > 1 and cap.set(cv2.CAP_PROP_POS_FRAMES, start - 1):
-            ok, _ = cap.read()  # frame start - 1: its timestamp tells where the seek landed
-            ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
-            if ok and abs(ms - (t0 + (start - 1) * 1000.0 / fps)) <= 500.0 / fps:
-                return cap
-        cap.release()
-        cap = fresh()
-        for _ in range(start):
-            if not cap.grab():
-                break
-        return cap
-
     def _frames(self) -> Iterator[tuple[int, np.ndarray | None]]:
         """``(index, frame)`` over the ranges; ``frame`` None for a frame that cannot be decoded.
 
         A failed read consumes the damaged frame, so decoding simply goes on; failures at or past
         the announced frame count mean the video has ended.
         """
-        import cv2
+        from madlc.video.reader import VideoReader
 
-        cap, pos = None, -1
+        reader, pos = None, -1
         try:
             for r, (start, stop) in enumerate(self.ranges):
                 open_end = r == len(self.ranges) - 1 and stop >= self.nframes
-                if cap is None or pos != start:
-                    if cap is not None:
-                        cap.release()
-                    cap, pos = self._open_at(start), start
+                if reader is None or pos != start:
+                    if reader is None:
+                        reader = VideoReader(self.path, self.info)
+                    reader.seek_stream(start)
+                    pos = start
                 bad_run = 0
                 while not self._stop.is_set():
                     if pos >= stop and not open_end:
                         break
-                    ok, frame = cap.read()
-                    if ok:
+                    frame = reader.next_frame()
+                    if frame is not None:
                         if pos >= stop:
                             self.extra_frames += 1
                         bad_run = 0
-                        yield pos, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+                        yield pos, frame
                         pos += 1
                         continue
                     if pos >= stop:  # past the announced count: the end
@@ -220,8 +191,8 @@ class FrameBatches:
                         pos = stop
                         break
         finally:
-            if cap is not None:
-                cap.release()
+            if reader is not None:
+                reader.close()
 
     def _produce(self) -> None:
         buf = None
