@@ -167,3 +167,11 @@ def test_filterpredictions_reads_madlc_yaml_and_command_line_wins(synth_project_
     (project / "madlc.yaml").write_text("filter: {filtertype: foo}\n")
     with pytest.raises(ConfigError, match=r"filter\.filtertype='foo' .*madlc\.yaml.*median \| arima \| spline"):
         error()
+
+
+def test_readme_example_iou_threshold_reaches_the_tracker(tracking_project: Path):
+    """README: `tracking: {iou_threshold: ...}` in madlc.yaml changes what track() links."""
+    loose = _track(tracking_project)
+    (tracking_project / "madlc.yaml").write_text("tracking:\n  iou_threshold: 0.999\n")
+    assert _track(tracking_project) != loose  # the value reaches the box tracker and changes its links
+    assert _track(tracking_project, ["tracking.iou_threshold=0.3"]) == loose
