@@ -68,6 +68,8 @@ def test_overrides_on_saved_config() -> None:
         apply_overrides(pcfg, ["train.lrr=1"])
     with pytest.raises(ConfigError, match="no option"):
         apply_overrides(pcfg, ["model=vgg"])
+    with pytest.raises(ConfigError, match=r"train\.lr=-1 \(from command line\).*auto \| a number > 0"):
+        apply_overrides(pcfg, ["train.lr=-1"])
 
 
 @pytest.mark.parametrize("option", ["dlcrnet_ms5", "resnet_50"])

@@ -175,3 +175,37 @@ def test_readme_example_iou_threshold_reaches_the_tracker(tracking_project: Path
     (tracking_project / "madlc.yaml").write_text("tracking:\n  iou_threshold: 0.999\n")
     assert _track(tracking_project) != loose  # the value reaches the box tracker and changes its links
     assert _track(tracking_project, ["tracking.iou_threshold=0.3"]) == loose
+
+
+def test_train_network_brings_in_madlc_yaml_keeps_hand_edits_and_command_line_wins(synth_project_small_copy):
+    from madlc.io import read_yaml, write_yaml
+    from madlc.project import paths
+    from madlc.project.config import load_config
+    from madlc.stages.create_multianimaltraining_dataset import create_multianimaltraining_dataset
+    from madlc.stages.train_network import train_network
+
+    config = synth_project_small_copy
+    create_multianimaltraining_dataset(config)
+    cfg = load_config(config)
+    pcfg_path = paths.model_folder(cfg, 1, 0) / "train" / "pytorch_config.yaml"
+    assert (pcfg_path.parent.parent / "test" / "madlc_written.yaml").exists()
+    pcfg = read_yaml(pcfg_path)
+    assert pcfg["train"]["max_steps"] == 50000 and pcfg["data"]["batch_size"] == 8
+    pcfg["data"]["batch_size"] = 4  # a hand edit of DeepLabCut 3's training file
+    write_yaml(pcfg, pcfg_path)
+    settings_file = Path(config).parent / "madlc.yaml"
+    settings = yaml.safe_load(settings_file.read_text())
+    settings["train"] = {"max_steps": 0}
+    settings_file.write_text(yaml.safe_dump(settings))
+    with pytest.raises(ConfigError, match=r"train\.max_steps=0 .*madlc\.yaml.*an integer >= 1"):
+        train_network(config)
+    settings["train"] = {"max_steps": 2, "save_epochs": 1, "eval_at_end": False, "display_iters": 5}
+    settings["data"]["batch_size"] = 2  # madlc.yaml says 2, the hand edit says 4: the edit wins
+    settings_file.write_text(yaml.safe_dump(settings))
+    train_network(config, overrides=["train.display_iters=1", "train.progress_bar=false"])
+    used = read_yaml(pcfg_path)
+    assert used["train"]["max_steps"] == 2  # madlc.yaml, changed since the shuffle was made, reaches training
+    assert used["data"]["batch_size"] == 4  # hand edit of pytorch_config.yaml kept
+    assert used["train"]["display_iters"] == 1  # command line over madlc.yaml
+    with pytest.raises(ConfigError, match=r"train\.max_snapshots_to_keep=0 \(from command line\)"):
+        train_network(config, overrides=["train.max_snapshots_to_keep=0"])

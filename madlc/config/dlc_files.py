@@ -15,6 +15,11 @@ them, see :func:`record_written`) and reads a value of a DLC file as follows:
   as in the first case; when madlc.yaml sets the same key differently, a warning names both
   values (madlc cannot tell an edit from the original there).
 
+``train/pytorch_config.yaml`` (DeepLabCut 3's training file, written when the shuffle is created)
+follows the same rule for the ``model``/``data``/``train``/``seed`` settings
+(:func:`fit_training_settings`): a hand edit there stays; a value changed in madlc.yaml since the
+shuffle was created reaches training; the command line wins over both.
+
 ``madlc show-settings`` prints which of these applied to each value.
 """
 from __future__ import annotations
@@ -29,6 +34,11 @@ from madlc.errors import ConfigError
 RECORD_NAME = "madlc_written.yaml"
 INFERENCE_CFG = "inference_cfg.yaml"
 POSE_CFG = "pose_cfg.yaml"
+PYTORCH_CONFIG = "pytorch_config.yaml"
+#: the settings groups train/pytorch_config.yaml holds (its other keys describe the network and project)
+TRAINING_GROUPS = ("model", "data", "train", "seed")
+#: model keys fixed when the shuffle is created (which network it is)
+FIXED_MODEL_KEYS = ("model.name", "model.net_type", "model.backbone")
 
 #: inference_cfg.yaml keys the trackers read: they feed ``tracking.<key>`` as well as ``inference.<key>``
 TRACKER_KEYS = ("boundingboxslack", "iou_threshold", "max_age", "min_hits", "oks_threshold", "pcutoff")
@@ -89,7 +99,10 @@ def record_written(dlc_file: str | Path, values: Mapping[str, Any], merge: bool 
             data = {}
     name = Path(dlc_file).name
     entry = dict(data.get(name) or {}) if merge and isinstance(data.get(name), dict) else {}
-    entry.update({str(k): _plain(v) for k, v in values.items() if settings_keys(name, str(k))})
+    if name == PYTORCH_CONFIG:
+        entry.update({k: _plain(v) for k, v in training_leaves(values).items()})
+    else:
+        entry.update({str(k): _plain(v) for k, v in values.items() if settings_keys(name, str(k))})
     data[name] = entry
     header = ("# What madlc wrote into the DeepLabCut files beside this one. A value there that differs\n"
               "# from this record is a hand edit and wins over <project>/madlc.yaml (madlc.config.dlc_files).\n")
@@ -149,11 +162,68 @@ def dlc_file_layers(dlc_files: Mapping[str, str | Path] | list | tuple | None) -
 
 
 def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return set(a) == set(b) and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b or a == b and type(a) is type(b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return float(a) == float(b)
     return a == b
+
+
+def training_leaves(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema leaves of the training groups found in ``tree`` (a pytorch_config or a settings tree)."""
+    from madlc.config.schema import leaf_specs
+
+    out: dict[str, Any] = {}
+    for key in leaf_specs():
+        if key.split(".")[0] not in TRAINING_GROUPS:
+            continue
+        node: Any = tree
+        for part in key.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                break
+            node = node[part]
+        else:
+            out[key] = node
+    return out
+
+
+def fit_training_settings(pcfg: dict[str, Any], resolved: Mapping[str, Any],
+                          record: Mapping[str, Any] | None) -> dict[str, tuple[Any, Any]]:
+    """Bring the resolved settings into a shuffle's pytorch_config, by the rule of this module.
+
+    For each training setting: a value of the file that differs from what madlc wrote there
+    (``record``) is a hand edit and stays; otherwise, when the resolved value (madlc.yaml, command
+    line, defaults) differs from what madlc wrote, it replaces the file's. The network itself
+    (model name, net_type, backbone) and any model key when the resolved model is another network
+    stay as the shuffle was created. No record (a file madlc did not write): nothing changes.
+    Returns ``{key: (old, new)}`` of what changed (``pcfg`` is changed in place).
+    """
+    if record is None:
+        return {}
+    now = training_leaves(resolved)
+    in_file = training_leaves(pcfg)
+    same_network = now.get("model.name") == in_file.get("model.name")
+    changed: dict[str, tuple[Any, Any]] = {}
+    for key, value in now.items():
+        if key in FIXED_MODEL_KEYS or (key.startswith("model.") and not same_network):
+            continue
+        if key not in record or key not in in_file:
+            continue
+        if not _same(in_file[key], record[key]):
+            continue  # edited by hand in pytorch_config.yaml: it wins
+        if _same(value, record[key]):
+            continue
+        node = pcfg
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node[part]
+        changed[key] = (node[parts[-1]], value)
+        node[parts[-1]] = value
+    return changed
 
 
 def model_test_files(model_folder: str | Path) -> list[Path]:

@@ -16,26 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from madlc.config.stages import STAGE_GROUPS  # noqa: F401 - settings groups of each stage (the one table)
 from madlc.project import paths
 
 STATE_DIR = ".madlc"
 
-#: settings groups each stage depends on (changing any value reruns that stage and what follows)
-STAGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "dataset": (),
-    "train": ("model", "data", "train", "seed"),
-    "evaluate": ("inference",),
-    "analyze": ("inference",),
-    "tracklets": ("inference", "tracking"),
-    "stitch": ("tracking",),
-    "filter": ("filter",),
-    "plots": (),
-    "labeled_video": (),
-    "maps": (),
-    "outliers": (),
-    "detections_video": ("review",),
-    "raw_outliers": ("review",),
-}
 #: config.yaml keys each stage depends on
 STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "dataset": ("individuals", "multianimalbodyparts", "uniquebodyparts", "bodyparts", "identity",
@@ -104,7 +89,7 @@ def make_plan(config: str | Path, overrides: Sequence[str] = (), extra_videos: S
     """Read the project and the settings, and list what the DAG works on."""
     from madlc.project.config import load_config
     from madlc.project.manage import project_videos
-    from madlc.settings import compose, to_dict
+    from madlc.config import compose, to_dict
 
     config_path = Path(config).resolve()
     cfg = load_config(config_path)

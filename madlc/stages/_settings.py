@@ -244,8 +244,24 @@ def filter_settings(config: Any, overrides: Sequence[str] = (), settings: Mappin
                     **explicit: Any) -> dict[str, Any]:
     """The resolved ``filter`` group; explicit function arguments (not None) win over it."""
     values = dict(stage_settings("filter", _project_arg(config), overrides, settings)["filter"])
-    values.update({k: v for k, v in explicit.items() if v is not None})
+    given = {k: v for k, v in explicit.items() if v is not None}
+    check_arguments("filter", given)
+    values.update(given)
     return values
+
+
+def check_arguments(group: str, arguments: Mapping[str, Any]) -> None:
+    """ConfigError naming the argument, its value and the allowed values when a function argument that
+    is also a setting (``filterpredictions(windowlength=...)``) is out of the schema's range."""
+    from madlc.config.schema import leaf_specs
+
+    specs = leaf_specs()
+    for name, value in arguments.items():
+        spec = specs.get(f"{group}.{name}")
+        allowed = spec.metadata.get("allowed") if spec is not None else None
+        if allowed is not None and not allowed.accepts(value):
+            raise ConfigError(f"{group}.{name}={value!r} (from the {name} argument): allowed: {allowed.describe()}. "
+                              "What to do: pass an allowed value.")
 
 
 def review_settings(config: Any, part: str, overrides: Sequence[str] = (),

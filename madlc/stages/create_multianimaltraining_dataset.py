@@ -290,7 +290,7 @@ def create_multianimaltraining_dataset(
             print(f"create_multianimaltraining_dataset: {model_dir / 'train'} already holds {len(snaps)} snapshot(s); "
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
-        dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml")
+        record_written(dump_yaml(pytorch_cfg, model_dir / "train" / "pytorch_config.yaml"), pytorch_cfg)
         pose_cfg = test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings)
         inference_cfg = inference_cfg_for(cfg, settings, overrides)
         record_written(write_pose_cfg(pose_cfg, model_dir / "test" / "pose_cfg.yaml"), pose_cfg)

@@ -51,9 +51,8 @@ def filterpredictions(
     for video in tqdm(list_videos(videos, videotype), desc="filterpredictions", unit="video"):
         source = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, False, destfolder)
         tracks = load_tracks(source)
-        tracks.data = filter_array(tracks.data, s.get("filtertype", "median"), int(s.get("windowlength", 5)),
-                                   float(s.get("p_bound", 0.001)), int(s.get("ARdegree", 3)),
-                                   int(s.get("MAdegree", 1)), float(s.get("alpha", 0.01)), progress=True)
+        tracks.data = filter_array(tracks.data, s["filtertype"], int(s["windowlength"]), float(s["p_bound"]),
+                                   int(s["ARdegree"]), int(s["MAdegree"]), float(s["alpha"]), progress=True)
         target = source.with_name(source.stem + "_filtered.h5")
         save_tracks(tracks, target, save_as_csv)
         written.append(str(target))

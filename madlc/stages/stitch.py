@@ -54,8 +54,12 @@ def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | Non
 
 
 def explicit_arguments(tracking: Mapping[str, Any], **arguments: Any) -> dict[str, Any]:
-    """The ``tracking`` settings with the function arguments that were given (not None) put in."""
-    return {**tracking, **{k: v for k, v in arguments.items() if v is not None}}
+    """The ``tracking`` settings with the function arguments that were given (not None) put in (range-checked)."""
+    from madlc.stages._settings import check_arguments
+
+    given = {k: v for k, v in arguments.items() if v is not None}
+    check_arguments("tracking", given)
+    return {**tracking, **given}
 
 
 def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | None, names: list[str] | None,

@@ -28,8 +28,6 @@ import copy
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
-
 from madlc.errors import ConfigError
 from madlc.nn.models.names import NET_TYPE_TO_MODEL, model_option
 from madlc.project import paths
@@ -199,26 +197,37 @@ def load_pytorch_config(model_folder: str | Path) -> dict[str, Any]:
 
 
 def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply Hydra-style overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
+    """Apply Hydra overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
 
-    Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``, ``pipeline.*``) are ignored.
+    Parsed by Hydra's override grammar (the one madlc.config uses); the changed settings are checked
+    against the schema's ranges. Overrides of other stages' groups (``inference.*``, ``tracking.*``,
+    ``filter.*``, ``pipeline.*``) are ignored.
     """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
     from madlc.config.resolve import group_option
 
     out = copy.deepcopy(pcfg)
-    for item in overrides:
-        item = str(item).strip()
-        if item.startswith("~"):
-            _delete(out, item[1:].split("=")[0], item)
-            continue
-        if "=" not in item:
+    items = [str(item).strip() for item in overrides]
+    for item in items:
+        if "=" not in item and not item.startswith("~"):
             raise ConfigError(f"override {item!r} is not key=value. What to do: write e.g. train.max_steps=1000.")
-        key, raw = item.split("=", 1)
-        add = key.startswith("+")
-        key = key.lstrip("+")
+    try:
+        parsed = OverridesParser.create().parse_overrides(items)
+    except OverrideParseException as err:
+        raise ConfigError(f"overrides {items}: {err}. What to do: write key=value (e.g. train.max_steps=1000).") from None
+    changed: list[str] = []
+    for override in parsed:
+        key, item = override.key_or_group, override.input_line
         if key.split(".")[0] in OTHER_GROUPS:
             continue
-        value = _parse_value(raw, item)
+        if override.is_delete():
+            _delete(out, key, item)
+            continue
+        if override.is_sweep_override():
+            raise ConfigError(f"override {item!r}: one value only (no sweeps). What to do: give a single value.")
+        value = override.value()
         if key in GROUPS and isinstance(value, str):
             option = model_option(value) if key == "model" and value in NET_TYPE_TO_MODEL else value
             group = group_option(key, option)
@@ -227,22 +236,36 @@ def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str,
                 out["net_type"] = group.get("net_type", option)
             out[key] = group
             continue
-        _set(out, key, value, add, item)
+        _set(out, key, _plain_value(value), override.is_add(), item)
+        changed.append(key)
+    _check_ranges(out, changed)
     return out
 
 
-def _parse_value(raw: str, item: str) -> Any:
-    """YAML value of an override; ``1e-3`` (a string for YAML 1.1) becomes a float as in Hydra."""
-    try:
-        value = yaml.safe_load(raw) if raw != "" else ""
-    except yaml.YAMLError as err:
-        raise ConfigError(f"override {item!r}: value is not valid YAML ({err}).") from None
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
+def _plain_value(value: Any) -> Any:
+    """Hydra's parsed value as plain Python (lists and dicts copied)."""
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain_value(v) for k, v in value.items()}
     return value
+
+
+def _check_ranges(pcfg: dict[str, Any], keys: Sequence[str]) -> None:
+    """ConfigError naming the key, value and allowed values of any overridden setting out of range."""
+    from madlc.config.schema import leaf_specs
+
+    specs = leaf_specs()
+    for key in keys:
+        allowed = specs[key].metadata.get("allowed") if key in specs else None
+        if allowed is None:
+            continue
+        node: Any = pcfg
+        for part in key.split("."):
+            node = node[part]
+        if not allowed.accepts(node):
+            raise ConfigError(f"{key}={node!r} (from command line): allowed: {allowed.describe()}. "
+                              "What to do: fix the value.")
 
 
 def _set(cfg: dict[str, Any], dotted: str, value: Any, add: bool, item: str) -> None:
