@@ -16,7 +16,7 @@ FROZEN = Path(__file__).with_name("frozen_settings_defaults.json")
 
 
 def _equal(new, old, where=""):
-    """Same tree, numbers compared by value (17 == 17.0)."""
+    """Same tree, same values and same types (17 stays an int)."""
     if isinstance(old, dict):
         assert isinstance(new, dict) and set(old) <= set(new), f"{where}: keys {set(old) - set(new or {})} missing"
         for key in old:
@@ -29,7 +29,7 @@ def _equal(new, old, where=""):
         for i, (a, b) in enumerate(zip(new, old)):
             _equal(a, b, f"{where}[{i}]")
     else:
-        assert float(new) == float(old) and not isinstance(new, bool), f"{where}: {new!r} != {old!r}"
+        assert new == old and type(new) is type(old), f"{where}: {new!r} != {old!r}"
 
 
 def test_defaults_are_todays_values():

@@ -1,7 +1,9 @@
 """The typed schema of madlc's settings: one dataclass per Hydra group, the ONLY place a default is written.
 
 Each field is declared with :func:`setting`: its default, a one-line help text and what values it
-accepts (a number range, a list of words, null). Hydra's ConfigStore holds these dataclasses
+accepts (a number range, a list of words, null). Number fields are typed ``Any`` for Hydra (and
+checked by their ``Allowed`` rule) so that a number keeps the type it is written with (``17`` stays
+``17``, as in the YAML files before the schema). Hydra's ConfigStore holds these dataclasses
 (:func:`register`), so composing the settings checks types and refuses unknown keys; the ranges
 are checked afterwards by :func:`madlc.config.resolve.validate`. The YAML files under
 ``madlc/configs`` keep only what differs per option (``model/resnet_50.yaml``).
@@ -155,23 +157,23 @@ class ModelSchema:
                         one_of("fusion", "single"))
     neck_channels: int = setting(64, "channels of the neck", integer(1))
     head_channels: int = setting(32, "hidden channels of each head (one 3x3 conv, then a 1x1 projection)", integer(1))
-    lr: float = setting(1.0e-3, "learning rate used when train.lr is auto", number(0, lo_open=True))
+    lr: Any = setting(1.0e-3, "learning rate used when train.lr is auto", number(0, lo_open=True))
 
 
 @dataclass
 class AugmentationSchema:
     """``data.augmentation``: image augmentation of training crops."""
 
-    rotation: float = setting(25, "max rotation (degrees)", number(0, 180))
-    rotation_p: float = setting(0.4, "probability of a rotation", PROBABILITY)
-    scale: List[float] = setting([0.5, 1.25], "scale jitter range [min, max]", list_of(number(0, lo_open=True), 2))
-    scale_p: float = setting(0.5, "probability of a scale change", PROBABILITY)
-    hflip: float = setting(0.0, "probability of a horizontal flip", PROBABILITY)
+    rotation: Any = setting(25, "max rotation (degrees)", number(0, 180))
+    rotation_p: Any = setting(0.4, "probability of a rotation", PROBABILITY)
+    scale: List[Any] = setting([0.5, 1.25], "scale jitter range [min, max]", list_of(number(0, lo_open=True), 2))
+    scale_p: Any = setting(0.5, "probability of a scale change", PROBABILITY)
+    hflip: Any = setting(0.0, "probability of a horizontal flip", PROBABILITY)
     symmetric_pairs: List[Any] = setting([], "left/right body-part pairs swapped on a flip, e.g. [[left_ear, right_ear]] (names or indices)",
                                          list_of())
-    blur: float = setting(0.0, "probability of a motion/gaussian blur", PROBABILITY)
-    brightness_contrast: float = setting(0.3, "probability of a brightness/contrast change", PROBABILITY)
-    occlusion: float = setting(0.5, "probability of occluding patches (coarse dropout)", PROBABILITY)
+    blur: Any = setting(0.0, "probability of a motion/gaussian blur", PROBABILITY)
+    brightness_contrast: Any = setting(0.3, "probability of a brightness/contrast change", PROBABILITY)
+    occlusion: Any = setting(0.5, "probability of occluding patches (coarse dropout)", PROBABILITY)
 
 
 @dataclass
@@ -181,17 +183,17 @@ class DataSchema:
     batch_size: int = setting(8, "training images per batch", integer(1))
     num_workers: Any = setting("auto", "DataLoader worker processes; auto = min(4, cpu_count - 1)", integer(0, words=("auto",)))
     cache_images: bool = setting(True, "keep decoded training images in memory (one copy per worker) ...", FLAG)
-    cache_limit_mb: float = setting(2048, "... unless all copies together would exceed this many MiB", number(0))
+    cache_limit_mb: Any = setting(2048, "... unless all copies together would exceed this many MiB", number(0))
     crop_size: List[int] = setting([400, 400], "training crop (width, height); smaller images are zero-padded",
                                    list_of(integer(1), 2))
     crop_sampling: str = setting("hybrid", "uniform | keypoints | density | hybrid (half uniform, half density)",
                                  one_of("uniform", "keypoints", "density", "hybrid"))
-    crop_jitter: float = setting(0.1, "random shift of keypoint-centred crops, as a fraction of the crop size", number(0, 1))
+    crop_jitter: Any = setting(0.1, "random shift of keypoint-centred crops, as a fraction of the crop size", number(0, 1))
     heatmap: str = setting("disk", "disk: 1 within pos_dist_thresh of a keypoint (DeepLabCut); gaussian: exp(-d^2 / (2 sigma^2)), sigma = pos_dist_thresh / 2",
                            one_of("disk", "gaussian"))
-    pos_dist_thresh: float = setting(17, "radius (px) of the score-map disk, the locref area and the identity area", number(0, lo_open=True))
-    locref_stdev: float = setting(7.2801, "location refinement targets are (keypoint - cell centre) / locref_stdev", number(0, lo_open=True))
-    pafwidth: float = setting(20, "width (px) of the part affinity field around each limb", number(0, lo_open=True))
+    pos_dist_thresh: Any = setting(17, "radius (px) of the score-map disk, the locref area and the identity area", number(0, lo_open=True))
+    locref_stdev: Any = setting(7.2801, "location refinement targets are (keypoint - cell centre) / locref_stdev", number(0, lo_open=True))
+    pafwidth: Any = setting(20, "width (px) of the part affinity field around each limb", number(0, lo_open=True))
     augmentation: AugmentationSchema = field(default_factory=AugmentationSchema)
 
 
@@ -209,11 +211,11 @@ class TrainSchema:
     optimizer: str = setting("adam", "adam | adamw | sgd", one_of("adam", "adamw", "sgd"))
     lr: Any = setting("auto", "auto = the model's lr (tiny 1e-3, torchvision backbones 1e-4); or a number > 0",
                       number(0, lo_open=True, words=("auto",)))
-    weight_decay: float = setting(0.0, "weight decay of the optimizer", number(0))
+    weight_decay: Any = setting(0.0, "weight decay of the optimizer", number(0))
     schedule: str = setting("step", "step (lr x factor from each milestone, like DeepLabCut's multi_step) | cosine | constant",
                             one_of("step", "cosine", "constant"))
     milestones: List[int] = setting([7500, 12000], "steps where the step schedule multiplies the lr", list_of(integer(0)))
-    lr_factors: List[float] = setting([0.5, 0.1], "lr factor from each milestone on", list_of(number(0)))
+    lr_factors: List[Any] = setting([0.5, 0.1], "lr factor from each milestone on", list_of(number(0)))
     warmup_steps: int = setting(0, "linear lr warmup steps", integer(0))
     loss_weights: Dict[str, float] = setting({"heatmap": 1.0, "locref": 0.05, "paf": 0.1, "identity": 1.0},
                                              "weight of each head's loss", None)
@@ -235,25 +237,25 @@ class InferenceSchema:
 
     # ---- DeepLabCut inference_cfg.yaml keys
     variant: int = setting(0, "unused legacy selector (kept for DeepLabCut)", integer())
-    pafthreshold: float = setting(0.1, "min PAF affinity for two detections to be linked", number(0, 1))
+    pafthreshold: Any = setting(0.1, "min PAF affinity for two detections to be linked", number(0, 1))
     method: str = setting("m1", "which cost in the _full.pickle to use (m1 = PAF line integral)", TEXT)
     minimalnumberofconnections: Optional[int] = setting(
         None, "min links (affinity >= pafthreshold) for a group to be an animal; null = int(n_multianimalbodyparts / 2)",
         integer(0, null=True))
-    pcutoff: float = setting(0.1, "detections below this score are ignored", number(0, 1))
+    pcutoff: Any = setting(0.1, "detections below this score are ignored", number(0, 1))
     topktoretain: Optional[int] = setting(
         None, "max animals per frame (1 = single-animal shortcut); null = the individuals of the _meta.pickle if known, else 3",
         integer(1, null=True))
     withid: bool = setting(False, "assemble by predicted identity (config.yaml identity: true)", FLAG)
     boundingboxslack: Any = setting(0, "px added around keypoint boxes (box tracker)", number(0))
-    iou_threshold: float = setting(0.6, "tracker similarity threshold written to inference_cfg.yaml", number(0, 1))
+    iou_threshold: Any = setting(0.6, "tracker similarity threshold written to inference_cfg.yaml", number(0, 1))
     max_age: int = setting(1, "frames a lost track is kept (written to inference_cfg.yaml)", integer(0))
     min_hits: int = setting(1, "detections before a track is confirmed (written to inference_cfg.yaml)", integer(0))
-    oks_threshold: float = setting(0.5, "skeleton tracker threshold (optional DLC key)", number(0, 1))
+    oks_threshold: Any = setting(0.5, "skeleton tracker threshold (optional DLC key)", number(0, 1))
     greedy_oks: bool = setting(False, "evaluation matching: greedy instead of optimal (optional DLC key)", FLAG)
     # ---- peak finding (DeepLabCut: test/pose_cfg.yaml)
-    nmsradius: float = setting(5.0, "px, non-maximum suppression radius for score-map peaks", number(0, lo_open=True))
-    minconfidence: float = setting(0.01, "peaks below this score are not reported", number(0, 1))
+    nmsradius: Any = setting(5.0, "px, non-maximum suppression radius for score-map peaks", number(0, lo_open=True))
+    minconfidence: Any = setting(0.01, "peaks below this score are not reported", number(0, 1))
     split_distance: Any = setting(
         "auto", "px: two cells of one NMS window both become detections when their refined positions are this far apart; "
                 "auto = half a score-map cell (stride / 2); null = plain NMS", number(0, null=True, words=("auto",)))
@@ -267,11 +269,11 @@ class InferenceSchema:
     max_candidates: Optional[int] = setting(None, "best detections per body part considered (null = all >= pcutoff)", integer(1, null=True))
     calibration: Any = setting(True, "true = calibration.yaml beside inference_cfg.yaml if there is one; false = off; or a path to such a file",
                                Allowed(boolean=True, text=True))
-    calibration_z: float = setting(4.0, "refuse merges whose proportions are this many spreads off the labelled animals' (0 = off)", number(0))
-    length_weight: float = setting(1.0, "exponent of the absolute-length plausibility multiplied into link affinities (0 = off)", number(0))
+    calibration_z: Any = setting(4.0, "refuse merges whose proportions are this many spreads off the labelled animals' (0 = off)", number(0))
+    length_weight: Any = setting(1.0, "exponent of the absolute-length plausibility multiplied into link affinities (0 = off)", number(0))
     refine: bool = setting(True, "average grouping: move or swap single detections between animals while that raises the affinity", FLAG)
     score: str = setting("affinity", "animal score used in evaluation: affinity or expected_oks", one_of("affinity", "expected_oks"))
-    score_px: float = setting(5.0, "localisation error (px) assumed by score: expected_oks", number(0, lo_open=True))
+    score_px: Any = setting(5.0, "localisation error (px) assumed by score: expected_oks", number(0, lo_open=True))
 
 
 @dataclass
@@ -280,46 +282,46 @@ class TrackingSchema:
 
     # ---- frame-to-frame tracker (DeepLabCut inference_cfg keys)
     boundingboxslack: Any = setting(0, "px added around keypoint boxes (box tracker)", number(0))
-    iou_threshold: Optional[float] = setting(None, "min similarity to link a track and a detection: box IoU or ellipse similarity; null = 0.3 box / 0.6 ellipse",
+    iou_threshold: Any = setting(None, "min similarity to link a track and a detection: box IoU or ellipse similarity; null = 0.3 box / 0.6 ellipse",
                                              number(0, 1, null=True))
     max_age: int = setting(1, "frames a lost track is kept before it ends", integer(0))
     min_hits: int = setting(1, "matches after its first detection before a track is written", integer(0))
-    oks_threshold: float = setting(0.5, "min object keypoint similarity (skeleton tracker)", number(0, 1))
-    pcutoff: float = setting(0.1, "keypoints below this likelihood are ignored (NaN in tracklets)", number(0, 1))
+    oks_threshold: Any = setting(0.5, "min object keypoint similarity (skeleton tracker)", number(0, 1))
+    pcutoff: Any = setting(0.1, "keypoints below this likelihood are ignored (NaN in tracklets)", number(0, 1))
     # ---- madlc tracker options
     keypoint_state: bool = setting(True, "Kalman-filter the pose (centre + part offsets); false = the box/ellipse parameters (DeepLabCut's way)", FLAG)
     backfill: bool = setting(True, "also write the frames a track was seen before min_hits confirmed it (DeepLabCut drops them)", FLAG)
-    box_relative_slack: float = setting(0.2, "box tracker: grow boxes by this fraction of their diagonal", number(0))
-    oks_sigma: float = setting(0.35, "skeleton tracker: keypoint tolerance as a fraction of the animal size", number(0, lo_open=True))
-    ellipse_sd: float = setting(2.0, "ellipse size in standard deviations of the keypoint scatter", number(0, lo_open=True))
-    kf_measurement_std: float = setting(2.0, "px, keypoint localisation noise assumed by the Kalman filter", number(0, lo_open=True))
-    kf_process_std: float = setting(1.0, "px/frame^2, acceleration noise of the animal centre", number(0, lo_open=True))
-    pose_weight: float = setting(0.5, "box/ellipse: weight of the pose similarity (OKS) in the assignment", number(0, 1))
-    ambiguity_margin: float = setting(0.1, "a match a rival almost equals (within this similarity) ends the track (0 = off, as DLC)", number(0))
+    box_relative_slack: Any = setting(0.2, "box tracker: grow boxes by this fraction of their diagonal", number(0))
+    oks_sigma: Any = setting(0.35, "skeleton tracker: keypoint tolerance as a fraction of the animal size", number(0, lo_open=True))
+    ellipse_sd: Any = setting(2.0, "ellipse size in standard deviations of the keypoint scatter", number(0, lo_open=True))
+    kf_measurement_std: Any = setting(2.0, "px, keypoint localisation noise assumed by the Kalman filter", number(0, lo_open=True))
+    kf_process_std: Any = setting(1.0, "px/frame^2, acceleration noise of the animal centre", number(0, lo_open=True))
+    pose_weight: Any = setting(0.5, "box/ellipse: weight of the pose similarity (OKS) in the assignment", number(0, 1))
+    ambiguity_margin: Any = setting(0.1, "a match a rival almost equals (within this similarity) ends the track (0 = off, as DLC)", number(0))
     use_identity: Any = setting("auto", "auto: use identity predictions when the assemblies carry them; true / false to force",
                                 Allowed(boolean=True, words=("auto",)))
-    identity_weight: float = setting(0.5, "tracker: bonus for identity agreement in the assignment", number(0))
+    identity_weight: Any = setting(0.5, "tracker: bonus for identity agreement in the assignment", number(0))
     # ---- stitcher
     min_length: int = setting(10, "tracklets shorter than this never make a track on their own", integer(0))
     flow_min_length: int = setting(3, "even shorter pieces only fill gaps afterwards", integer(0))
     split_tracklets: bool = setting(True, "split tracklets where an animal jumps implausibly far in a frame", FLAG)
-    split_jump: float = setting(3.0, "...more than this many body sizes (and 5x the fast speed)", number(0, lo_open=True))
+    split_jump: Any = setting(3.0, "...more than this many body sizes (and 5x the fast speed)", number(0, lo_open=True))
     prestitch_residuals: bool = setting(True, "slot short / leftover tracklets into gaps of the tracks", FLAG)
-    residual_max_cost: float = setting(12.0, "...when their link cost is below this", number())
+    residual_max_cost: Any = setting(12.0, "...when their link cost is below this", number())
     max_gap: Optional[int] = setting(None, "longest gap (frames) bridged between two tracklets; null = any", integer(0, null=True))
     max_overlap: int = setting(2, "a tracklet may continue one that ends up to this many frames later", integer(0))
-    coverage_reward: float = setting(1.0, "reward per frame a track covers (keeps tracks long)", number(0))
-    boundary_cost: float = setting(10.0, "cost of a track starting after the first / ending before the last frame", number(0))
-    motion_weight: float = setting(0.5, "weight of the motion cost (NLL of the predicted position)", number(0))
-    shape_weight: float = setting(2.0, "weight of the body-part-distance disagreement", number(0))
-    gap_weight: float = setting(0.02, "cost per missing frame between two tracklets", number(0))
-    stitch_identity_weight: float = setting(5.0, "weight of identity disagreement (when identities are predicted)", number(0))
+    coverage_reward: Any = setting(1.0, "reward per frame a track covers (keeps tracks long)", number(0))
+    boundary_cost: Any = setting(10.0, "cost of a track starting after the first / ending before the last frame", number(0))
+    motion_weight: Any = setting(0.5, "weight of the motion cost (NLL of the predicted position)", number(0))
+    shape_weight: Any = setting(2.0, "weight of the body-part-distance disagreement", number(0))
+    gap_weight: Any = setting(0.02, "cost per missing frame between two tracklets", number(0))
+    stitch_identity_weight: Any = setting(5.0, "weight of identity disagreement (when identities are predicted)", number(0))
     velocity_window: int = setting(8, "frames used to estimate a tracklet's velocity at its ends", integer(1))
-    velocity_decay: float = setting(10.0, "frames; predicted drift across a gap saturates after a few of these", number(0, lo_open=True))
+    velocity_decay: Any = setting(10.0, "frames; predicted drift across a gap saturates after a few of these", number(0, lo_open=True))
     repair_swaps: Any = setting("auto", "exchange the futures of two tracks when whole-track motion joins them more cheaply; "
                                         "auto = on unless the network predicts identities", Allowed(boolean=True, words=("auto",)))
     repair_context: int = setting(30, "frames each side used by repair_swaps", integer(1))
-    repair_margin: float = setting(0.5, "cost margin a swap must gain", number(0))
+    repair_margin: Any = setting(0.5, "cost margin a swap must gain", number(0))
     max_links: int = setting(12, "candidate successors kept per tracklet", integer(1))
     save_as_csv: bool = setting(False, "also write the tracks as .csv", FLAG)
 
@@ -331,22 +333,22 @@ class FilterSchema:
     filtertype: str = setting("median", "median (x/y only), arima (SARIMAX per coordinate; slow) or spline (fills short gaps)",
                               one_of("median", "arima", "spline"))
     windowlength: int = setting(5, "median: window length in frames (odd); spline: the longest gap filled", integer(1))
-    p_bound: float = setting(0.001, "points with likelihood below this are treated as missing", number(0, 1))
+    p_bound: Any = setting(0.001, "points with likelihood below this are treated as missing", number(0, 1))
     ARdegree: int = setting(3, "arima: autoregressive order", integer(0))
     MAdegree: int = setting(1, "arima: moving-average order", integer(0))
-    alpha: float = setting(0.01, "arima: significance level of the confidence interval", number(0, 1, lo_open=True, hi_open=True))
+    alpha: Any = setting(0.01, "arima: significance level of the confidence interval", number(0, 1, lo_open=True, hi_open=True))
 
 
 @dataclass
 class DetectionsVideoSchema:
-    pcutoff: Optional[float] = setting(None, "detections scoring below this are not drawn; null = config.yaml pcutoff", number(0, 1, null=True))
-    dotsize: Optional[float] = setting(None, "null = config.yaml dotsize", number(0, lo_open=True, null=True))
+    pcutoff: Any = setting(None, "detections scoring below this are not drawn; null = config.yaml pcutoff", number(0, 1, null=True))
+    dotsize: Any = setting(None, "null = config.yaml dotsize", number(0, lo_open=True, null=True))
 
 
 @dataclass
 class RawOutliersSchema:
-    pcutoff: float = setting(0.1, "detections scoring below this do not count", number(0, 1))
-    percentiles: List[float] = setting([5, 95], "a frame is unusual beyond these percentiles of the video's own scores",
+    pcutoff: Any = setting(0.1, "detections scoring below this do not count", number(0, 1))
+    percentiles: List[Any] = setting([5, 95], "a frame is unusual beyond these percentiles of the video's own scores",
                                        list_of(number(0, 100), 2))
     extraction_algo: str = setting("kmeans", "kmeans (visually different frames) or uniform (spread over time)", one_of("kmeans", "uniform"))
     with_annotations: bool = setting(True, "write the assembled animals of the picked frames as machine labels", FLAG)
