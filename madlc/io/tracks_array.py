@@ -159,10 +159,8 @@ def read_tracks_frame(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise file_error(path, "no such tracks file", "check the path, or run stitch_tracklets first")
-    try:
-        from madlc.io.tracks import read_tracks
-    except ImportError:  # pragma: no cover - madlc.io always ships it
-        return pd.read_hdf(path)
+    from madlc.io.tracks import read_tracks
+
     return read_tracks(path)
 
 

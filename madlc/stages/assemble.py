@@ -1,7 +1,6 @@
 """``madlc assemble``: a ``_full.pickle`` (madlc's or DeepLabCut's) -> ``_assemblies.pickle``."""
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -9,68 +8,41 @@ import numpy as np
 import yaml
 
 from madlc.errors import ConfigError, FormatError, file_error
+from madlc.io.assemblies import write_assemblies
+from madlc.io.full_pickle import read_full_pickle, read_meta_pickle
 
 FULL_SUFFIX = "_full.pickle"
 
 
+def _stem(full_pickle: str | Path) -> tuple[Path, str]:
+    p = Path(full_pickle)
+    return p, p.name[: -len(FULL_SUFFIX)] if p.name.endswith(FULL_SUFFIX) else p.stem
+
+
 def default_output(full_pickle: str | Path) -> Path:
     """``X_full.pickle`` -> ``X_assemblies.pickle`` (same folder)."""
-    p = Path(full_pickle)
-    stem = p.name[: -len(FULL_SUFFIX)] if p.name.endswith(FULL_SUFFIX) else p.stem
+    p, stem = _stem(full_pickle)
     return p.with_name(stem + "_assemblies.pickle")
 
 
 def meta_path(full_pickle: str | Path) -> Path:
     """``X_full.pickle`` -> ``X_meta.pickle``."""
-    p = Path(full_pickle)
-    stem = p.name[: -len(FULL_SUFFIX)] if p.name.endswith(FULL_SUFFIX) else p.stem
+    p, stem = _stem(full_pickle)
     return p.with_name(stem + "_meta.pickle")
 
 
 def _read_full(path: Path) -> dict[str, Any]:
-    try:
-        from madlc.io.full_pickle import read_full_pickle
-    except ImportError:  # pragma: no cover - io helper not there yet
-        read_full_pickle = None
     if not path.exists():
         raise file_error(path, "the detections file does not exist",
                          "pass the <video><scorer>_full.pickle written by analyze_videos")
-    if read_full_pickle is not None:
-        return read_full_pickle(path)
-    try:  # pragma: no cover
-        with open(path, "rb") as fh:
-            data = pickle.load(fh)
-    except Exception as err:  # pragma: no cover
-        raise file_error(path, f"it cannot be unpickled ({err})", "pass an intact _full.pickle") from err
-    if not isinstance(data, dict) or "metadata" not in data:  # pragma: no cover
-        raise file_error(path, "it has no 'metadata', so it is not a _full.pickle", "pass a _full.pickle")
-    return data
+    return read_full_pickle(path)
 
 
 def _read_meta(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        from madlc.io.full_pickle import read_meta_pickle
-
-        return read_meta_pickle(path)
-    except ImportError:  # pragma: no cover
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
+    return read_meta_pickle(path) if path.exists() else None
 
 
 def _write(assemblies: dict, path: Path) -> None:
-    try:
-        from madlc.io.assemblies import write_assemblies
-    except ImportError:  # pragma: no cover
-        from madlc.io.atomic import atomic_path
-
-        out = {k: [a for a in v] for k, v in assemblies.items() if k != "single"}
-        if "single" in assemblies:
-            out["single"] = assemblies["single"]
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            pickle.dump(out, fh)
-        return
     write_assemblies(assemblies, path)
 
 

@@ -135,18 +135,6 @@ def _assembly_settings(cfg: dict[str, Any], infer: Any, inference: Mapping[str, 
     return asm, settings
 
 
-def _assemble(frames: Sequence[dict], asm: Any) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray | None]]:
-    from madlc.core.assembly.assemble import assemble_frame
-
-    animals, scores, unique = [], [], []
-    for frame in frames:
-        res = assemble_frame(frame, asm)
-        animals.append(res.animals)
-        scores.append(res.scores)
-        unique.append(res.unique)
-    return animals, scores, unique
-
-
 # ----------------------------------------------------------------------------------- model files
 def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | None, pruned: bool,
                        calibration: dict | None, overrides: Sequence[str] = (), settings: Any = None) -> dict[str, Path]:
@@ -227,72 +215,15 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
 
 
 # ----------------------------------------------------------------------------------- one snapshot
-def select_graph_on_all_images(report: dict[str, Any], frames: Sequence[dict], gt: np.ndarray, asm: Any,
-                               positions: Sequence[int], matching: str = "optimal") -> list[int]:
-    """Pick ``report["paf_best"]``: the smallest candidate graph with the best assembly mAP on ALL
-    labelled images (train + test).
-
-    DeepLabCut 3 selects on the test images only; with the few test images of a typical project
-    that choice is noisy, so madlc pools both splits. The complete graph is always a candidate,
-    so the selected graph's pooled mAP is never below the complete graph's. Adds ``"all"``
-    (``mAP``, ``mAR``, ``miss``, ``purity``) to every candidate and to ``report``; returns the edges.
-    """
-    from madlc.core.assembly.evaluation import evaluate_graph
-
-    idx = list(positions)
-    sub_frames, sub_gt = [frames[i] for i in idx], gt[idx]
-
-    def scores(edges: Sequence[int] | None) -> dict[str, float]:
-        r = evaluate_graph(sub_frames, sub_gt, asm, edges, rep.OKS_SIGMA, matching)
-        return {k: float(r[k]) for k in ("mAP", "mAR", "miss", "purity")}
-
-    report["all"] = scores(None)
-    for cand in report["candidates"]:
-        cand["all"] = scores(cand["edges"])
-    values = [c["all"]["mAP"] if np.isfinite(c["all"]["mAP"]) else -np.inf for c in report["candidates"]]
-    top = max(values)
-    chosen = min((c for c, v in zip(report["candidates"], values) if v >= top), key=lambda c: c["n_edges"])
-    report["paf_best"] = [int(e) for e in chosen["edges"]]
-    return report["paf_best"]
-
-
 def evaluate_snapshot_images(cfg: dict[str, Any], frames: Sequence[dict], gt: np.ndarray, train_pos: list[int],
                              test_pos: list[int], asm: Any, settings: dict, parts: tuple[list[int], list[int]],
                              pcutoff: float) -> dict[str, Any]:
-    """Assemble the detections of the labelled images, select the skeleton, compute the metrics.
+    """:func:`madlc.core.assembly.evaluation.evaluate_detections` with the project's counts (see there)."""
+    from madlc.core.assembly.evaluation import evaluate_detections
 
-    ``frames[i]``: detections of image i (all PAF edges); ``gt`` ``(n, n_slots, n_bodyparts, 2)``
-    (:func:`madlc.project.labels.labels_to_keypoints`); ``train_pos`` / ``test_pos``: positions in
-    ``frames``. Returns ``{"report" (assembly_report), "paf_best", "pruned", "animals", "scores",
-    "unique", "train", "test" (split_metrics)}``.
-    """
-    from madlc.core.assembly.evaluation import assembly_report
-
-    n_ind = len(paths.individuals(cfg))
-    n_multi = len(paths.multianimal_bodyparts(cfg))
-    n_unique = len(paths.unique_bodyparts(cfg))
-    gt_multi = gt[:, :n_ind, :n_multi]
-    gt_unique = gt[:, -1, n_multi:] if n_unique else None
-    matching = "greedy_oks" if settings.get("greedy_oks") else "optimal"
-    report = assembly_report(frames, gt_multi, asm, train_pos, test_pos, sigma=rep.OKS_SIGMA, prune=True,
-                             matching=matching)
-    pruned = bool(report["candidates"])
-    if pruned:
-        select_graph_on_all_images(report, frames, gt_multi, replace(asm, calibration=report["calibration"]),
-                                   train_pos + test_pos, matching)
-    best = sorted(int(e) for e in report["paf_best"]) if pruned else list(asm.paf_inds)
-    final = replace(asm, paf_inds=best, calibration=report["calibration"])
-    animals, scores, unique = _assemble(frames, final)
-    multi_parts, unique_parts = parts
-    out: dict[str, Any] = {"report": report, "paf_best": best, "pruned": pruned, "animals": animals,
-                           "scores": scores, "unique": unique}
-    for name, pos in (("train", train_pos), ("test", test_pos)):
-        out[name] = rep.split_metrics(
-            [animals[i] for i in pos], [gt_multi[i] for i in pos], pcutoff,
-            unique_pred=[unique[i] for i in pos] if n_unique else None,
-            unique_gt=[gt_unique[i] for i in pos] if n_unique else None,
-            multi_parts=multi_parts, unique_parts=unique_parts)
-    return out
+    return evaluate_detections(frames, gt, train_pos, test_pos, asm, len(paths.individuals(cfg)),
+                               len(paths.multianimal_bodyparts(cfg)), len(paths.unique_bodyparts(cfg)),
+                               parts, pcutoff, greedy_oks=bool(settings.get("greedy_oks")))
 
 
 def _graph_summary(result: dict[str, Any], n_edges: int) -> dict[str, Any]:

@@ -5,6 +5,9 @@
 - :func:`madlc.synth.video.write_synthetic_video` -> a streamed video + its ground truth
 - :func:`madlc.synth.groundtruth.write_ground_truth_tracks` -> tracks-layout ``.h5``
 - ``madlc.synth_project`` (:mod:`madlc.stages.synth_project`) -> a full DeepLabCut project (``madlc synth-project DIR``)
+- :mod:`madlc.synth.detections` -> 6-keypoint poses with chases and crossings and a detector-like
+  degradation (assemblies with noise, misses, swaps) for the tracking tests and benchmarks. It keeps
+  its own motion model: replacing it with :mod:`madlc.synth.motion` would change the tracking figures.
 """
 from madlc.synth.groundtruth import write_ground_truth_tracks
 from madlc.synth.motion import simulate_poses

@@ -5,7 +5,9 @@ detection dicts, as in an evaluation ``_full.pickle``), their labels and the
 train/test split, and returns the calibration (fit on train labels), the PAF edge
 scores, one row per candidate graph (mAP/mAR on train and test, miss, purity) and
 the selected ``paf_best`` -- everything DeepLabCut writes to ``_map.pickle``,
-``test/pose_cfg.yaml`` (``paf_best``) and the results tables. No file I/O here.
+``test/pose_cfg.yaml`` (``paf_best``) and the results tables. :func:`evaluate_detections` adds
+the graph choice on all labelled images and the per-split metrics (what ``evaluate_network``
+computes for one snapshot). No file I/O here.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import numpy as np
 from madlc.core.assembly.calibration import fit_calibration
 from madlc.core.assembly.assemble import AssemblySettings, assemble_frame
 from madlc.core.assembly.pruning import candidate_graphs, detection_owners, score_edges
+from madlc.core.metrics import report as rep
 from madlc.core.metrics.oks import oks_map
 
 
@@ -132,3 +135,77 @@ def assembly_report(frames: Sequence[Mapping[str, Any]], gt: np.ndarray, setting
     best = max(value)
     report["paf_best"] = min((r for r, v in zip(rows, value) if v >= best), key=lambda r: r["n_edges"])["edges"]
     return report
+
+
+# ---------------------------------------------------------------- a snapshot on its labelled images
+def assemble_each(frames: Sequence[dict], asm: AssemblySettings) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray | None]]:
+    """Assemble each detection dict: lists of animals, their scores and unique parts (one entry per frame)."""
+    animals, scores, unique = [], [], []
+    for frame in frames:
+        res = assemble_frame(frame, asm)
+        animals.append(res.animals)
+        scores.append(res.scores)
+        unique.append(res.unique)
+    return animals, scores, unique
+
+
+def select_graph_on_all_images(report: dict[str, Any], frames: Sequence[dict], gt: np.ndarray, asm: AssemblySettings,
+                               positions: Sequence[int], matching: str = "optimal") -> list[int]:
+    """Pick ``report["paf_best"]``: the smallest candidate graph with the best assembly mAP on ALL
+    labelled images (train + test).
+
+    DeepLabCut 3 selects on the test images only; with the few test images of a typical project
+    that choice is noisy, so madlc pools both splits. The complete graph is always a candidate,
+    so the selected graph's pooled mAP is never below the complete graph's. Adds ``"all"``
+    (``mAP``, ``mAR``, ``miss``, ``purity``) to every candidate and to ``report``; returns the edges.
+    """
+    idx = list(positions)
+    sub_frames, sub_gt = [frames[i] for i in idx], gt[idx]
+
+    def scores(edges: Sequence[int] | None) -> dict[str, float]:
+        r = evaluate_graph(sub_frames, sub_gt, asm, edges, rep.OKS_SIGMA, matching)
+        return {k: float(r[k]) for k in ("mAP", "mAR", "miss", "purity")}
+
+    report["all"] = scores(None)
+    for cand in report["candidates"]:
+        cand["all"] = scores(cand["edges"])
+    values = [c["all"]["mAP"] if np.isfinite(c["all"]["mAP"]) else -np.inf for c in report["candidates"]]
+    top = max(values)
+    chosen = min((c for c, v in zip(report["candidates"], values) if v >= top), key=lambda c: c["n_edges"])
+    report["paf_best"] = [int(e) for e in chosen["edges"]]
+    return report["paf_best"]
+
+
+def evaluate_detections(frames: Sequence[dict], gt: np.ndarray, train_pos: list[int], test_pos: list[int],
+                        asm: AssemblySettings, n_individuals: int, n_multi: int, n_unique: int,
+                        parts: tuple[list[int], list[int]], pcutoff: float, greedy_oks: bool = False) -> dict[str, Any]:
+    """Assemble the detections of the labelled images, select the skeleton, compute the metrics.
+
+    ``frames[i]``: detections of image i (all PAF edges); ``gt`` ``(n, n_slots, n_bodyparts, 2)``
+    (:func:`madlc.project.labels.labels_to_keypoints`); ``train_pos`` / ``test_pos``: positions in
+    ``frames``. Returns ``{"report" (assembly_report), "paf_best", "pruned", "animals", "scores",
+    "unique", "train", "test" (split_metrics)}``.
+    """
+    n_ind = n_individuals
+    gt_multi = gt[:, :n_ind, :n_multi]
+    gt_unique = gt[:, -1, n_multi:] if n_unique else None
+    matching = "greedy_oks" if greedy_oks else "optimal"
+    report = assembly_report(frames, gt_multi, asm, train_pos, test_pos, sigma=rep.OKS_SIGMA, prune=True,
+                             matching=matching)
+    pruned = bool(report["candidates"])
+    if pruned:
+        select_graph_on_all_images(report, frames, gt_multi, replace(asm, calibration=report["calibration"]),
+                                   train_pos + test_pos, matching)
+    best = sorted(int(e) for e in report["paf_best"]) if pruned else list(asm.paf_inds)
+    final = replace(asm, paf_inds=best, calibration=report["calibration"])
+    animals, scores, unique = assemble_each(frames, final)
+    multi_parts, unique_parts = parts
+    out: dict[str, Any] = {"report": report, "paf_best": best, "pruned": pruned, "animals": animals,
+                           "scores": scores, "unique": unique}
+    for name, pos in (("train", train_pos), ("test", test_pos)):
+        out[name] = rep.split_metrics(
+            [animals[i] for i in pos], [gt_multi[i] for i in pos], pcutoff,
+            unique_pred=[unique[i] for i in pos] if n_unique else None,
+            unique_gt=[gt_unique[i] for i in pos] if n_unique else None,
+            multi_parts=multi_parts, unique_parts=unique_parts)
+    return out
