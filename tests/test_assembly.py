@@ -452,7 +452,7 @@ def test_inference_settings_errors(tmp_path):
         inference_settings(str(tmp_path / "missing" / "inference_cfg.yaml"))
     with pytest.raises(MadlcError, match="key=value"):
         inference_settings(None, ["inference.pcutoff"])
-    with pytest.raises(MadlcError, match=r"inference\.pcutoff=abc \(from command line\).*\[0, 1\]"):
+    with pytest.raises(MadlcError, match=r"inference\.pcutoff='?abc'? \(from command line\).*\[0, 1\]"):
         inference_settings(None, ["inference.pcutoff=abc"])
     with pytest.raises(MadlcError, match=r"inference\.grouping='nonsense'.*average \| greedy"):
         inference_settings(None, ["inference.grouping=nonsense"])
