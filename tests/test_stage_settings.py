@@ -209,3 +209,21 @@ def test_train_network_brings_in_madlc_yaml_keeps_hand_edits_and_command_line_wi
     assert used["train"]["display_iters"] == 1  # command line over madlc.yaml
     with pytest.raises(ConfigError, match=r"train\.max_snapshots_to_keep=0 \(from command line\)"):
         train_network(config, overrides=["train.max_snapshots_to_keep=0"])
+
+
+def test_stitch_file_level_reads_the_projects_madlc_yaml(tracking_project: Path):
+    from madlc.stages.stitch import stitch
+    from madlc.stages.track import track
+
+    src = tracking_project / "videos" / "v1DLC_tiny_x_assemblies.pickle"
+    tracklets = track(str(src), "box", bodyparts="a,b,c,d")
+    out = Path(stitch(tracklets, n_tracks=2))
+    assert not out.with_suffix(".csv").exists()
+    (tracking_project / "madlc.yaml").write_text("tracking: {save_as_csv: true}\n")
+    out = Path(stitch(tracklets, n_tracks=2))
+    assert out.with_suffix(".csv").exists()  # madlc.yaml of the project the pickle lies in
+    out.with_suffix(".csv").unlink()
+    stitch(tracklets, n_tracks=2, save_as_csv=False)  # an argument given wins
+    assert not out.with_suffix(".csv").exists()
+    with pytest.raises(ConfigError, match=r"tracking\.min_length=-2 \(from the min_length argument\).*>= 0"):
+        stitch(tracklets, n_tracks=2, min_length=-2)
