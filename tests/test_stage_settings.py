@@ -227,3 +227,18 @@ def test_stitch_file_level_reads_the_projects_madlc_yaml(tracking_project: Path)
     assert not out.with_suffix(".csv").exists()
     with pytest.raises(ConfigError, match=r"tracking\.min_length=-2 \(from the min_length argument\).*>= 0"):
         stitch(tracklets, n_tracks=2, min_length=-2)
+
+
+def test_settings_given_are_used_as_they_are(tracking_project: Path):
+    """A rule passes the resolved settings (its params): the stage does not resolve again."""
+    from madlc.config import stage_settings
+    from madlc.stages.track import track
+
+    (tracking_project / "madlc.yaml").write_text("tracking: {max_age: 5}\n")
+    settings = stage_settings("convert_detections2tracklets", tracking_project / "config.yaml")
+    (tracking_project / "madlc.yaml").write_text("tracking: {max_age: [broken\n")  # would fail if read again
+    src = tracking_project / "videos" / "v1DLC_tiny_x_assemblies.pickle"
+    out = track(str(src), "box", bodyparts="a,b,c,d", settings=settings)
+    assert _n_tracklets(out) == 2  # max_age 5 from the settings given
+    with pytest.raises(ConfigError, match="lack the groups"):
+        track(str(src), "box", bodyparts="a,b,c,d", settings={"tracking": settings["tracking"]})
