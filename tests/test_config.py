@@ -202,3 +202,9 @@ def test_show_settings_prints_values_and_sources(tmp_path, capsys):
     # aligned: every value starts in the same column
     columns = {line.index(line.split()[1], len(line.split()[0])) for line in out.splitlines() if not line.startswith("#")}
     assert len(columns) == 1
+
+
+@pytest.mark.parametrize("text", ["C:\\data\\w.pt", "it's here: a/b c.pt", "x\\"])
+def test_madlc_yaml_strings_reach_the_settings_unchanged(tmp_path, text):
+    config = _project(tmp_path, {"train": {"init_weights": text}})
+    assert resolve(config)["train"]["init_weights"] == text
