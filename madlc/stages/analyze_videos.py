@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from madlc.errors import ConfigError, VideoError
+from madlc.errors import VideoError
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from madlc.errors import ConfigError, FormatError, MadlcError, file_error
+from madlc.errors import ConfigError, FormatError, file_error
 from madlc.core.metrics import report as rep
 from madlc.io.labels import label_columns
 from madlc.project import paths
