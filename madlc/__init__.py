@@ -58,6 +58,7 @@ API: dict[str, str] = {
     "report": "madlc.stages.report:report",
     # pipeline and GUI
     "run": "madlc.workflow.run:run",
+    "show_settings": "madlc.stages.show_settings:show_settings",
     "demo": "madlc.workflow.demo:demo",
     "gui": "madlc.webapp.server:gui",
     "label_frames": "madlc.webapp.server:label_frames",

@@ -276,7 +276,7 @@ def test_pruning_on_hand_made_frames():
 def test_inference_settings_precedence(tmp_path):
     cfg = tmp_path / "inference_cfg.yaml"
     cfg.write_text("pcutoff: 0.3\npafthreshold: 0.2\ntopktoretain: 5\naveragescore: 0.1\nupperbound_factor: 1.25\n")
-    s = inference_settings(str(cfg), ["inference.pafthreshold=0.4", "tracking.max_age=9", "grouping=greedy"])
+    s = inference_settings(str(cfg), ["inference.pafthreshold=0.4", "tracking.max_age=9", "inference.grouping=greedy"])
     assert s["pcutoff"] == 0.3  # file over defaults
     assert s["pafthreshold"] == 0.4  # override over file
     assert s["topktoretain"] == 5 and s["grouping"] == "greedy"
@@ -452,9 +452,9 @@ def test_inference_settings_errors(tmp_path):
         inference_settings(str(tmp_path / "missing" / "inference_cfg.yaml"))
     with pytest.raises(MadlcError, match="key=value"):
         inference_settings(None, ["inference.pcutoff"])
-    s = inference_settings(None, ["pcutoff=abc"])
-    with pytest.raises(MadlcError, match="inference settings"):
-        assembly_settings(s, {"PAFgraph": [[0, 1]], "all_joints_names": ["a", "b"]})
-    s = inference_settings(None, ["grouping=nonsense"])
-    with pytest.raises(MadlcError, match="grouping"):
-        assembly_settings(s, {"PAFgraph": [[0, 1]], "all_joints_names": ["a", "b"]})
+    with pytest.raises(MadlcError, match=r"inference\.pcutoff='?abc'? \(from command line\).*\[0, 1\]"):
+        inference_settings(None, ["inference.pcutoff=abc"])
+    with pytest.raises(MadlcError, match=r"inference\.grouping='nonsense'.*average \| greedy"):
+        inference_settings(None, ["inference.grouping=nonsense"])
+    with pytest.raises(MadlcError, match="inference settings"):  # values made by hand, not resolved
+        assembly_settings({"pcutoff": "abc"}, {"PAFgraph": [[0, 1]], "all_joints_names": ["a", "b"]})

@@ -340,3 +340,69 @@ def test_reevaluation_keeps_user_edits(evaluated, capsys):
     assert list(kp.columns) == ["snout", "neck"]
     combined = pd.read_csv(eval_dir.parent / "CombinedEvaluation-results.csv", index_col=[0, 1, 2, 3, 4])
     assert len(combined) == 1  # same snapshot: the row is replaced, not duplicated
+
+
+# ---------------------------------------------------------------- settings reach analysis and evaluation
+def test_analysis_tracking_and_evaluation_read_madlc_yaml_and_command_line_wins(evaluated, tmp_path):
+    """analyze.max_peaks, tracking.iou_threshold / save_as_csv and inference.topktoretain set in madlc.yaml
+    change the outputs of analyze_videos, convert_detections2tracklets, stitch_tracklets and
+    evaluate_network; the command line beats madlc.yaml; a bad value names the key and the range.
+    (Runs last on the module's model.)"""
+    import madlc
+    from madlc.errors import ConfigError
+    from madlc.io import read_full_pickle
+
+    import yaml
+
+    config, first = evaluated
+    project = Path(config).parent
+    settings_file = project / "madlc.yaml"
+    original = settings_file.read_text()
+    video = next((project / "held-out").glob("*.mp4"))
+
+    def write_settings(group: str, values: dict) -> None:
+        data = yaml.safe_load(original) or {}
+        data.setdefault(group, {}).update(values)
+        settings_file.write_text(yaml.safe_dump(data))
+
+    def n_tracklets(path: str) -> int:
+        from madlc.io import read_tracklets
+
+        return len([k for k in read_tracklets(path) if k not in ("header", "single")])
+
+    def most_peaks(dest: Path, overrides=()) -> int:
+        madlc.analyze_videos(config, [str(video)], destfolder=str(dest), overrides=list(overrides))
+        full = read_full_pickle(next(dest.glob("*_full.pickle")))
+        return max(len(c) for k, v in full.items() if k != "metadata" for c in v["coordinates"][0])
+
+    try:
+        assert most_peaks(tmp_path / "default") > 1
+        write_settings("analyze", {"max_peaks": 1})
+        assert most_peaks(tmp_path / "yaml") == 1  # madlc.yaml reaches analyze_videos
+        assert most_peaks(tmp_path / "cli", ["analyze.max_peaks=2"]) == 2  # the command line wins
+        # the project-level tracking stages: tracking settings from madlc.yaml, the command line wins
+        dest = tmp_path / "default"
+        def tracklets(overrides=()) -> int:
+            out = madlc.convert_detections2tracklets(config, [str(video)], destfolder=str(dest), overwrite=True,
+                                                     overrides=list(overrides))
+            return n_tracklets(out[0])
+
+        settings_file.write_text(original)
+        base = tracklets()
+        write_settings("tracking", {"iou_threshold": 0.99})
+        assert tracklets() != base  # madlc.yaml reaches the tracker (over the model's untouched inference_cfg)
+        assert tracklets(["tracking.iou_threshold=0.6"]) == base  # the command line wins
+        write_settings("tracking", {"save_as_csv": True})
+        tracks = madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest))
+        assert Path(tracks[0]).with_suffix(".csv").exists()
+        Path(tracks[0]).with_suffix(".csv").unlink()
+        madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest), overrides=["tracking.save_as_csv=false"])
+        assert not Path(tracks[0]).with_suffix(".csv").exists()
+        write_settings("inference", {"topktoretain": 1})
+        one = madlc.evaluate_network(config, show_errors=False)
+        assert one["test_mAR"] < first["test_mAR"]  # at most one animal per image
+        write_settings("inference", {"topktoretain": 0})
+        with pytest.raises(ConfigError, match=r"inference\.topktoretain=0 .*madlc\.yaml.*an integer >= 1"):
+            madlc.evaluate_network(config, show_errors=False)
+    finally:
+        settings_file.write_text(original)

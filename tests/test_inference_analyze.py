@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from madlc.errors import ConfigError, VideoError  # noqa: E402
-from madlc.stages.analyze_videos import analyze_video, list_videos, _split_overrides  # noqa: E402
+from madlc.stages.analyze_videos import analyze_video, list_videos  # noqa: E402
 from madlc.nn.inference.model import LoadedModel, check_bodyparts  # noqa: E402
 from madlc.nn.inference.predict import InferenceSettings, predict_images  # noqa: E402
 from madlc.io.part_store import PartStore, parts_folder, stream_pickle_dict  # noqa: E402
@@ -254,10 +254,12 @@ def test_list_videos_and_overrides(tmp_path):
     assert [p.name for p in list_videos([tmp_path / "c.avi", tmp_path], "avi")] == ["c.avi"]
     with pytest.raises(VideoError, match="nothere"):
         list_videos([tmp_path / "nothere.mp4"])
-    hydra, own = _split_overrides(["inference.nmsradius=3", "analyze.chunk_size=20"])
-    assert hydra == ["inference.nmsradius=3"] and own == {"chunk_size": 20}
-    with pytest.raises(ConfigError, match="unknown analysis setting"):
-        _split_overrides(["analyze.nope=1"])
+    from madlc.config import stage_settings
+
+    s = stage_settings("analyze_videos", None, ["inference.nmsradius=3", "analyze.chunk_size=20"])
+    assert s["inference"]["nmsradius"] == 3 and s["analyze"]["chunk_size"] == 20
+    with pytest.raises(ConfigError, match="analyze.nope"):
+        stage_settings("analyze_videos", None, ["analyze.nope=1"])
 
 
 def test_snapshot_from_another_project_is_refused():

@@ -9,7 +9,7 @@ from madlc.nn.models.backbones import BACKBONES, build_backbone
 from madlc.nn.models.config import apply_overrides
 from madlc.nn.models.names import NET_TYPE_TO_MODEL, model_option
 from madlc.nn.models.network import PoseNet, postprocess
-from madlc.settings import CONFIG_DIR
+from madlc.config.resolve import group_option
 
 torch.set_num_threads(1)
 
@@ -18,10 +18,8 @@ SHAPE = {"num_joints": 5, "num_multibodyparts": 4, "graph": [[0, 1], [1, 2], [2,
 
 
 def test_every_net_type_has_a_config_and_backbone() -> None:
-    import yaml
-
     for net_type, option in NET_TYPE_TO_MODEL.items():
-        cfg = yaml.safe_load((CONFIG_DIR / "model" / f"{option}.yaml").read_text())
+        cfg = group_option("model", option)
         assert cfg["backbone"] in BACKBONES, net_type
         assert cfg["stride"] == 8
     assert model_option("efficientnet-b0") == "efficientnet_b0"
@@ -70,13 +68,13 @@ def test_overrides_on_saved_config() -> None:
         apply_overrides(pcfg, ["train.lrr=1"])
     with pytest.raises(ConfigError, match="no option"):
         apply_overrides(pcfg, ["model=vgg"])
+    with pytest.raises(ConfigError, match=r"train\.lr=-1 \(from command line\).*auto \| a number > 0"):
+        apply_overrides(pcfg, ["train.lr=-1"])
 
 
 @pytest.mark.parametrize("option", ["dlcrnet_ms5", "resnet_50"])
 def test_resnet_models_forward(option: str) -> None:
-    import yaml
-
-    model_cfg = yaml.safe_load((CONFIG_DIR / "model" / f"{option}.yaml").read_text())
+    model_cfg = group_option("model", option)
     net = PoseNet(dict(model_cfg, pretrained=False, neck_channels=32, head_channels=16), SHAPE).eval()
     with torch.no_grad():
         out = net(torch.rand(1, 3, 72, 64))

@@ -140,3 +140,28 @@ def test_video_with_all_detections(synth_project_small_copy):
     assert np.abs(painted[3:8, 3:8].astype(int) - original[3:8, 3:8].astype(int)).mean() > 30
     with pytest.raises(Exception, match="not among its detections"):
         madlc.create_video_with_all_detections(synth_project_small_copy, [str(video)], displayedbodyparts=["tail"])
+
+
+def test_video_with_all_detections_reads_madlc_yaml_and_command_line_wins(synth_project_small_copy):
+    """review.detections_video.pcutoff in madlc.yaml hides the 0.9 detections; the command line wins."""
+    import madlc
+    from madlc.errors import ConfigError
+    from madlc.video.reader import VideoReader
+
+    video, full, gt = _project_with_detections(synth_project_small_copy)
+    settings_file = Path(synth_project_small_copy).parent / "madlc.yaml"
+    original = settings_file.read_text()
+
+    def change_at_spurious_detection(overrides=()) -> float:
+        out = madlc.create_video_with_all_detections(synth_project_small_copy, [str(video)], dotsize=2,
+                                                     overrides=list(overrides))
+        with VideoReader(video) as src, VideoReader(out[0]) as drawn:
+            original_frame, painted = src.read(70), drawn.read(70)
+        return float(np.abs(painted[3:8, 3:8].astype(int) - original_frame[3:8, 3:8].astype(int)).mean())
+
+    settings_file.write_text(original + "review:\n  detections_video: {pcutoff: 0.95}\n")
+    assert change_at_spurious_detection() < 10  # madlc.yaml: detections below 0.95 are not drawn
+    assert change_at_spurious_detection(["review.detections_video.pcutoff=0.5"]) > 30  # command line wins
+    settings_file.write_text(original + "review:\n  detections_video: {pcutoff: 1.5}\n")
+    with pytest.raises(ConfigError, match=r"review\.detections_video\.pcutoff=1\.5 .*madlc\.yaml.*\[0, 1\]"):
+        change_at_spurious_detection()

@@ -40,8 +40,8 @@ def test_ellipse_tracking_of_dlc_assemblies_reproduces_dlc_tracklets(montblanc: 
     from madlc.stages.track import track
 
     out = track(str(montblanc / "montblanc_assemblies.pickle"), "ellipse", output=str(montblanc / "a_el.pickle"),
-                overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "tracking.ambiguity_margin=0", "max_age=1", "min_hits=1",
-                           "iou_threshold=0.6"])
+                overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "tracking.ambiguity_margin=0", "tracking.max_age=1",
+                           "tracking.min_hits=1", "tracking.iou_threshold=0.6"])
     ours = read_tracklets(out)
     ref = read_tracklets(montblanc / "montblanc_tracklets.pickle")
     assert sorted(len(v) for k, v in ours.items() if k not in ("header", "single")) == [45, 131, 179, 179]
@@ -244,12 +244,12 @@ def test_settings_precedence(tmp_path: Path) -> None:
 
     assert tracking_settings()["max_age"] == 1
     cfg_file = tmp_path / "inference_cfg.yaml"
-    cfg_file.write_text("max_age: 7\nmin_hits: 2\npafthreshold: 0.1\n")
+    cfg_file.write_text("max_age: 7\nmin_hits: 2\npafthreshold: 0.1\n")  # no record: DeepLabCut's file
     s = tracking_settings(cfg_file)
     assert s["max_age"] == 7 and s["min_hits"] == 2 and "pafthreshold" not in s
-    s = tracking_settings(cfg_file, ["tracking.max_age=3", "inference.min_hits=4", "train.x=1"])
-    assert s["max_age"] == 3 and s["min_hits"] == 4
-    with pytest.raises(ConfigError):
+    s = tracking_settings(cfg_file, ["tracking.max_age=3", "inference.min_hits=4"])
+    assert s["max_age"] == 3 and s["min_hits"] == 2  # inference.min_hits is the inference group's key
+    with pytest.raises(ConfigError, match="tracking.nonsense"):
         tracking_settings(overrides=["tracking.nonsense=1"])
 
 

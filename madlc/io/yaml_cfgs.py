@@ -31,19 +31,20 @@ from madlc.errors import file_error
 from madlc.io.atomic import atomic_path
 from madlc.io.compat import to_builtin
 
-INFERENCE_TEMPLATE: dict[str, Any] = {
-    "variant": 0,
-    "pafthreshold": 0.1,
-    "method": "m1",
-    "minimalnumberofconnections": None,  # int(len(multianimalbodyparts) / 2)
-    "pcutoff": 0.1,
-    "topktoretain": None,  # len(individuals)
-    "withid": False,
-    "boundingboxslack": 0,
-    "iou_threshold": 0.6,
-    "max_age": 1,
-    "min_hits": 1,
-}
+#: DeepLabCut's inference_cfg.yaml template keys (in its order); values: madlc's schema defaults
+#: (madlc/config/schema.py), the two project-dependent ones None
+_TEMPLATE_KEYS = ("variant", "pafthreshold", "method", "minimalnumberofconnections", "pcutoff", "topktoretain",
+                  "withid", "boundingboxslack", "iou_threshold", "max_age", "min_hits")
+
+
+def _inference_template() -> dict[str, Any]:
+    from madlc.config.schema import defaults_of
+
+    defaults = defaults_of("inference")
+    return {key: defaults[key] for key in _TEMPLATE_KEYS}
+
+
+INFERENCE_TEMPLATE: dict[str, Any] = _inference_template()
 LEGACY_INFERENCE_KEYS = frozenset({
     "detectionthresholdsquare", "distnormalization", "distnormalizationLOWER", "upperbound_factor",
     "lowerbound_factor", "addlikelihoods", "averagescore",

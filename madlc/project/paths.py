@@ -156,3 +156,33 @@ def select_names(requested: Any, available: list[str]) -> list[str]:
         return list(available)
     names = [requested] if isinstance(requested, str) else list(requested)
     return [n for n in names if n in available]
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob's special characters escaped."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def existing_shuffles(cfg: dict[str, Any], trainingsetindex: int = 0) -> list[int]:
+    """Shuffles of the current iteration whose model folder has ``train/pytorch_config.yaml`` (made by anyone)."""
+    root = project_dir(cfg) / ENGINE_MODEL_FOLDER / iteration_folder(cfg)
+    prefix = shuffle_name(cfg, 1, trainingsetindex)[: -len("1")]
+    found = []
+    for folder in root.glob(f"{glob_escape(prefix)}*") if root.is_dir() else []:
+        number = folder.name[len(prefix):]
+        if number.isdigit() and (folder / "train" / "pytorch_config.yaml").is_file():
+            found.append(int(number))
+    return sorted(found)
+
+
+def pipeline_shuffle(cfg: dict[str, Any], requested: int | None, trainingsetindex: int = 0) -> tuple[int, str]:
+    """The shuffle `madlc run` works with, and why: ``requested`` (``pipeline.shuffle``) when set, else the
+    newest shuffle the project has (made by madlc or DeepLabCut), else 1."""
+    found = existing_shuffles(cfg, trainingsetindex)
+    if requested is not None:
+        return int(requested), f"pipeline.shuffle={requested}" + ("" if int(requested) in found else " (new)")
+    if found:
+        origin = f"the project's {'only' if len(found) == 1 else 'newest'} shuffle" + \
+            (f" (it has {', '.join(map(str, found))}; pick one with pipeline.shuffle=N)" if len(found) > 1 else "")
+        return found[-1], origin
+    return 1, "new (the project has no shuffle yet)"

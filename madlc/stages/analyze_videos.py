@@ -20,22 +20,11 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from madlc.errors import ConfigError, VideoError
+from madlc.errors import VideoError
 
 log = logging.getLogger(__name__)
-
-#: madlc-only analysis settings; override with ``analyze.<key>=<value>`` in ``overrides``
-ANALYZE_DEFAULTS: dict[str, Any] = {
-    "chunk_size": 1000,  # frames per part file (the unit of memory and of resuming)
-    "prefetch": 3,  # batches decoded ahead of the network
-    "max_peaks": 64,  # detections kept per frame and body part
-    "n_samples": 10,  # points per PAF line integral
-    "max_bad_run": 50,  # undecodable frames in a row before the rest of a range is given up
-    "amp": "auto",  # float16 autocast of the network on a GPU: auto (= on with CUDA), true, false
-}
-
 
 @dataclass
 class VideoResult:
@@ -72,25 +61,6 @@ def list_videos(videos: Sequence[str | Path] | str | Path, videotype: str = ".mp
     return [v for v in out if not (v.resolve() in seen or seen.add(v.resolve()))]
 
 
-def _split_overrides(overrides: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
-    """``analyze.<key>=<value>`` overrides (madlc-only keys) apart from Hydra ones."""
-    import yaml
-
-    hydra, own = [], {}
-    for item in overrides or ():
-        key, _, raw = str(item).partition("=")
-        name = key.lstrip("+")
-        if name.startswith("analyze."):
-            sub = name[len("analyze."):]
-            if sub not in ANALYZE_DEFAULTS:
-                raise ConfigError(f"override {item!r}: unknown analysis setting {sub!r}. "
-                                  f"What to do: use one of {sorted(ANALYZE_DEFAULTS)}.")
-            own[sub] = yaml.safe_load(raw)
-        else:
-            hydra.append(str(item))
-    return hydra, own
-
-
 def _signature(model: Any, info: Any, chunk_size: int) -> dict[str, Any]:
     """What the part files of a run depend on (a different value discards old parts)."""
     import dataclasses
@@ -115,7 +85,9 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     from madlc.project.paths import output_stem
     from madlc.video.reader import video_info
 
-    opts = dict(ANALYZE_DEFAULTS, **(analyze or {}))
+    from madlc.config.schema import defaults_of
+
+    opts = {**defaults_of("analyze"), **(analyze or {})}
     video = Path(video)
     stem = output_stem(video, model.scorer, destfolder)
     full_path = stem.with_name(stem.name + "_full.pickle")
@@ -195,6 +167,7 @@ def analyze_videos(
     n_tracks: int | None = None,
     overwrite: bool = False,
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> str:
     """Detect body parts in videos (or folders of videos); write <video><scorer>_full.pickle, _meta.pickle and
     _assemblies.pickle (the detections grouped into animals, as DeepLabCut 3 leaves them).
@@ -206,15 +179,25 @@ def analyze_videos(
     an interrupted analysis resumes where it stopped. Returns the scorer name.
 
     save_as_csv: accepted for DeepLabCut compatibility (multi-animal analysis writes no table
-    before tracking). Overrides: ``inference.nmsradius=4``, ``inference.minconfidence=0.05``,
-    ``analyze.chunk_size=500`` (frames per part file), ``analyze.max_peaks=64``.
+    before tracking). Settings (``inference`` and ``analyze`` groups), resolved once: defaults <
+    the model's test/pose_cfg.yaml and inference_cfg.yaml as madlc wrote them < the project's
+    madlc.yaml < those files edited by hand < ``overrides`` (``inference.nmsradius=4``,
+    ``inference.minconfidence=0.05``, ``analyze.chunk_size=500`` frames per part file,
+    ``analyze.max_peaks=64``); or ``settings`` as given (a Snakemake rule's params).
     """
+    from madlc.config.dlc_files import model_test_files
     from madlc.nn.inference.model import load_inference_model
     from madlc.project.config import load_config
+    from madlc.project.paths import model_folder
+    from madlc.stages._settings import stage_settings
 
     cfg = load_config(config)
-    hydra_overrides, analyze_opts = _split_overrides(overrides)
-    opts = dict(ANALYZE_DEFAULTS, **analyze_opts)
+    try:
+        dlc_files = model_test_files(model_folder(cfg, shuffle, trainingsetindex))
+    except (KeyError, IndexError, TypeError):
+        dlc_files = []
+    settings = stage_settings("analyze", config, overrides, settings, dlc_files=dlc_files)
+    opts = dict(settings["analyze"])
     paths = list_videos(videos, videotype)
     if not paths:
         raise VideoError(f"no videos to analyse in {list(videos)} (videotype={videotype!r}). "
@@ -222,7 +205,7 @@ def analyze_videos(
     from madlc.nn.inference.run import resolve_device
 
     device = resolve_device(gputouse)
-    model = load_inference_model(cfg, shuffle, trainingsetindex, device, hydra_overrides, opts)
+    model = load_inference_model(cfg, shuffle, trainingsetindex, device, settings=settings)
     batch_size = int(batchsize or cfg.get("batch_size") or 8)
     failed: list[str] = []
     for video in paths:
@@ -247,10 +230,10 @@ def analyze_videos(
 
         tracked = [str(v) for v in analysed]
         convert_detections2tracklets(str(config), tracked, videotype=videotype, shuffle=shuffle,
-                                     trainingsetindex=trainingsetindex, destfolder=destfolder)
+                                     trainingsetindex=trainingsetindex, destfolder=destfolder, overrides=overrides)
         stitch_tracklets(str(config), tracked, videotype=videotype, shuffle=shuffle,
                          trainingsetindex=trainingsetindex, destfolder=destfolder, n_tracks=n_tracks,
-                         save_as_csv=save_as_csv)
+                         save_as_csv=save_as_csv or None, overrides=overrides)
     if failed:
         raise VideoError(f"{len(failed)} of {len(paths)} videos could not be analysed (the others were):\n  "
                          + "\n  ".join(failed))

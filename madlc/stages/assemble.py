@@ -150,22 +150,32 @@ def preassembled_frames(full: Mapping[str, Any], n_multibodyparts: int) -> dict:
 
 
 def assemble(full_pickle: str, inference_cfg: str | None = None, output: str | None = None,
-             overrides: Sequence[str] = ()) -> str:
+             config: str | None = None, overrides: Sequence[str] = (),
+             settings: Mapping[str, Any] | None = None) -> str:
     """Group the raw detections of a _full.pickle into animals and write the _assemblies.pickle.
 
     Works on madlc's and DeepLabCut's detections (the ``_meta.pickle`` beside the
-    file is read when present). Settings: madlc's inference defaults < the
-    ``inference_cfg`` YAML (DeepLabCut's test/inference_cfg.yaml) < ``overrides``
-    (``inference.pcutoff=0.2``). ``output`` defaults to the full pickle's name with
-    ``_full.pickle`` replaced by ``_assemblies.pickle``. Returns the output path.
+    file is read when present). Settings (the ``inference`` group), resolved once: defaults <
+    the ``inference_cfg`` YAML (DeepLabCut's test/inference_cfg.yaml) as madlc wrote it < the
+    project's madlc.yaml (``config``, or the project the pickle lies in) < a hand-edited
+    inference_cfg.yaml < ``overrides`` (``inference.pcutoff=0.2``); or ``settings`` as given.
+    ``output`` defaults to the full pickle's name with ``_full.pickle`` replaced by
+    ``_assemblies.pickle``. Returns the output path.
     """
     from madlc.core.assembly.assemble import assemble_frames
-    from madlc.stages._settings import assembly_settings, inference_settings
+    from madlc.stages._settings import assembly_settings, paf_best, project_of, read_inference_cfg_keys, stage_settings
 
     full_path = Path(full_pickle)
+    if settings is None and inference_cfg is not None:
+        read_inference_cfg_keys(inference_cfg)  # a clear error when it is missing or broken
+    resolved = stage_settings("assemble", config or project_of(full_path), overrides, settings,
+                              dlc_files=[inference_cfg] if inference_cfg else None)
+    settings = dict(resolved["inference"])
+    best = paf_best(inference_cfg)
+    if best is not None:
+        settings["paf_best"] = best
     full = _read_full(full_path)
     meta = _read_meta(meta_path(full_path))
-    settings = inference_settings(inference_cfg, overrides)
     metadata = full.get("metadata") or {}
     n_multi = _n_multibodyparts(metadata, meta)
     if _is_preassembled(full, meta):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from madlc.errors import MadlcError, file_error
 from madlc.project.discovery import inference_cfg_file
+from madlc.stages._settings import stage_settings
 from madlc.stages.track import _prefix, track
 
 log = logging.getLogger(__name__)
@@ -15,14 +16,15 @@ log = logging.getLogger(__name__)
 def convert_detections2tracklets(config: str, videos: list[str], videotype: str = "mp4", shuffle: int = 1,
                                  trainingsetindex: int = 0, track_method: str = "ellipse", identity_only: bool = False,
                                  overwrite: bool = False, destfolder: str | None = None,
-                                 overrides: Sequence[str] = ()) -> list[str]:
+                                 overrides: Sequence[str] = (), settings: Mapping[str, Any] | None = None) -> list[str]:
     """Assemble (if not yet) and link the animals of analysed videos into tracklets.
 
     For each video, reads ``<video><scorer>_assemblies.pickle`` (or assembles the
     ``_full.pickle``) in ``destfolder`` or the video's folder and writes
-    ``<video><scorer>_bx|_el|_sk.pickle``. Tracker settings come from the model's
-    test/inference_cfg.yaml (boundingboxslack, iou_threshold, max_age, min_hits) and
-    ``overrides``. Returns the tracklet pickles.
+    ``<video><scorer>_bx|_el|_sk.pickle``. Settings (``inference`` and ``tracking`` groups) are
+    resolved once: defaults < the model's test/inference_cfg.yaml as madlc wrote it < the
+    project's madlc.yaml < a hand-edited inference_cfg.yaml < ``overrides``; or taken as given in
+    ``settings`` (a Snakemake rule's params). Returns the tracklet pickles.
     """
     from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method
     from madlc.project.config import load_config
@@ -31,6 +33,8 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
     cfg = load_config(config)
     method = resolve_track_method(cfg, track_method) or "ellipse"
     inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
+    settings = stage_settings("tracklets", config, overrides, settings,
+                              dlc_files=[inference_cfg] if inference_cfg else [])
     outputs = []
     for video in list_videos(videos, videotype):
         src = find_analysis_file(cfg, video, shuffle, trainingsetindex, ("_assemblies.pickle", "_full.pickle"),
@@ -50,5 +54,5 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
             continue
         parts = ",".join(all_bodyparts(cfg))
         outputs.append(track(str(src), method, identity_only, str(inference_cfg) if inference_cfg else None,
-                             parts or None, str(out), overrides))
+                             parts or None, str(out), config, settings=settings))
     return outputs

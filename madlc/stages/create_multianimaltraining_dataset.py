@@ -374,6 +374,7 @@ def create_multianimaltraining_dataset(
             for fraction in fractions:
                 train, test = split_indices(candidates, fraction, seed=shuffle)
                 jobs.append((shuffle, fraction, train, test))
+    from madlc.config.dlc_files import record_written
     from madlc.io import write_documentation, write_inference_cfg, write_pose_cfg, write_training_data
 
     for shuffle, fraction, train, test in jobs:
@@ -392,9 +393,11 @@ def create_multianimaltraining_dataset(
             print(f"create_multianimaltraining_dataset: {model_dir / 'train'} already holds {len(snaps)} snapshot(s); "
                   "its configs are rewritten and train_network would resume from them. Delete them to start afresh.")
         pytorch_cfg = build_pytorch_config(cfg, settings, graph, shuffle, tsi)
-        write_model_config(model_dir, pytorch_cfg)
-        write_pose_cfg(test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings), model_dir / "test" / "pose_cfg.yaml")
-        write_inference_cfg(inference_cfg_for(cfg, settings, overrides), model_dir / "test" / "inference_cfg.yaml")
+        record_written(write_model_config(model_dir, pytorch_cfg), pytorch_cfg)
+        pose_cfg = test_pose_cfg(cfg, pytorch_cfg, shuffle, tsi, settings)
+        inference_cfg = inference_cfg_for(cfg, settings, overrides)
+        record_written(write_pose_cfg(pose_cfg, model_dir / "test" / "pose_cfg.yaml"), pose_cfg)
+        record_written(write_inference_cfg(inference_cfg, model_dir / "test" / "inference_cfg.yaml"), inference_cfg)
         created[paths.shuffle_name(cfg, shuffle, tsi)] = {
             "train_fraction": float(fraction), "index": shuffle, "engine": "pytorch", "train": train, "test": test}
         written.append(str(model_dir))

@@ -9,7 +9,7 @@ tracking. Frames are streamed; the output keeps the input's frame count and fps.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -56,6 +56,7 @@ def create_video_with_all_detections(
     codec: str = "mp4v",
     overwrite: bool = True,
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Draw every detection of each analyzed video onto it and save ``<video><scorer>_full.mp4``.
 
@@ -75,7 +76,7 @@ def create_video_with_all_detections(
     from madlc.viz.labeled_video import point_colors, render_video
 
     cfg = load_config(config)
-    settings = review_settings(Path(cfg["project_path"]) / "config.yaml", "detections_video", overrides)
+    settings = review_settings(Path(cfg["project_path"]) / "config.yaml", "detections_video", overrides, settings)
     video_list = list_videos(videos, videotype)
     if not video_list:
         raise MadlcError(f"no videos found in {videos} (videotype={videotype!r}). "

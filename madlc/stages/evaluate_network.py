@@ -32,12 +32,12 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from madlc.errors import ConfigError, FormatError, MadlcError, file_error
+from madlc.errors import ConfigError, FormatError, file_error
 from madlc.core.metrics import report as rep
 from madlc.io.labels import label_columns
 from madlc.project import paths
@@ -47,7 +47,8 @@ COMBINED = "CombinedEvaluation-results.csv"
 #: images read and predicted at a time (memory stays bounded on large labelled sets)
 CHUNK = 64
 #: optional DeepLabCut inference_cfg keys written with their defaults (FORMATS.md §5)
-OPTIONAL_INFERENCE_KEYS = {"oks_threshold": 0.5, "greedy_oks": False}
+#: optional DeepLabCut inference_cfg keys evaluate_network adds when missing (values: the resolved settings)
+OPTIONAL_INFERENCE_KEYS = ("oks_threshold", "greedy_oks")
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -118,13 +119,12 @@ def _predict(model: Any, settings: Any, project: Path, keys: Sequence[tuple[str,
     return frames
 
 
-def _assembly_settings(cfg: dict[str, Any], folder: Path, infer: Any, overrides: Sequence[str]) -> tuple[Any, dict]:
-    """AssemblySettings for the complete graph (any paf_best is ignored: it is re-selected here)."""
-    from madlc.stages._settings import assembly_settings, inference_settings
+def _assembly_settings(cfg: dict[str, Any], infer: Any, inference: Mapping[str, Any]) -> tuple[Any, dict]:
+    """AssemblySettings for the complete graph from the resolved ``inference`` group (no paf_best: it is
+    re-selected here)."""
+    from madlc.stages._settings import assembly_settings
 
-    inference_cfg = folder / "test" / "inference_cfg.yaml"
-    settings = inference_settings(inference_cfg if inference_cfg.exists() else None, overrides,
-                                  project=cfg.get("project_path"))
+    settings = dict(inference)
     settings.pop("paf_best", None)
     n_multi = len(paths.multianimal_bodyparts(cfg))
     metadata = replace(infer, paf_inds=None).metadata(1)
@@ -137,16 +137,18 @@ def _assembly_settings(cfg: dict[str, Any], folder: Path, infer: Any, overrides:
 
 # ----------------------------------------------------------------------------------- model files
 def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | None, pruned: bool,
-                       calibration: dict | None, overrides: Sequence[str] = ()) -> dict[str, Path]:
+                       calibration: dict | None, overrides: Sequence[str] = (), settings: Any = None) -> dict[str, Path]:
     """Store the evaluation's choices in the model folder (module docstring); returns what was written.
 
     ``paf_best`` is written only when ``pruned`` (the graph was selected from data);
-    ``inference_cfg.yaml`` only gains missing keys (and ``paf_best``).
+    ``inference_cfg.yaml`` only gains missing keys (and ``paf_best``), taken from ``settings`` (the
+    resolved settings; None: resolved here) and noted in test/madlc_written.yaml.
     """
+    from madlc.config import resolve
+    from madlc.config.dlc_files import record_written
     from madlc.stages.assemble import save_calibration
     from madlc.io import read_pose_cfg, read_yaml, write_inference_cfg, write_pose_cfg
     from madlc.nn.models.config import PYTORCH_CONFIG, inference_cfg_for, load_pytorch_config, write_model_config
-    from madlc.settings import compose, to_dict
 
     written: dict[str, Path] = {}
     test = folder / "test"
@@ -165,23 +167,22 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
                 written["pytorch_config"] = write_model_config(folder, pcfg)
     inf_path = test / "inference_cfg.yaml"
     current = read_yaml(inf_path, "inference_cfg.yaml") if inf_path.exists() else {}
-    try:
-        own = [o for o in overrides if str(o).lstrip("+").startswith("inference.")]
-        group = to_dict(compose(cfg.get("project_path"), own))
-    except MadlcError:
-        group = to_dict(compose(None, ()))
-    defaults = inference_cfg_for(cfg, group, overrides)
-    inference_group = group.get("inference") or {}
-    for key, value in OPTIONAL_INFERENCE_KEYS.items():
-        defaults[key] = inference_group.get(key, value) if inference_group.get(key) is not None else value
+    if settings is None:
+        settings = resolve(cfg.get("project_path"), overrides, dlc_files=[])
+    defaults = inference_cfg_for(cfg, settings, overrides)
+    for key in OPTIONAL_INFERENCE_KEYS:
+        defaults[key] = settings["inference"][key]
     updated = dict(current)
+    added = {}
     for key, value in defaults.items():
         if updated.get(key) is None:
-            updated[key] = value
+            updated[key] = added[key] = value
     if pruned and paf_best is not None:
         updated["paf_best"] = [int(e) for e in paf_best]
     if updated != current or not inf_path.exists():
         written["inference_cfg"] = write_inference_cfg(updated, inf_path)
+        if added:
+            record_written(inf_path, added, merge=True)
     if calibration is not None:
         written["calibration"] = save_calibration(calibration, test / "calibration.yaml")
     return written
@@ -323,6 +324,7 @@ def evaluate_network(
     comparisonbodyparts: str | list[str] = "all",
     snapshots: list[str] | None = None,
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> dict:
     """Evaluate trained shuffles on their train and test images; write evaluation-results-pytorch/ tables.
 
@@ -334,13 +336,17 @@ def evaluate_network(
     ``plotting``: True / ``"bodypart"`` (colour per body part) or ``"individual"`` writes the
     labelled images (human +, confident prediction dot, x below pcutoff).
     ``comparisonbodyparts``: ``all`` or the body parts the errors are computed on.
-    ``overrides``: inference settings, e.g. ``inference.pafthreshold=0.2``.
+    ``overrides``: inference settings, e.g. ``inference.pafthreshold=0.2``; resolved once per shuffle
+    (defaults < the model's test/ files as madlc wrote them < madlc.yaml < those files edited by
+    hand < ``overrides``), or ``settings`` as given (a Snakemake rule's params).
     Returns the headline numbers of the last evaluated snapshot (mAP/mAR as fractions).
     """
     from madlc.project.labels import labels_to_keypoints
     from madlc.project.trainingset import load_merged_labels
     from madlc.nn.inference.model import load_inference_model
+    from madlc.config.dlc_files import model_test_files
     from madlc.io import write_evaluation_predictions
+    from madlc.stages._settings import stage_settings
 
     cfg = load_config(config)
     project = paths.project_dir(cfg)
@@ -379,14 +385,16 @@ def evaluate_network(
         indices = _snapshot_indices(cfg, folder / "train", snapshots)
         default_index = _snapshot_indices(cfg, folder / "train", None)[-1]
         update_from = default_index if default_index in indices else indices[-1]
+        resolved = stage_settings("evaluate", config, hydra_overrides, settings, dlc_files=model_test_files(folder))
         for index in indices:
-            model = load_inference_model(cfg, shuffle, trainingsetindex, device, hydra_overrides, snapshotindex=index)
+            model = load_inference_model(cfg, shuffle, trainingsetindex, device, snapshotindex=index,
+                                         settings=resolved)
             infer = replace(model.settings, paf_inds=None)  # all edges: the skeleton is selected below
             print(f"Evaluating {model.snapshot.name} of shuffle {shuffle} ({len(train_pos)} train, "
                   f"{len(test_pos)} test images) ...")
             frames = _predict(model, infer, project, keys, int(cfg.get("batch_size") or 8))
-            asm, settings = _assembly_settings(cfg, folder, infer, hydra_overrides)
-            result = evaluate_snapshot_images(cfg, frames, gt, train_pos, test_pos, asm, settings,
+            asm, inference = _assembly_settings(cfg, infer, resolved["inference"])
+            result = evaluate_snapshot_images(cfg, frames, gt, train_pos, test_pos, asm, inference,
                                               (multi_parts, unique_parts), pcutoff)
             scorer = model.scorer
             epochs = _epochs(model.snapshot)
@@ -425,7 +433,7 @@ def evaluate_network(
                 print(f"Labelled images: {out_dir}")
             if index == update_from:
                 written = update_model_files(cfg, folder, result["paf_best"], result["pruned"],
-                                             result["report"]["calibration"], hydra_overrides)
+                                             result["report"]["calibration"], hydra_overrides, settings)
                 if result["pruned"]:
                     print(f"paf_best written to {', '.join(str(p) for k, p in written.items() if k != 'calibration')}")
             headline = {

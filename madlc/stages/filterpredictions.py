@@ -7,7 +7,7 @@ The filters (median, ARIMA, spline) are :mod:`madlc.core.filters`. Output: ``<in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from madlc.core.filters import filter_array
 from madlc.stages._settings import filter_settings
@@ -29,12 +29,13 @@ def filterpredictions(
     destfolder: str | None = None,
     track_method: str = "",
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Smooth the tracks of videos over time and write ``…_filtered.h5`` (+ csv) beside them.
 
     ``filtertype`` is ``median`` (default), ``arima`` or ``spline``; unset arguments come from
-    the ``filter`` settings (``madlc/configs/filter/default.yaml``; Hydra overrides such as
-    ``filter.windowlength=7``). Points with likelihood below ``p_bound`` are treated as missing.
+    the ``filter`` settings, resolved once (defaults < the project's madlc.yaml < overrides such as
+    ``filter.windowlength=7``), or ``settings`` as given (a Snakemake rule's params). Points with likelihood below ``p_bound`` are treated as missing.
     Returns the paths written.
     """
     from tqdm import tqdm
@@ -44,15 +45,14 @@ def filterpredictions(
     from madlc.project.config import load_config
 
     cfg = load_config(config)
-    s = filter_settings(config, overrides, filtertype=filtertype, windowlength=windowlength, p_bound=p_bound,
+    s = filter_settings(config, overrides, settings, filtertype=filtertype, windowlength=windowlength, p_bound=p_bound,
                         ARdegree=ARdegree, MAdegree=MAdegree, alpha=alpha)
     written = []
     for video in tqdm(list_videos(videos, videotype), desc="filterpredictions", unit="video"):
         source = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, False, destfolder)
         tracks = load_tracks(source)
-        tracks.data = filter_array(tracks.data, s.get("filtertype", "median"), int(s.get("windowlength", 5)),
-                                   float(s.get("p_bound", 0.001)), int(s.get("ARdegree", 3)),
-                                   int(s.get("MAdegree", 1)), float(s.get("alpha", 0.01)), progress=True)
+        tracks.data = filter_array(tracks.data, s["filtertype"], int(s["windowlength"]), float(s["p_bound"]),
+                                   int(s["ARdegree"]), int(s["MAdegree"]), float(s["alpha"]), progress=True)
         target = source.with_name(source.stem + "_filtered.h5")
         save_tracks(tracks, target, save_as_csv)
         written.append(str(target))

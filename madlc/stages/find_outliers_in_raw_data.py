@@ -23,7 +23,7 @@ never varies flags nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -48,6 +48,7 @@ def find_outliers_in_raw_data(
     shuffle: int = 1,
     trainingsetindex: int = 0,
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Flag frames with poor detections (``_full.pickle``) or odd animals (``_assemblies.pickle``)
     and add some of them to labeled-data for labeling.
@@ -73,11 +74,11 @@ def find_outliers_in_raw_data(
 
     cfg = load_config(config)
     config_path = Path(cfg["project_path"]) / "config.yaml"
-    settings = review_settings(config_path, "raw_outliers", overrides)
-    pcutoff = float(settings.get("pcutoff", 0.1) if pcutoff is None else pcutoff)
-    percentiles = tuple(settings.get("percentiles", (5, 95)) if percentiles is None else percentiles)
-    annotate = bool(settings.get("with_annotations", True) if with_annotations is None else with_annotations)
-    algo = str(settings.get("extraction_algo", "kmeans") if extraction_algo is None else extraction_algo)
+    settings = review_settings(config_path, "raw_outliers", overrides, settings)
+    pcutoff = float(settings["pcutoff"] if pcutoff is None else pcutoff)
+    percentiles = tuple(settings["percentiles"] if percentiles is None else percentiles)
+    annotate = bool(settings["with_annotations"] if with_annotations is None else with_annotations)
+    algo = str(settings["extraction_algo"] if extraction_algo is None else extraction_algo)
     video = Path(video_file)
     source = Path(pickle_file) if pickle_file else require_analysis_file(cfg, video, shuffle, trainingsetindex)
     if not source.name.endswith(("_full.pickle", "_assemblies.pickle")):

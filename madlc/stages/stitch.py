@@ -12,21 +12,28 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from madlc.errors import MadlcError, file_error
-from madlc.stages._settings import _explicit, stitch_config, tracking_settings
+from madlc.errors import ConfigError
+from madlc.stages._settings import project_of, stage_settings, stitch_config, use_identity_choice
 
 log = logging.getLogger(__name__)
 
 
-def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | None = None, min_length: int = 10,
-           split_tracklets: bool = True, prestitch_residuals: bool = True, max_gap: int | None = None,
-           individuals: str | None = None, save_as_csv: bool = False, inference_cfg: str | None = None,
-           overrides: Sequence[str] = ()) -> str:
+def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | None = None,
+           min_length: int | None = None, split_tracklets: bool | None = None,
+           prestitch_residuals: bool | None = None, max_gap: int | None = None,
+           individuals: str | None = None, save_as_csv: bool | None = None, inference_cfg: str | None = None,
+           config: str | None = None, overrides: Sequence[str] = (),
+           settings: Mapping[str, Any] | None = None) -> str:
     """Stitch the tracklets of a tracklet pickle into n_tracks tracks and write the tracks .h5.
 
     ``n_tracks`` defaults to the number of animals seen most often at once. Track names are
     ``individuals`` (comma-separated) when given, else ind1...indN. ``output`` defaults to the
     pickle's name with ``.h5``. Writes DeepLabCut's layout (and a ``.csv`` with
-    ``save_as_csv``). Returns the path.
+    ``save_as_csv``). ``min_length``, ``split_tracklets``, ``prestitch_residuals``, ``max_gap`` and
+    ``save_as_csv`` left at None take the ``tracking`` settings (resolved once: defaults <
+    inference_cfg.yaml as madlc wrote it < the project's madlc.yaml (``config``, or the project the
+    pickle lies in) < a hand-edited inference_cfg.yaml < ``overrides``; or ``settings`` as given).
+    Returns the path.
     """
     from madlc.io import read_tracklets
 
@@ -36,22 +43,31 @@ def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | Non
     data = read_tracklets(src)
     names = [s.strip() for s in individuals.split(",")] if individuals else None
     out = Path(output) if output else src.with_suffix(".h5")
-    args = dict(min_length=min_length, split_tracklets=split_tracklets, prestitch_residuals=prestitch_residuals,
-                max_gap=max_gap)
-    return str(_stitch_data(data, src, out, n_tracks, names, args, None, save_as_csv, inference_cfg, overrides))
+    if settings is None and inference_cfg is not None and not Path(inference_cfg).exists():
+        raise file_error(inference_cfg, "the inference_cfg.yaml does not exist",
+                         "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
+    resolved = stage_settings("stitch", config or project_of(src), overrides, settings,
+                              dlc_files=[inference_cfg] if inference_cfg else None)
+    tracking = explicit_arguments(resolved["tracking"], min_length=min_length, split_tracklets=split_tracklets,
+                                  prestitch_residuals=prestitch_residuals, max_gap=max_gap, save_as_csv=save_as_csv)
+    return str(_stitch_data(data, src, out, n_tracks, names, tracking, None))
+
+
+def explicit_arguments(tracking: Mapping[str, Any], **arguments: Any) -> dict[str, Any]:
+    """The ``tracking`` settings with the function arguments that were given (not None) put in (range-checked)."""
+    from madlc.stages._settings import check_arguments
+
+    given = {k: v for k, v in arguments.items() if v is not None}
+    check_arguments("tracking", given)
+    return {**tracking, **given}
 
 
 def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | None, names: list[str] | None,
-                 args: Mapping[str, Any], weight_func: Callable | None, save_as_csv: bool,
-                 inference_cfg: str | Path | None, overrides: Sequence[str], project: str | Path | None = None) -> Path:
+                 settings: Mapping[str, Any], weight_func: Callable | None) -> Path:
+    """Stitch one tracklet pickle's ``data`` with the resolved ``tracking`` ``settings``; write ``out``."""
     from madlc.io import array_to_tracks, write_tracks
     from madlc.core.tracking.stitch import stitch_tracklets_array
 
-    settings = tracking_settings(inference_cfg, overrides, project)
-    explicit = _explicit(overrides)
-    for key, value in args.items():
-        if key not in explicit:
-            settings[key] = value
     header = data.get("header")
     if header is None:
         raise file_error(src, "it has no 'header' entry", "pass a tracklet pickle written by DeepLabCut or madlc")
@@ -65,8 +81,7 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
         n_multi = len(all_parts) - n_unique
     unique_parts = all_parts[n_multi:]
     n_ids = _tracklet_identities(pieces)
-    use_id = settings.get("use_identity", "auto")
-    use_id = n_ids > 0 if use_id in ("auto", None) else bool(use_id) and n_ids > 0
+    use_id = use_identity_choice(settings["use_identity"], n_ids)
     if n_tracks is None:
         n_tracks = len(names) if names else _typical_count(pieces)
     if n_tracks < 1:
@@ -99,7 +114,7 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
         log.warning("%s: no tracklet and no unique part: writing an empty tracks file", src)
     else:
         df = array_to_tracks(full, scorer, inds, all_parts, unique_parts)
-    write_tracks(df, out, csv=bool(save_as_csv or settings.get("save_as_csv")))
+    write_tracks(df, out, csv=bool(settings["save_as_csv"]))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
     return out
 

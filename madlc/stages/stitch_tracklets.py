@@ -1,25 +1,31 @@
 """``stitch_tracklets``: stitch a project's tracklets into tracks (DeepLabCut's names)."""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from madlc.errors import MadlcError, file_error
 from madlc.project.discovery import inference_cfg_file
-from madlc.stages.stitch import _stitch_data
+from madlc.stages._settings import stage_settings
+from madlc.stages.stitch import _stitch_data, explicit_arguments
 
 
 def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shuffle: int = 1,
                      trainingsetindex: int = 0, track_method: str = "ellipse", n_tracks: int | None = None,
-                     min_length: int = 10, split_tracklets: bool = True, prestitch_residuals: bool = True,
-                     max_gap: int | None = None, weight_func: Callable | None = None, output_name: str = "",
-                     save_as_csv: bool = False, destfolder: str | None = None, overrides: Sequence[str] = ()
-                     ) -> list[str]:
+                     min_length: int | None = None, split_tracklets: bool | None = None,
+                     prestitch_residuals: bool | None = None, max_gap: int | None = None,
+                     weight_func: Callable | None = None, output_name: str = "", save_as_csv: bool | None = None,
+                     destfolder: str | None = None, overrides: Sequence[str] = (),
+                     settings: Mapping[str, Any] | None = None) -> list[str]:
     """Stitch the tracklets of analysed videos into complete tracks (the tracks .h5).
 
     ``n_tracks`` defaults to the number of individuals in config.yaml; when it differs,
     tracks are named ind1...indN. Tracklets are linked by a min-cost flow on motion,
     shape, gap and identity; hard inputs fall back to a best partial solution (logged).
-    ``output_name`` replaces the default ``<video><scorer>_<tr>.h5`` name. Returns the files.
+    ``output_name`` replaces the default ``<video><scorer>_<tr>.h5`` name. ``min_length``,
+    ``split_tracklets``, ``prestitch_residuals``, ``max_gap`` and ``save_as_csv`` left at None take
+    the ``tracking`` settings, resolved once (defaults < the model's inference_cfg.yaml as madlc
+    wrote it < the project's madlc.yaml < a hand-edited inference_cfg.yaml < ``overrides``) or given
+    ready in ``settings``. Returns the files.
     """
     from madlc.io import read_tracklets
     from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method
@@ -31,6 +37,9 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     suffix = tracker_suffix(method)
     animals = individuals(cfg)
     inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
+    resolved = stage_settings("stitch", config, overrides, settings, dlc_files=[inference_cfg] if inference_cfg else [])
+    tracking = explicit_arguments(resolved["tracking"], min_length=min_length, split_tracklets=split_tracklets,
+                                  prestitch_residuals=prestitch_residuals, max_gap=max_gap, save_as_csv=save_as_csv)
     outputs = []
     for video in list_videos(videos, videotype):
         src = find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{suffix}.pickle", destfolder)
@@ -42,9 +51,6 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
         out = src.with_suffix(".h5")
         if output_name:
             out = src.parent / (output_name if output_name.endswith(".h5") else output_name + ".h5")
-        args = dict(min_length=min_length, split_tracklets=split_tracklets, prestitch_residuals=prestitch_residuals,
-                    max_gap=max_gap)
         data = read_tracklets(src)
-        outputs.append(str(_stitch_data(data, src, out, n, names, args, weight_func, save_as_csv, inference_cfg,
-                                        overrides, cfg.get("project_path"))))
+        outputs.append(str(_stitch_data(data, src, out, n, names, tracking, weight_func)))
     return outputs

@@ -1,10 +1,11 @@
 """``track``: link the animals of an ``X_assemblies.pickle`` (or ``X_full.pickle``) into ``X_el.pickle``.
 
 File-level (DeepLabCut's files, no madlc project needed); the project-level entry point is
-:mod:`madlc.stages.convert_detections2tracklets`. Settings (:func:`madlc.stages._settings.tracking_settings`):
-``madlc/configs/tracking/default.yaml`` < the DeepLabCut keys of an ``inference_cfg.yaml`` <
-``overrides`` (``tracking.max_age=5``; the DeepLabCut keys may also be given as ``inference.max_age=5``
-or bare ``max_age=5``).
+:mod:`madlc.stages.convert_detections2tracklets`. Settings: the ``inference`` and ``tracking``
+groups, resolved once by :func:`madlc.stages._settings.stage_settings` (defaults < the
+``inference_cfg.yaml`` as madlc wrote it < the project's madlc.yaml < a hand-edited
+inference_cfg.yaml < ``overrides`` such as ``tracking.max_age=5``; docs/architecture.md, Settings).
+The project is ``config`` or the folder with a config.yaml the pickle lies in (or up to 3 above).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from madlc.errors import ConfigError, MadlcError, file_error
-from madlc.stages._settings import tracker_config, tracking_settings
+from madlc.stages._settings import project_of, stage_settings, tracker_config, use_identity_choice
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,18 @@ def _has_identity(assemblies: Mapping[Any, Any]) -> int:
 
 # ---------------------------------------------------------------- the stage
 def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False, inference_cfg: str | None = None,
-          bodyparts: str | None = None, output: str | None = None, overrides: Sequence[str] = ()) -> str:
+          bodyparts: str | None = None, output: str | None = None, config: str | None = None,
+          overrides: Sequence[str] = (), settings: Mapping[str, Any] | None = None) -> str:
     """Link the animals of an _assemblies.pickle (or a _full.pickle) into a tracklet pickle.
 
     ``method``: box, ellipse or skeleton; ``identity_only`` links by the network's identity
     predictions instead of motion. A _full.pickle is assembled first (its _assemblies.pickle
     is written beside it). Body-part names come from the _meta.pickle/_full.pickle beside the
     input, or from ``bodyparts`` (comma-separated, multi-animal then unique parts).
-    ``output`` defaults to the input's prefix + ``_bx``/``_el``/``_sk``.pickle. Returns the path.
+    ``output`` defaults to the input's prefix + ``_bx``/``_el``/``_sk``.pickle. ``config``: the
+    project whose madlc.yaml applies (default: found from the pickle's folder). ``settings``: the
+    already-resolved ``inference`` and ``tracking`` groups (then nothing is resolved again).
+    Returns the path.
     """
     from madlc.io import read_assemblies, tracklet_header, write_tracklets
     from madlc.project.paths import tracker_suffix
@@ -121,13 +126,20 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     except ValueError as err:
         raise ConfigError(f"{err}. What to do: pass --method box, ellipse or skeleton.") from None
     prefix = _prefix(src)
-    settings = tracking_settings(inference_cfg, overrides)
+    if settings is None:
+        if inference_cfg is not None and not Path(inference_cfg).exists():
+            raise file_error(inference_cfg, "the inference_cfg.yaml does not exist",
+                             "pass the model's test/inference_cfg.yaml or leave the option out", ConfigError)
+        settings = stage_settings("tracklets", config or project_of(src), overrides,
+                                  dlc_files=[inference_cfg] if inference_cfg else None)
+    else:
+        settings = stage_settings("tracklets", settings=settings)
+    tracking = settings["tracking"]
     if src.name.endswith("_full.pickle"):
         from madlc.stages.assemble import assemble
 
-        asm_overrides = [o for o in overrides if not o.split("=", 1)[0].strip().lstrip("+").startswith("tracking.")]
         src = Path(assemble(str(src), inference_cfg=inference_cfg, output=prefix + "_assemblies.pickle",
-                            overrides=asm_overrides))
+                            settings={"inference": settings["inference"]}))
     assemblies = read_assemblies(src)
     frames = [k for k in assemblies if k != "single"]
     n_multi = next((np.asarray(assemblies[k]).shape[1] for k in frames if np.asarray(assemblies[k]).ndim == 3), 0)
@@ -135,16 +147,15 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     n_unique = next((np.asarray(v).reshape(-1, 3).shape[0] for v in single.values()), 0)
     multi_names, unique_names, scorer = _bodypart_names(prefix, bodyparts, n_multi or None, n_unique)
     n_ids = _has_identity(assemblies)
-    use_id = settings.get("use_identity", "auto")
-    use_id = n_ids > 0 if use_id in ("auto", None) else bool(use_id) and n_ids > 0
+    use_id = use_identity_choice(tracking["use_identity"], n_ids)
     n_frames = _n_frames(prefix, frames)
     if identity_only:
         if n_ids == 0:
             raise file_error(src, "its animals carry no identity predictions (identity column -1)",
                              "train with identity: true in config.yaml, or track without --identity-only")
-        tracklets = link_by_identity(assemblies, n_ids, float(settings.get("pcutoff", 0.1)), n_frames)
+        tracklets = link_by_identity(assemblies, n_ids, float(tracking["pcutoff"]), n_frames)
     else:
-        cfg = tracker_config(settings, method, n_ids, use_id)
+        cfg = tracker_config(tracking, method, n_ids, use_id)
         tracklets = track_assemblies(assemblies, cfg, n_frames, progress=True)
     out_data: dict[Any, Any] = {"header": tracklet_header(scorer, multi_names + unique_names)}
     out_data.update(tracklets)

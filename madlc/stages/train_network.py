@@ -14,13 +14,15 @@ optimizer, step count) until ``train.max_steps``; a corrupt last snapshot stops 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
-import numpy as np
 
 from madlc.errors import ConfigError, MadlcError
+from madlc.config import resolve
+from madlc.config.dlc_files import fit_training_settings, read_record, record_written, training_leaves
 from madlc.nn.models.config import (PYTORCH_CONFIG, apply_overrides, load_pytorch_config, network_shape,
                                     write_model_config)
+from madlc.nn.models.names import model_option
 from madlc.project import paths
 from madlc.project.config import load_config
 
@@ -66,11 +68,23 @@ def _archive_snapshots(train_dir: Path) -> None:
     print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) to {dest}.")
 
 
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"train.lr": 1}`` -> ``{"train": {"lr": 1}}``."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
 def train_network(
     config: str | Path,
     shuffle: int = 1,
     trainingsetindex: int = 0,
-    max_snapshots_to_keep: int | None = 5,
+    max_snapshots_to_keep: int | None = None,
     displayiters: int | None = None,
     saveiters: int | None = None,
     maxiters: int | None = None,
@@ -78,13 +92,19 @@ def train_network(
     allow_growth: bool = True,
     autotune: bool = False,
     overrides: Sequence[str] = (),
+    settings: Mapping[str, Any] | None = None,
 ) -> str:
     """Train the network of a shuffle; writes train/snapshot-<EEE>.pt and learning_stats.csv in its model folder.
 
     ``maxiters``: optimizer steps to train in total (``train.max_steps``); ``saveiters``: steps between
     snapshots (converted to epochs, snapshots are numbered by epoch as in DeepLabCut 3); ``displayiters``:
     steps between loss reports. ``overrides``: Hydra settings, e.g. ``model=resnet_50 train.lr=5e-4
-    data.crop_size=[256,256]``. ``allow_growth``/``autotune`` are TensorFlow options, accepted and ignored.
+    data.crop_size=[256,256]``. ``max_snapshots_to_keep``: a number; None (default) = the
+    ``train.max_snapshots_to_keep`` setting (5; ``train.max_snapshots_to_keep=null`` keeps all). Settings (``model``, ``data``, ``train``,
+    ``seed``): the shuffle's train/pytorch_config.yaml, with values changed since in madlc.yaml (or
+    given in ``settings``, a rule's resolved settings) brought in unless the file was edited there by
+    hand (madlc.config.dlc_files), then the arguments and ``overrides`` on top.
+    ``allow_growth``/``autotune`` are TensorFlow options, accepted and ignored.
     Returns the path of the last snapshot.
     """
     from madlc.nn.data.dataset import PoseDataset
@@ -98,13 +118,22 @@ def train_network(
     model_dir = paths.model_folder(cfg, shuffle, trainingsetindex)
     train_dir = model_dir / "train"
     pcfg = load_pytorch_config(model_dir)
+    pcfg_path = train_dir / PYTORCH_CONFIG
+    record = read_record(pcfg_path)
+    before = training_leaves(pcfg)
+    if record is not None:
+        if settings is None:
+            option = model_option(str(pcfg["model"].get("name") or pcfg.get("net_type")))
+            settings = resolve(cfg["project_path"], [f"model={option}"]).values
+        for key, (old, new) in fit_training_settings(pcfg, settings, record).items():
+            print(f"train_network: {key} = {new!r} (settings changed since the shuffle was made; was {old!r})")
     args = []
     if maxiters is not None:
         args.append(f"train.max_steps={int(maxiters)}")
     if displayiters is not None:
         args.append(f"train.display_iters={int(displayiters)}")
-    if max_snapshots_to_keep != pcfg["train"].get("max_snapshots_to_keep", 5):
-        args.append(f"train.max_snapshots_to_keep={'null' if max_snapshots_to_keep is None else int(max_snapshots_to_keep)}")
+    if max_snapshots_to_keep is not None:
+        args.append(f"train.max_snapshots_to_keep={int(max_snapshots_to_keep)}")
     saved_resume = pcfg["train"].get("resume", True)
     pcfg = apply_overrides(pcfg, [*args, *overrides])
     tcfg = pcfg["train"]
@@ -145,7 +174,12 @@ def train_network(
     if not tcfg.get("resume", True):
         _archive_snapshots(train_dir)  # after init_weights were read (they may be one of these snapshots)
     # the resolved config of this run, read by evaluation and inference (train.resume is a per-run choice)
-    write_model_config(model_dir, dict(pcfg, train=dict(tcfg, resume=saved_resume)), steps_per_epoch)
+    written = dict(pcfg, train=dict(tcfg, resume=saved_resume))
+    write_model_config(model_dir, written, steps_per_epoch)
+    if record is not None:  # what madlc changed in the file now counts as written by madlc, not a hand edit
+        changed = {k: v for k, v in training_leaves(written).items() if k not in before or before[k] != v}
+        if changed:
+            record_written(pcfg_path, _nest(changed), merge=True)
     remaining = int(tcfg.get("max_steps", 50000)) - step_offset
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "

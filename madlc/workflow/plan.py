@@ -27,22 +27,6 @@ from madlc.project import paths
 
 STATE_DIR = ".madlc"
 
-#: settings groups each stage depends on (changing any value reruns that stage and what follows)
-STAGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "dataset": (),
-    "train": ("model", "data", "train", "seed"),
-    "evaluate": ("inference",),
-    "analyze": ("inference",),
-    "tracklets": ("inference", "tracking"),
-    "stitch": ("tracking",),
-    "filter": ("filter",),
-    "plots": (),
-    "labeled_video": (),
-    "maps": (),
-    "outliers": (),
-    "detections_video": ("review",),
-    "raw_outliers": ("review",),
-}
 #: config.yaml keys each stage depends on. The training set has none on purpose: once a shuffle
 #: exists it is never rebuilt by `madlc run` (a trained snapshot depends on it); a new training set
 #: is a new shuffle (`madlc create-multianimaltraining-dataset`, then `madlc run pipeline.shuffle=N`).
@@ -63,28 +47,16 @@ STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
 def stage_settings(plan: "Plan", stage: str) -> dict[str, Any]:
     """The resolved settings ``stage`` depends on (the rule's ``params.settings``; passed on to the stage).
 
-    The one place that derives them: swap in ``madlc.config.stage_settings(stage, config, overrides)``
-    once the typed settings resolver exists.
+    The groups come from madlc's one resolver (:func:`madlc.config.resolve`): defaults < madlc.yaml
+    < DeepLabCut's files of the plan's shuffle (for the stages that read them) < command line; plus
+    the config.yaml keys the stage reads.
     """
-    values: dict[str, Any] = {g: plan.settings.get(g) for g in STAGE_GROUPS.get(stage, ())}
+    from madlc.config.stages import READS_DLC_FILES, stage_groups
+
+    resolved = plan.resolved(with_dlc_files=stage in READS_DLC_FILES)
+    values: dict[str, Any] = resolved.groups(stage_groups(stage))
     values["config.yaml"] = {k: plan.cfg.get(k) for k in STAGE_CONFIG_KEYS.get(stage, ())}
     return values
-
-
-def existing_shuffles(cfg: dict[str, Any], trainingsetindex: int = 0) -> list[int]:
-    """Shuffles of the current iteration whose model folder has ``train/pytorch_config.yaml`` (made by anyone)."""
-    root = paths.project_dir(cfg) / paths.ENGINE_MODEL_FOLDER / paths.iteration_folder(cfg)
-    prefix = paths.shuffle_name(cfg, 1, trainingsetindex)[: -len("1")]
-    found = []
-    for folder in root.glob(f"{glob_escape(prefix)}*") if root.is_dir() else []:
-        number = folder.name[len(prefix):]
-        if number.isdigit() and (folder / "train" / "pytorch_config.yaml").is_file():
-            found.append(int(number))
-    return sorted(found)
-
-
-def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 @dataclass
@@ -101,6 +73,18 @@ class Plan:
     shuffle: int = 1
     trainingsetindex: int = 0
     shuffle_origin: str = ""  # why this shuffle (shown by `madlc run --dry-run`)
+
+    def resolved(self, with_dlc_files: bool) -> Any:
+        """The run's settings resolved once (with or without the shuffle's DeepLabCut files)."""
+        cache = self.__dict__.setdefault("_resolved", {})
+        if with_dlc_files not in cache:
+            from madlc.config import resolve
+            from madlc.config.dlc_files import model_test_files
+
+            files = model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex)) \
+                if with_dlc_files else []
+            cache[with_dlc_files] = resolve(self.config_path, self.overrides, dlc_files=files)
+        return cache[with_dlc_files]
 
     @property
     def track_method(self) -> str:
@@ -240,25 +224,16 @@ def make_plan(config: str | Path, overrides: Sequence[str] = (), extra_videos: S
     """
     from madlc.project.config import load_config
     from madlc.project.manage import project_videos
-    from madlc.settings import compose, to_dict
+    from madlc.config import compose, to_dict
 
     config_path = Path(config).resolve()
     cfg = load_config(config_path)
     settings = to_dict(compose(config_path, overrides))
     pipeline = settings.get("pipeline") or {}
     tsi = int(trainingsetindex if trainingsetindex is not None else pipeline.get("trainingsetindex") or 0)
-    found = existing_shuffles(cfg, tsi)
-    chosen = shuffle if shuffle is not None else pipeline.get("shuffle")
-    if chosen is not None:
-        origin = f"pipeline.shuffle={chosen}" + ("" if int(chosen) in found else " (new)")
-    elif found:
-        chosen = found[-1]
-        origin = f"the project's {'only' if len(found) == 1 else 'newest'} shuffle" + \
-            (f" (it has {', '.join(map(str, found))}; pick one with pipeline.shuffle=N)" if len(found) > 1 else "")
-    else:
-        chosen, origin = 1, "new (the project has no shuffle yet)"
+    chosen, origin = paths.pipeline_shuffle(cfg, shuffle if shuffle is not None else pipeline.get("shuffle"), tsi)
     plan = Plan(config_path, Path(cfg["project_path"]), cfg, settings, list(overrides),
-                shuffle=int(chosen), trainingsetindex=tsi, shuffle_origin=origin)
+                shuffle=chosen, trainingsetindex=tsi, shuffle_origin=origin)
     for video in project_videos(cfg):
         plan.videos.setdefault(video.stem, video)
     for video in extra_videos:

@@ -53,7 +53,7 @@ from scipy.optimize import linear_sum_assignment
 
 @dataclass
 class AssemblySettings:
-    """Everything the assembler needs (see ``madlc/configs/inference/default.yaml``)."""
+    """Everything the assembler needs (defaults: ``madlc/config/schema.py`` InferenceSchema)."""
 
     n_multibodyparts: int
     graph: list[tuple[int, int]]  # PAF edges (bodypart pairs), indexed by edge id

@@ -39,7 +39,7 @@ SCALE = 100  # float costs -> integer arc costs
 
 @dataclass
 class StitchConfig:
-    """Stitcher settings (see ``madlc/configs/tracking/default.yaml``)."""
+    """Stitcher settings (defaults: ``madlc/config/schema.py`` TrackingSchema)."""
 
     min_length: int = 10
     split_tracklets: bool = True

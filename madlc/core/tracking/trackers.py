@@ -61,7 +61,7 @@ Tracklets = dict[int, dict[int, np.ndarray]]
 
 @dataclass
 class TrackerConfig:
-    """Settings of one tracking run (see ``madlc/configs/tracking/default.yaml``)."""
+    """Settings of one tracking run (defaults: ``madlc/config/schema.py`` TrackingSchema)."""
 
     method: str = "ellipse"
     max_age: int = 1

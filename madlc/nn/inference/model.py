@@ -2,9 +2,9 @@
 
 :func:`load_inference_model` picks the snapshot (config.yaml ``snapshotindex``), loads it with
 :func:`madlc.nn.models.load_model`, checks that it was trained on this project's body parts, and
-gathers the decoding settings with this precedence:
-Hydra ``inference`` group defaults < the model folder's ``test/pose_cfg.yaml``
-(``nmsradius``, ``minconfidence``, ``paf_best``) < explicit ``inference.<key>=`` overrides.
+builds the decoding settings from the resolved ``inference`` and ``analyze`` settings (given by the
+stage, or resolved here with madlc.config: the model folder's ``test/pose_cfg.yaml`` and
+``test/inference_cfg.yaml`` are fitted in by the documented rule) and the pose_cfg's ``paf_best``.
 """
 from __future__ import annotations
 
@@ -54,11 +54,6 @@ def select_snapshot(cfg: dict[str, Any], model_folder: Path, snapshotindex: int 
                           "(the last one) or a valid index.") from None
 
 
-def _explicit_keys(overrides: Sequence[str]) -> set[str]:
-    return {str(o).split("=")[0].lstrip("+").removeprefix("inference.") for o in overrides
-            if str(o).lstrip("+").startswith("inference.")}
-
-
 def split_distance(value: Any, stride: float) -> float:
     """``inference.split_distance`` in pixels: ``auto`` = half a score-map cell; null/0 = plain NMS."""
     if value in (None, False, "none", "null", "off"):
@@ -75,17 +70,15 @@ def split_distance(value: Any, stride: float) -> float:
 
 
 def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dict[str, Any],
-                   inference_group: dict[str, Any], explicit: set[str], analyze: dict[str, Any]) -> InferenceSettings:
-    """Decoding settings from the network shape, test/pose_cfg.yaml and the Hydra group (module docstring)."""
+                   inference_group: dict[str, Any], analyze: dict[str, Any]) -> InferenceSettings:
+    """Decoding settings from the network shape, the resolved ``inference`` / ``analyze`` groups
+    (missing keys: the schema's defaults) and test/pose_cfg.yaml's ``paf_best`` and ``sigma``."""
+    from madlc.config.schema import defaults_of
     from madlc.project.paths import all_bodyparts
 
     shape = model_cfg["shape"]
-
-    def pick(group_key: str, pose_key: str, default: float) -> float:
-        if group_key in explicit or pose_cfg.get(pose_key) is None:
-            value = inference_group.get(group_key)
-            return float(default if value is None else value)
-        return float(pose_cfg[pose_key])
+    inference_group = {**defaults_of("inference"), **inference_group}
+    analyze = {**defaults_of("analyze"), **analyze}
 
     graph = [list(map(int, e)) for e in shape["graph"]]
     paf_inds = None
@@ -106,14 +99,14 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
         num_joints=int(shape["num_joints"]),
         all_joints_names=all_bodyparts(cfg),
         stride=stride,
-        nms_radius=pick("nmsradius", "nmsradius", 5.0),
-        min_confidence=pick("minconfidence", "minconfidence", 0.01),
-        split_distance=split_distance(inference_group.get("split_distance", "auto"), stride),
-        max_peaks=int(analyze.get("max_peaks", 64)),
+        nms_radius=float(inference_group["nmsradius"]),
+        min_confidence=float(inference_group["minconfidence"]),
+        split_distance=split_distance(inference_group["split_distance"], stride),
+        max_peaks=int(analyze["max_peaks"]),
         locref_stdev=1.0,  # madlc.nn.models.model_forward returns offsets in pixels
         graph=graph,
         paf_inds=paf_inds,
-        n_samples=int(analyze.get("n_samples", 10)),
+        n_samples=int(analyze["n_samples"]),
         sigma=pose_cfg.get("sigma", 1) or 1,
     )
 
@@ -136,15 +129,19 @@ def check_bodyparts(cfg: dict[str, Any], model_cfg: dict[str, Any], snapshot: Pa
 
 def load_inference_model(cfg: dict[str, Any], shuffle: int = 1, trainingsetindex: int = 0, device: Any = "cpu",
                          overrides: Sequence[str] = (), analyze: dict[str, Any] | None = None,
-                         snapshotindex: int | str | None = None) -> LoadedModel:
-    """Load the shuffle's snapshot and its decoding settings (module docstring)."""
+                         snapshotindex: int | str | None = None,
+                         settings: dict[str, Any] | None = None) -> LoadedModel:
+    """Load the shuffle's snapshot and its decoding settings (module docstring).
+
+    ``settings``: the resolved ``inference`` (and ``analyze``) groups; None resolves them here
+    from the project's madlc.yaml, the model's test/ files and ``overrides``. ``analyze`` (madlc's
+    analysis options) wins over ``settings["analyze"]``.
+    """
     import torch
 
     from madlc.io import read_pose_cfg
     from madlc.nn.models import load_model, model_forward
     from madlc.project.paths import model_folder, scorer_name
-    from madlc.settings import compose, to_dict
-
     folder = model_folder(cfg, shuffle, trainingsetindex)
     if not folder.exists():
         raise ConfigError(f"{folder}: no model folder for shuffle {shuffle} (trainingsetindex {trainingsetindex}). "
@@ -155,9 +152,14 @@ def load_inference_model(cfg: dict[str, Any], shuffle: int = 1, trainingsetindex
     check_bodyparts(cfg, model_cfg, snapshot)
     pose_path = folder / "test" / "pose_cfg.yaml"
     pose_cfg = dict(read_pose_cfg(pose_path)) if pose_path.exists() else {}
-    settings_tree = to_dict(compose(cfg.get("project_path"), list(overrides)))
-    group = dict(settings_tree.get("inference") or {})
-    settings = build_settings(cfg, model_cfg, pose_cfg, group, _explicit_keys(overrides), analyze or {})
+    if settings is None:
+        from madlc.config import resolve
+        from madlc.config.dlc_files import model_test_files
+
+        settings = resolve(cfg.get("project_path"), overrides, dlc_files=model_test_files(folder)).values
+    group = dict(settings["inference"])
+    options = {**dict(settings.get("analyze") or {}), **dict(analyze or {})}
+    settings = build_settings(cfg, model_cfg, pose_cfg, group, options)
     net_type = str(model_cfg.get("net_type") or pose_cfg.get("net_type") or "resnet_50")
 
     def forward(batch: Any) -> dict[str, Any]:

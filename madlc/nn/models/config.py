@@ -28,8 +28,6 @@ import copy
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
-
 from madlc.errors import ConfigError
 from madlc.nn.models.dlc_config import (MADLC_MODEL_FILE, PYTORCH_CONFIG, WRITTEN_BY_DLC, WRITTEN_BY_MADLC,
                                      dlc_made_settings, dlc_net_type, is_madlc_layout, madlc_side, merge,
@@ -42,25 +40,23 @@ GROUPS = ("model", "data", "train")
 OTHER_GROUPS = ("inference", "tracking", "filter", "review", "pipeline", "analyze")
 
 
-def _project_model_choice(cfg: dict[str, Any]) -> bool:
-    from madlc.settings import _project_overrides
+def resolve_settings(cfg: dict[str, Any], net_type: str | None = None, overrides: Sequence[str] = ()) -> Any:
+    """The resolved settings (madlc.config.Resolved) for a new shuffle.
 
-    overrides, values = _project_overrides(cfg.get("project_path"))
-    return any(o.split("=")[0].lstrip("+") == "model" for o in overrides) or isinstance(values.get("model"), str)
+    The model: ``net_type`` > a ``model=`` choice in ``overrides`` or madlc.yaml > config.yaml's
+    ``default_net_type`` > the schema's default.
+    """
+    from madlc.config import resolve
 
-
-def resolve_settings(cfg: dict[str, Any], net_type: str | None = None, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """Compose the Hydra settings for a new shuffle (net_type > model= override > madlc.yaml > default_net_type)."""
-    from madlc.settings import compose, to_dict
-
+    project = cfg.get("project_path")
     extra: list[str] = []
     if net_type is not None:
         extra = [f"model={model_option(net_type)}"]
-    elif not any(o.split("=")[0].lstrip("+") == "model" for o in overrides) and not _project_model_choice(cfg):
+    elif resolve(project, overrides).source("model.name") == "default":
         default = cfg.get("default_net_type")
         if default in NET_TYPE_TO_MODEL:
             extra = [f"model={NET_TYPE_TO_MODEL[default]}"]
-    return to_dict(compose(cfg.get("project_path"), [*extra, *overrides]))
+    return resolve(project, [*extra, *overrides]) if extra else resolve(project, overrides)
 
 
 def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: list[list[int]],
@@ -76,9 +72,9 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
         "num_animals": len(inds),
         "num_multibodyparts": len(multi),
         "num_uniquebodyparts": len(unique),
-        "nms_radius": int((settings.get("inference") or {}).get("nmsradius") or 5),
+        "nms_radius": int(settings["inference"]["nmsradius"]),
         "sigma": 1.0,
-        "locref_stdev": float(data.get("locref_stdev", 7.2801)),
+        "locref_stdev": float(data["locref_stdev"]),
         "min_affinity": 0.05,
         "graph": [list(map(int, e)) for e in graph],
         "edges_to_keep": list(range(len(graph))),
@@ -90,7 +86,7 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
     return {
         "net_type": dlc_net_type(model),
         "method": "bu",
-        "device": settings["train"].get("device", "auto"),
+        "device": settings["train"]["device"],
         "metadata": {
             "project_path": str(paths.project_dir(cfg)),
             "pose_config_path": str(model_dir / "train" / PYTORCH_CONFIG),
@@ -102,7 +98,7 @@ def build_pytorch_config(cfg: dict[str, Any], settings: dict[str, Any], graph: l
         "model": model,
         "data": data,
         "train": copy.deepcopy(settings["train"]),
-        "seed": int(settings.get("seed", 0)),
+        "seed": int(settings["seed"]),
     }
 
 
@@ -111,9 +107,11 @@ def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int
     """``test/pose_cfg.yaml``: DeepLabCut's test keys (FORMATS.md §4.5, TF superset of the PyTorch keys).
 
     Peak finding (``nmsradius``, ``minconfidence``) comes from the resolved ``inference`` settings
-    (madlc defaults, the project's madlc.yaml, overrides), else DeepLabCut's 5.0 / 0.01.
+    (madlc defaults, the project's madlc.yaml, overrides).
     """
-    inference = (settings or {}).get("inference") or {}
+    from madlc.config.schema import defaults_of
+
+    inference = {**defaults_of("inference"), **dict((settings or {}).get("inference") or {})}
     names = paths.all_bodyparts(cfg)
     pred = pytorch_cfg["model"]["heads"]["bodypart"]["predictor"]
     rel = paths.training_data_pickle(cfg, shuffle, trainingsetindex).relative_to(paths.project_dir(cfg))
@@ -135,8 +133,8 @@ def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int
         "partaffinityfield_graph": pred["graph"],
         "num_limbs": len(pred["graph"]),
         "num_idchannel": len(paths.individuals(cfg)) if cfg.get("identity") else 0,
-        "nmsradius": float(inference.get("nmsradius") or 5.0),
-        "minconfidence": float(inference.get("minconfidence") or 0.01),
+        "nmsradius": float(inference["nmsradius"]),
+        "minconfidence": float(inference["minconfidence"]),
         "sigma": 1,
         "locref_smooth": False,
         "scoremap_dir": "test",
@@ -144,29 +142,35 @@ def test_pose_cfg(cfg: dict[str, Any], pytorch_cfg: dict[str, Any], shuffle: int
     }
 
 
-#: DeepLabCut's inference_cfg template (FORMATS.md §5); values from the Hydra `inference` group win
+#: DeepLabCut's inference_cfg template keys (FORMATS.md §5), in its order
 INFERENCE_TEMPLATE = ["variant", "pafthreshold", "method", "minimalnumberofconnections", "pcutoff", "topktoretain",
                       "withid", "boundingboxslack", "iou_threshold", "max_age", "min_hits"]
+#: template keys DeepLabCut derives from config.yaml; madlc does too unless they are set in madlc.yaml or overrides
+PROJECT_DERIVED_KEYS = ("minimalnumberofconnections", "topktoretain", "withid")
 
 
-def inference_cfg_for(cfg: dict[str, Any], settings: dict[str, Any], overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """``test/inference_cfg.yaml``: the Hydra ``inference`` group's values for DeepLabCut's template keys.
+def inference_cfg_for(cfg: dict[str, Any], settings: Any, overrides: Sequence[str] = ()) -> dict[str, Any]:
+    """``test/inference_cfg.yaml``: the resolved ``inference`` group's values for DeepLabCut's template keys.
 
-    ``minimalnumberofconnections``, ``topktoretain`` and ``withid`` come from the project (as DeepLabCut
-    writes them) unless an ``inference.<key>=`` override sets them explicitly.
+    ``settings``: a madlc.config.Resolved (or a plain tree). ``minimalnumberofconnections``,
+    ``topktoretain`` and ``withid`` come from the project (as DeepLabCut writes them) unless the
+    resolved value was set somewhere (madlc.yaml or an ``inference.<key>=`` override) and is not null.
     """
-    defaults = {
-        "variant": 0, "pafthreshold": 0.1, "method": "m1",
-        "minimalnumberofconnections": int(len(paths.multianimal_bodyparts(cfg)) / 2),
-        "pcutoff": 0.1, "topktoretain": len(paths.individuals(cfg)), "withid": bool(cfg.get("identity")),
-        "boundingboxslack": 0, "iou_threshold": 0.6, "max_age": 1, "min_hits": 1,
-    }
-    group = settings.get("inference") or {}
-    out = {k: group.get(k, v) if group.get(k) is not None else v for k, v in defaults.items()}
+    from madlc.config.schema import defaults_of
+
+    group = {**defaults_of("inference"), **dict(settings.get("inference") or {})}
+    sources = getattr(settings, "sources", {})
     explicit = {o.split("=")[0].lstrip("+") for o in overrides}
-    for key in ("minimalnumberofconnections", "topktoretain", "withid"):  # project-derived unless set explicitly
-        if group.get(key) in (None, "auto") or f"inference.{key}" not in explicit:
-            out[key] = defaults[key]
+    project = {
+        "minimalnumberofconnections": int(len(paths.multianimal_bodyparts(cfg)) / 2),
+        "topktoretain": len(paths.individuals(cfg)),
+        "withid": bool(cfg.get("identity")),
+    }
+    out = {k: group[k] for k in INFERENCE_TEMPLATE}
+    for key in PROJECT_DERIVED_KEYS:
+        chosen = f"inference.{key}" in explicit or sources.get(f"inference.{key}", "default") != "default"
+        if group[key] in (None, "auto") or not chosen:
+            out[key] = project[key]
     return out
 
 
@@ -232,54 +236,75 @@ def write_model_config(model_folder: str | Path, pcfg: dict[str, Any], steps_per
 
 
 def apply_overrides(pcfg: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply Hydra-style overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
+    """Apply Hydra overrides to a pytorch_config dict (group swaps, ``a.b=v``, ``+a.b=v``, ``~a.b``).
 
-    Overrides of other stages' groups (``inference.*``, ``tracking.*``, ``filter.*``, ``pipeline.*``) are ignored.
+    Parsed by Hydra's override grammar (the one madlc.config uses); the changed settings are checked
+    against the schema's ranges. Overrides of other stages' groups (``inference.*``, ``tracking.*``,
+    ``filter.*``, ``pipeline.*``) are ignored.
     """
-    from madlc.settings import CONFIG_DIR
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    from madlc.config.resolve import group_option
 
     out = copy.deepcopy(pcfg)
-    for item in overrides:
-        item = str(item).strip()
-        if item.startswith("~"):
-            _delete(out, item[1:].split("=")[0], item)
-            continue
-        if "=" not in item:
+    items = [str(item).strip() for item in overrides]
+    for item in items:
+        if "=" not in item and not item.startswith("~"):
             raise ConfigError(f"override {item!r} is not key=value. What to do: write e.g. train.max_steps=1000.")
-        key, raw = item.split("=", 1)
-        add = key.startswith("+")
-        key = key.lstrip("+")
+    try:
+        parsed = OverridesParser.create().parse_overrides(items)
+    except OverrideParseException as err:
+        raise ConfigError(f"overrides {items}: {err}. What to do: write key=value (e.g. train.max_steps=1000).") from None
+    changed: list[str] = []
+    for override in parsed:
+        key, item = override.key_or_group, override.input_line
         if key.split(".")[0] in OTHER_GROUPS:
             continue
-        value = _parse_value(raw, item)
+        if override.is_delete():
+            _delete(out, key, item)
+            continue
+        if override.is_sweep_override():
+            raise ConfigError(f"override {item!r}: one value only (no sweeps). What to do: give a single value.")
+        value = override.value()
         if key in GROUPS and isinstance(value, str):
             option = model_option(value) if key == "model" and value in NET_TYPE_TO_MODEL else value
-            path = CONFIG_DIR / key / f"{option}.yaml"
-            if not path.exists():
-                choices = sorted(p.stem for p in (CONFIG_DIR / key).glob("*.yaml"))
-                raise ConfigError(f"override {item!r}: no option {option!r} in group {key!r}. What to do: use one of {choices}.")
-            group = yaml.safe_load(path.read_text()) or {}
+            group = group_option(key, option)
             if key == "model":
                 group["heads"] = out["model"].get("heads", {})
                 out["net_type"] = dlc_net_type(group)
             out[key] = group
             continue
-        _set(out, key, value, add, item)
+        _set(out, key, _plain_value(value), override.is_add(), item)
+        changed.append(key)
+    _check_ranges(out, changed)
     return out
 
 
-def _parse_value(raw: str, item: str) -> Any:
-    """YAML value of an override; ``1e-3`` (a string for YAML 1.1) becomes a float as in Hydra."""
-    try:
-        value = yaml.safe_load(raw) if raw != "" else ""
-    except yaml.YAMLError as err:
-        raise ConfigError(f"override {item!r}: value is not valid YAML ({err}).") from None
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
+def _plain_value(value: Any) -> Any:
+    """Hydra's parsed value as plain Python (lists and dicts copied)."""
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain_value(v) for k, v in value.items()}
     return value
+
+
+def _check_ranges(pcfg: dict[str, Any], keys: Sequence[str]) -> None:
+    """ConfigError naming the key, value and allowed values of any overridden setting out of range."""
+    from madlc.config.schema import leaf_specs
+
+    specs = leaf_specs()
+    for key in keys:
+        allowed = specs[key].metadata.get("allowed") if key in specs else None
+        if allowed is None:
+            continue
+        node: Any = pcfg
+        for part in key.split("."):
+            node = node[part]
+        if not allowed.accepts(node):
+            raise ConfigError(f"{key}={node!r} (from command line): allowed: {allowed.describe()}. "
+                              "What to do: fix the value.")
 
 
 def _set(cfg: dict[str, Any], dotted: str, value: Any, add: bool, item: str) -> None:
