@@ -45,6 +45,13 @@ def assembly(args: dict) -> dict:
     t0 = time.perf_counter()
     asm.assemble(chunk_size=0)  # serial, as madlc's core assembler
     seconds = time.perf_counter() - t0
+    # file in, file out (as madlc.assemble): read the _full.pickle, assemble, write the _assemblies.pickle
+    t0 = time.perf_counter()
+    on_disk = Assembler(_load(args["full"]), max_n_individuals=3, n_multibodyparts=4, pcutoff=0.1, min_affinity=0.1,
+                        min_n_links=2)
+    on_disk.assemble(chunk_size=0)
+    on_disk.to_pickle(args["output"])
+    file_seconds = time.perf_counter() - t0
     n_frames = len(asm.metadata["imnames"])
     n_animals = sum(len(v) for v in asm.assemblies.values())
     video = {i: np.stack([a.data for a in v]) for i, v in asm.assemblies.items()}
@@ -63,7 +70,7 @@ def assembly(args: dict) -> dict:
         found = asm.assemblies.get(i, [])
         preds.append(np.stack([a.data for a in found]) if found else np.full((0, 4, 4), np.nan))
         scores.append(np.asarray([a.affinity for a in found], float))
-    return dict(seconds=seconds, n_frames=n_frames, n_animals=n_animals, video_assemblies=video,
+    return dict(seconds=seconds, file_seconds=file_seconds, n_frames=n_frames, n_animals=n_animals, video_assemblies=video,
                 eval_preds=preds, eval_scores=scores, eval_seconds=eval_seconds)
 
 
