@@ -4,15 +4,17 @@
     python benchmarks/dlc_side_by_side.py --parts assembly,stitching --repeats 3  # shorter
 
 DeepLabCut runs in its own venv (``$MADLC_DLC_VENV``, default ``~/.cache/madlc-dlc-venv``; made by
-``.ci/dlc_env.sh``) as one subprocess (``benchmarks/dlc_worker.py``), between two halves of madlc's
-runs, so both see the same machine load; the best time of each side is compared. Both sides run
-with one thread (OMP_NUM_THREADS=1, torch.set_num_threads(1)). Parts:
+``.ci/dlc_env.sh``) as one long-lived worker process (``benchmarks/dlc_worker.py``, DeepLabCut imported
+once). Each round runs every part once on each side, alternately, who goes first swapping from
+round to round, so both see the same machine load; the best time of each side over ``--repeats``
+rounds is compared. Both sides run with one thread (OMP_NUM_THREADS=1, torch.set_num_threads(1)).
+Parts:
 
 * assembly: DeepLabCut's own detections of montblanc (``montblanc_full.pickle``, 180 frames, up to
   3 birds, PAF threshold 0.1, pcutoff 0.1, 2 links): in memory, DeepLabCut's ``Assembler`` (serial)
   vs madlc's core assembler (``assemble_frames``) on those frames repeated ``--tile`` times (a run
-  of 50-100 ms is mostly noise on a shared machine); and file in, file out on the 180-frame file: madlc's public
-  ``madlc.assemble`` (the settings composition it does per call is timed separately) vs reading the
+  of 50-100 ms is mostly noise on a shared machine); and file in, file out on the 180-frame file:
+  madlc's public ``madlc.assemble`` (the settings composition it does per call is timed separately) vs reading the
   pickle, DeepLabCut's Assembler and its ``to_pickle``. Accuracy: both assemblers on the 30
   labelled images (``montblanc_eval.pickle``, up to 8 animals), OKS-mAP/mAR by the same metric code.
 * tracking: DeepLabCut's assemblies (``montblanc_assemblies.pickle``) -> tracklets, DeepLabCut 3's
@@ -25,7 +27,9 @@ with one thread (OMP_NUM_THREADS=1, torch.set_num_threads(1)). Parts:
 * analysis: a bottom-up resnet_50 (random init: the two programs' resnet_50 snapshots do not load in
   each other, so each runs its own network of that architecture) on the same synthetic video,
   CPU, batch 8: DeepLabCut's ``video_inference`` (decode + network + its PAF predictor, which also
-  assembles) vs madlc's ``analyze_video`` (decode + network + peaks/PAF costs + ``_full.pickle``).
+  assembles) vs madlc's ``analyze_video`` (decode + network + peaks/PAF costs + ``_full.pickle``);
+  and each network alone on batches of random frames (madlc's from uint8, normalising inside;
+  DeepLabCut's from normalised floats, as its runner feeds it).
 
 Prints madlc's figure, DeepLabCut's, and the ratio (madlc / DeepLabCut for speed: > 1 = madlc faster).
 """
