@@ -11,9 +11,9 @@ Calibrated variants are leave-one-image-out (the calibration never sees the imag
 it is scored on).
 
 Speed: the 180 frames of ``montblanc_full.pickle`` (topktoretain 3), best of
-``--repeats`` runs, against DeepLabCut's reference time on these machines (about
-0.2 s, +-50 %) and against madlc's DeepLabCut-style greedy grouping run in this
-same process.
+``--repeats`` runs, against madlc's DeepLabCut-style greedy grouping run in this
+same process. Against DeepLabCut itself, run in the same sitting:
+``benchmarks/dlc_side_by_side.py``.
 """
 from __future__ import annotations
 
@@ -31,7 +31,6 @@ from madlc.core.assembly.assemble import AssemblySettings, assemble_frame, assem
 from madlc.core.metrics.oks import mean_keypoint_score, oks_map
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
-DLC_SECONDS = 0.2  # DeepLabCut 3.0.1 on montblanc_full.pickle, 2 CPU cores (README of the data)
 
 
 def load(name: str):
@@ -142,8 +141,7 @@ def speed(repeats: int) -> None:
     print(f"madlc average linkage : {t_ours:.3f} s = {n_frames / t_ours:7.0f} frames/s")
     print(f"madlc greedy (same process baseline): {t_greedy:.3f} s = {n_frames / t_greedy:7.0f} frames/s; "
           f"average/greedy speed ratio {t_greedy / t_ours:.2f}")
-    print(f"DeepLabCut reference  : {DLC_SECONDS:.3f} s = {n_frames / DLC_SECONDS:7.0f} frames/s; "
-          f"madlc/DLC speed ratio {DLC_SECONDS / t_ours:.2f} (DLC figure +-50 %)")
+    print("against DeepLabCut's own Assembler in the same sitting: python benchmarks/dlc_side_by_side.py")
     print(f"animals: madlc {n_ours} ({kp_ours} keypoints), DeepLabCut {n_dlc} ({kp_dlc} keypoints); "
           f"{same}/{n_dlc} of DeepLabCut's animals found identically")
 
