@@ -30,7 +30,7 @@ def export_tracks(config: str, videos: list[str], formats: Sequence[str] | None 
 
     cfg = load_config(config)
     if formats is None:
-        from madlc.settings import compose, to_dict
+        from madlc.config import compose, to_dict
 
         formats = (to_dict(compose(config, overrides)).get("pipeline") or {}).get("export") or ["nwb", "slp"]
     formats = [formats] if isinstance(formats, str) else list(formats)

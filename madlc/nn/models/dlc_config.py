@@ -239,7 +239,7 @@ def dlc_made_settings(dlc: dict[str, Any], path: Path) -> dict[str, Any]:
     """madlc's groups for a shuffle DeepLabCut made: madlc's network of that ``net_type`` and madlc's defaults."""
     from madlc.errors import ConfigError
     from madlc.nn.models.names import NET_TYPE_TO_MODEL
-    from madlc.settings import compose, to_dict
+    from madlc.config import compose, to_dict
 
     net = str(dlc.get("net_type") or "")
     if net not in NET_TYPE_TO_MODEL:
