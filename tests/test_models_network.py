@@ -62,7 +62,9 @@ def test_overrides_on_saved_config() -> None:
     out = apply_overrides(pcfg, ["model=resnet_50", "train.lr=1e-3", "data.crop_size=[64,48]", "+train.extra=2"])
     assert out["net_type"] == "resnet_50" and out["model"]["backbone"] == "resnet_50" and out["model"]["heads"] == {"x": 1}
     assert out["train"]["lr"] == 1e-3 and out["data"]["crop_size"] == [64, 48] and out["train"]["extra"] == 2
-    assert apply_overrides(pcfg, ["model=mobilenet_v2_1.0"])["net_type"] == "mobilenet_v2_1.0"
+    mobilenet = apply_overrides(pcfg, ["model=mobilenet_v2_1.0"])  # DeepLabCut 3 has no mobilenet bottom-up net_type:
+    assert mobilenet["model"]["backbone"] == "mobilenet_v2"            # the family of its layout names the file
+    assert mobilenet["net_type"] == "dlcrnet_stride16_ms5"
     assert apply_overrides(pcfg, ["inference.pcutoff=0.3", "tracking=default"]) == pcfg  # other stages' settings
     with pytest.raises(ConfigError, match="train.lrr"):
         apply_overrides(pcfg, ["train.lrr=1"])

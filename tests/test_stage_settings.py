@@ -189,10 +189,11 @@ def test_train_network_brings_in_madlc_yaml_keeps_hand_edits_and_command_line_wi
     cfg = load_config(config)
     pcfg_path = paths.model_folder(cfg, 1, 0) / "train" / "pytorch_config.yaml"
     assert (pcfg_path.parent.parent / "test" / "madlc_written.yaml").exists()
-    pcfg = read_yaml(pcfg_path)
+    own_path = pcfg_path.parent / "madlc_model.yaml"  # madlc's groups, beside DeepLabCut's pytorch_config.yaml
+    pcfg = read_yaml(own_path)
     assert pcfg["train"]["max_steps"] == 50000 and pcfg["data"]["batch_size"] == 8
-    pcfg["data"]["batch_size"] = 4  # a hand edit of DeepLabCut 3's training file
-    write_yaml(pcfg, pcfg_path)
+    pcfg["data"]["batch_size"] = 4  # a hand edit of the shuffle's training settings
+    write_yaml(pcfg, own_path)
     settings_file = Path(config).parent / "madlc.yaml"
     settings = yaml.safe_load(settings_file.read_text())
     settings["train"] = {"max_steps": 0}
@@ -203,7 +204,7 @@ def test_train_network_brings_in_madlc_yaml_keeps_hand_edits_and_command_line_wi
     settings["data"]["batch_size"] = 2  # madlc.yaml says 2, the hand edit says 4: the edit wins
     settings_file.write_text(yaml.safe_dump(settings))
     train_network(config, overrides=["train.display_iters=1", "train.progress_bar=false"])
-    used = read_yaml(pcfg_path)
+    used = read_yaml(own_path)
     assert used["train"]["max_steps"] == 2  # madlc.yaml, changed since the shuffle was made, reaches training
     assert used["data"]["batch_size"] == 4  # hand edit of pytorch_config.yaml kept
     assert used["train"]["display_iters"] == 1  # command line over madlc.yaml

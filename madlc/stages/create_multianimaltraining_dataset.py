@@ -241,7 +241,8 @@ def existing_shuffles(cfg: dict[str, Any]) -> list[int]:
         if root.is_dir():
             for d in root.iterdir():
                 m = re.fullmatch(re.escape(prefix) + r"\d+shuffle(\d+)", d.name)
-                if m and d.is_dir():
+                # a folder holding no file (e.g. made by Snakemake for the outputs to come) is no shuffle yet
+                if m and d.is_dir() and any(p.is_file() for p in d.rglob("*")):
                     found.add(int(m.group(1)))
     return sorted(found)
 

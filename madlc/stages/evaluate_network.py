@@ -283,6 +283,8 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
     from madlc.nn.inference.model import load_inference_model
     from madlc.nn.inference.run import default_device
     from madlc.project.trainingset import load_merged_labels
+    from madlc.config.dlc_files import model_test_files
+    from madlc.stages._settings import stage_settings
 
     cfg = load_config(config)
     df = load_merged_labels(cfg)
@@ -290,11 +292,12 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
                                                            trainingsetindex)
     folder = paths.model_folder(cfg, shuffle, trainingsetindex)
     pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
-    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), list(overrides),
-                                 snapshotindex=snapshotindex)
+    resolved = stage_settings("evaluate", cfg["project_path"], list(overrides), dlc_files=model_test_files(folder))
+    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), snapshotindex=snapshotindex,
+                                 settings=resolved)
     infer = replace(model.settings, paf_inds=None)
     frames = _predict(model, infer, paths.project_dir(cfg), keys, int(cfg.get("batch_size") or 8))
-    asm, settings = _assembly_settings(cfg, folder, infer, list(overrides))
+    asm, settings = _assembly_settings(cfg, infer, resolved["inference"])
     multi_parts, unique_parts, _ = _comparison_parts(cfg, "all")
     result = evaluate_snapshot_images(cfg, frames, gt, train_pos, test_pos, asm, settings, (multi_parts, unique_parts),
                                       pcutoff)
