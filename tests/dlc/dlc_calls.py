@@ -96,7 +96,73 @@ def make_project(args: dict) -> dict:
     return report
 
 
+def train_bottom_up(args: dict) -> dict:
+    """DeepLabCut trains shuffle ``shuffle`` a few steps on CPU from a seeded random start (no ImageNet download).
+
+    DeepLabCut's ``train_network`` fetches ImageNet backbone weights unless it resumes from a snapshot, so a
+    seeded, randomly initialised model is first saved in DeepLabCut's snapshot layout and training resumes
+    from it. ``crop``: the training crop (width, height); ``epochs``: how many epochs to train.
+    """
+    import deeplabcut
+    import torch
+    import yaml
+    from deeplabcut.pose_estimation_pytorch.models import PoseModel
+
+    config, shuffle = args["config"], int(args.get("shuffle", 1))
+    pose_path = Path(args["pytorch_config"])
+    pose = yaml.safe_load(pose_path.read_text())
+    width, height = args.get("crop", [96, 96])
+    pose["data"]["train"]["crop_sampling"].update(width=int(width), height=int(height))
+    pose["data"]["train"]["motion_blur"] = False
+    pose_path.write_text(yaml.safe_dump(pose, sort_keys=False))
+    torch.manual_seed(int(args.get("seed", 0)))
+    model = PoseModel.build(pose["model"], pretrained_backbone=False)
+    start = pose_path.parent / "random-start.pt"
+    torch.save({"model": model.state_dict(), "metadata": {"epoch": 0}}, start)
+    report: dict = {}
+    _try(report, "train_network", lambda: deeplabcut.train_network(
+        config, shuffle=shuffle, device="cpu", snapshot_path=str(start), batch_size=int(args.get("batch_size", 4)),
+        epochs=int(args.get("epochs", 1)), save_epochs=1, display_iters=1))
+    start.unlink()
+    report["snapshots"] = sorted(str(p) for p in pose_path.parent.glob("snapshot-*.pt"))
+    return report
+
+
+def predict_frames(args: dict) -> dict:
+    """DeepLabCut's own model + PAF predictor on every frame of a video: raw detections per frame (pickle).
+
+    The snapshot is loaded by DeepLabCut's inference runner; each frame (read by DeepLabCut's VideoIterator)
+    goes through the runner's preprocessor, the model and the bodypart head's PartAffinityFieldPredictor with
+    ``return_preds`` (coordinates, confidence and PAF costs before assembly). Also writes the frames read.
+    """
+    import pickle
+
+    import numpy as np
+    import torch
+    from deeplabcut.pose_estimation_pytorch.apis.utils import get_pose_inference_runner
+    from deeplabcut.pose_estimation_pytorch.apis.videos import VideoIterator
+
+    runner = get_pose_inference_runner(args["pytorch_config"], args["snapshot"], batch_size=1, device="cpu")
+    model = runner.model.eval()
+    predictor = model.heads["bodypart"].predictor
+    predictor.return_preds = True
+    stride = model.get_stride("bodypart")
+    frames, preds, poses = [], [], []
+    with torch.no_grad():
+        for frame in VideoIterator(args["video"]):
+            frames.append(frame)
+            inputs, _ = runner.preprocessor(frame, {})
+            outputs = model(inputs.to(runner.device))
+            out = predictor(stride, outputs["bodypart"])
+            preds.append(out["preds"][0])
+            poses.append(out["poses"][0].numpy())
+    with open(args["out"], "wb") as f:
+        pickle.dump({"stride": float(stride), "frames": np.stack(frames), "preds": preds, "poses": poses}, f)
+    return {"n_frames": len(frames), "stride": float(stride)}
+
+
 if __name__ == "__main__":
     step, raw, out = sys.argv[1], sys.argv[2], sys.argv[3]
-    result = {"validate": validate, "postprocess": postprocess, "make_project": make_project}[step](json.loads(raw))
+    result = {"validate": validate, "postprocess": postprocess, "make_project": make_project,
+              "train_bottom_up": train_bottom_up, "predict_frames": predict_frames}[step](json.loads(raw))
     Path(out).write_text(json.dumps(result, indent=1, default=str))

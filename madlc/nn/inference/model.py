@@ -102,19 +102,29 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
                               "What to do: re-run evaluate_network (it rewrites paf_best), or remove paf_best "
                               "from test/pose_cfg.yaml.")
     stride = float(model_cfg.get("stride", shape.get("stride", 8)))
+    decoder = str(model_cfg["model"].get("decoder", "madlc"))
+    nms_radius = pick("nmsradius", "nmsradius", 5.0)
+    min_confidence = pick("minconfidence", "minconfidence", 0.01)
+    sigma = pose_cfg.get("sigma", 1) or 1
+    if decoder == "deeplabcut":  # DeepLabCut's predictor settings (its threshold is fixed at 0.01)
+        predictor = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {})
+        nms_radius = nms_radius if "nmsradius" in explicit else float(predictor.get("nms_radius", 5))
+        min_confidence = min_confidence if "minconfidence" in explicit else 0.01
+        sigma = float(predictor.get("sigma", sigma))
     return InferenceSettings(
         num_joints=int(shape["num_joints"]),
         all_joints_names=all_bodyparts(cfg),
         stride=stride,
-        nms_radius=pick("nmsradius", "nmsradius", 5.0),
-        min_confidence=pick("minconfidence", "minconfidence", 0.01),
+        nms_radius=nms_radius,
+        min_confidence=min_confidence,
         split_distance=split_distance(inference_group.get("split_distance", "auto"), stride),
         max_peaks=int(analyze.get("max_peaks", 64)),
         locref_stdev=1.0,  # madlc.nn.models.model_forward returns offsets in pixels
         graph=graph,
         paf_inds=paf_inds,
         n_samples=int(analyze.get("n_samples", 10)),
-        sigma=pose_cfg.get("sigma", 1) or 1,
+        sigma=sigma,
+        decoder=decoder,
     )
 
 
