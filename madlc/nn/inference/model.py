@@ -89,7 +89,10 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
 
     graph = [list(map(int, e)) for e in shape["graph"]]
     paf_inds = None
-    if pose_cfg.get("paf_best") is not None:
+    keep = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {}).get("edges_to_keep")
+    if model_cfg["model"].get("decoder") == "deeplabcut" and keep is not None:
+        paf_inds = [int(i) for i in keep]  # DeepLabCut's predictor uses its pytorch_config's edges_to_keep
+    elif pose_cfg.get("paf_best") is not None:
         paf_inds = [int(i) for i in pose_cfg["paf_best"]]
     else:
         keep = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {}).get("edges_to_keep")

@@ -257,6 +257,8 @@ def merge(dlc: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     }
     if not isinstance(out["model"].get("heads"), dict):
         out["model"]["heads"] = heads_from_dlc(dlc)
+    if out["model"].get("name") == DLC_NETWORK and unsupported_reason(dlc.get("model") or {}) is None:
+        out["model"] = dlc_network_model(dlc)  # always DeepLabCut's file as it is now (e.g. its edges_to_keep)
     return out
 
 

@@ -26,6 +26,11 @@ Raw outputs of :meth:`DLCPoseModel.forward` use the keys of :class:`madlc.nn.mod
 smoothing, max-pool NMS, ``stride // 2`` cell centre, its PAF line integral) is
 :mod:`madlc.nn.inference.dlc_decode`.
 
+Training in madlc (``madlc train-network`` on such a shuffle): the maps are cut to the ``ceil(H / 4)``
+cells madlc's targets have (DeepLabCut's stride-4 cell ``(i, j)`` is centred at ``(4j + 2, 4i + 2)``, as
+madlc's targets are); madlc's losses and augmentation apply, and the snapshot it writes has DeepLabCut's
+keys, so DeepLabCut loads it.
+
 Input: images ``(B, 3, H, W)`` RGB in [0, 1] from 8-bit frames; the network normalises them as
 DeepLabCut's albumentations ``Normalize`` does on the 8-bit values (float32 ``(v - 255 mean) * 1/(255 std)``).
 """
@@ -224,4 +229,8 @@ class DLCPoseModel(nn.Module):
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         levels = torch.round(images * 255.0)  # the 8-bit values DeepLabCut normalises
         x = (levels - self.mean255) * self.inv_std255
-        return self.heads["bodypart"](self.backbone(x))
+        out = self.heads["bodypart"](self.backbone(x))
+        if self.training:  # madlc's targets cover ceil(H / stride) cells, the maps one more: cut them to fit
+            h, w = (-(-int(images.shape[-2]) // int(self.stride)), -(-int(images.shape[-1]) // int(self.stride)))
+            out = {k: v[..., :h, :w] for k, v in out.items()}
+        return out
