@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create (if missing) the DeepLabCut 3.0.2 venv used by tests/test_dlc_interop.py: DeepLabCut's own
+# Create (if missing) the DeepLabCut 3.0.2 venv used by tests/test_dlc_interop.py and tests/test_dlc_weights.py
+# (DeepLabCut-trained snapshots analysed by madlc and back): DeepLabCut's own
 # functions run there (subprocess) on madlc projects, and madlc's stages on DeepLabCut-made ones.
 # Pins: numpy<2 and pandas<3 (what DeepLabCut 3.0.x supports); filterpy 1.4.5 (filterpy 2.0 breaks
 # DeepLabCut's ellipse tracker into 1-2-frame tracklets). torch is installed first so pip keeps

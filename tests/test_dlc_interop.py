@@ -161,7 +161,7 @@ def test_madlc_keeps_a_deeplabcut_shuffle_and_runs_on_its_project(dlc_made_proje
     assert sum(n.endswith("shuffle1.pickle") for n in names) == 2, names
     # madlc reads DeepLabCut's shuffle (its network name, predictor and body parts)
     dlc_cfg = load_pytorch_config(paths.model_folder(cfg, 1))
-    assert dlc_cfg["net_type"] == "resnet_50" and dlc_cfg["model"]["name"] == "resnet_50"
+    assert dlc_cfg["net_type"] == "resnet_50" and dlc_cfg["model"]["name"] == "deeplabcut"  # its own network
     # a new madlc training set takes the next free shuffle; asking for shuffle 1 is refused
     with pytest.raises(ConfigError, match="Cannot create shuffle 1 as it already exists"):
         madlc.create_multianimaltraining_dataset(config, Shuffles=[1], net_type="tiny")

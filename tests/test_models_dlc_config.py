@@ -72,8 +72,9 @@ def test_deeplabcut_made_config_is_read_and_never_rewritten(tmp_path: Path) -> N
     (folder / "train" / "madlc_model.yaml").unlink()
     path.write_text("# made by DeepLabCut\n" + yaml.safe_dump(dlc))
     before = path.read_bytes()
-    pcfg = load_pytorch_config(folder)  # madlc's network of that name, madlc's defaults, DeepLabCut's graph
-    assert pcfg["net_type"] == "resnet_50" and pcfg["model"]["name"] == "resnet_50"
+    pcfg = load_pytorch_config(folder)  # DeepLabCut's own network (madlc.nn.models.dlc_net), madlc's defaults
+    assert pcfg["net_type"] == "resnet_50" and pcfg["model"]["name"] == "deeplabcut"
+    assert pcfg["model"]["dlc"]["backbone"] == dlc["model"]["backbone"] and pcfg["model"]["decoder"] == "deeplabcut"
     assert pcfg["model"]["heads"]["bodypart"]["predictor"]["graph"] == dlc["model"]["heads"]["bodypart"]["predictor"]["graph"]
     assert pcfg["metadata"]["individuals"] == paths.individuals(cfg)
     pcfg["train"]["max_steps"] = 7

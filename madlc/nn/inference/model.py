@@ -82,7 +82,10 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
 
     graph = [list(map(int, e)) for e in shape["graph"]]
     paf_inds = None
-    if pose_cfg.get("paf_best") is not None:
+    keep = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {}).get("edges_to_keep")
+    if model_cfg["model"].get("decoder") == "deeplabcut" and keep is not None:
+        paf_inds = [int(i) for i in keep]  # DeepLabCut's predictor uses its pytorch_config's edges_to_keep
+    elif pose_cfg.get("paf_best") is not None:
         paf_inds = [int(i) for i in pose_cfg["paf_best"]]
     else:
         keep = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {}).get("edges_to_keep")
@@ -95,19 +98,33 @@ def build_settings(cfg: dict[str, Any], model_cfg: dict[str, Any], pose_cfg: dic
                               "What to do: re-run evaluate_network (it rewrites paf_best), or remove paf_best "
                               "from test/pose_cfg.yaml.")
     stride = float(model_cfg.get("stride", shape.get("stride", 8)))
+    decoder = str(model_cfg["model"].get("decoder", "madlc"))
+    nms_radius = float(inference_group["nmsradius"])
+    min_confidence = float(inference_group["minconfidence"])
+    sigma = pose_cfg.get("sigma", 1) or 1
+    if decoder == "deeplabcut":  # DeepLabCut's predictor settings (its threshold is fixed at 0.01), unless a
+        # value was set away from madlc's default (madlc.yaml, a hand edit, the command line)
+        predictor = model_cfg["model"].get("heads", {}).get("bodypart", {}).get("predictor", {})
+        defaults = defaults_of("inference")
+        if nms_radius == float(defaults["nmsradius"]):
+            nms_radius = float(predictor.get("nms_radius", nms_radius))
+        if min_confidence == float(defaults["minconfidence"]):
+            min_confidence = 0.01
+        sigma = float(predictor.get("sigma", sigma))
     return InferenceSettings(
         num_joints=int(shape["num_joints"]),
         all_joints_names=all_bodyparts(cfg),
         stride=stride,
-        nms_radius=float(inference_group["nmsradius"]),
-        min_confidence=float(inference_group["minconfidence"]),
+        nms_radius=nms_radius,
+        min_confidence=min_confidence,
         split_distance=split_distance(inference_group["split_distance"], stride),
         max_peaks=int(analyze["max_peaks"]),
         locref_stdev=1.0,  # madlc.nn.models.model_forward returns offsets in pixels
         graph=graph,
         paf_inds=paf_inds,
         n_samples=int(analyze["n_samples"]),
-        sigma=pose_cfg.get("sigma", 1) or 1,
+        sigma=sigma,
+        decoder=decoder,
     )
 
 

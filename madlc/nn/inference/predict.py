@@ -39,6 +39,9 @@ class InferenceSettings:
     paf_inds: list[int] | None = None  # edges to evaluate (DeepLabCut's paf_best); None = all
     n_samples: int = 10  # points per PAF line integral
     sigma: float = 1
+    #: "madlc" (module docstring) or "deeplabcut": DeepLabCut 3's predictor (madlc.nn.inference.dlc_decode),
+    #: used for networks DeepLabCut made (madlc.nn.models.dlc_net)
+    decoder: str = "madlc"
 
     @property
     def edges(self) -> list[int]:
@@ -95,6 +98,10 @@ def decode_outputs(outputs: dict[str, Any], settings: InferenceSettings, image_s
     from madlc.nn.inference.paf import paf_costs
     from madlc.nn.inference.peaks import find_peaks, gather_identity, refine_with_locref
 
+    if settings.decoder == "deeplabcut":  # DeepLabCut's maps cover the whole padded-free input: no cropping
+        from madlc.nn.inference.dlc_decode import decode_dlc
+
+        return decode_dlc(outputs, settings)
     heat = outputs["heatmap"]
     locref = outputs.get("locref") if settings.location_refinement else None
     paf = outputs.get("paf")

@@ -55,9 +55,15 @@ def read_snapshot(path: str | Path) -> dict[str, Any]:
 def build_model(model_cfg: dict[str, Any]) -> Any:
     """A fresh (randomly initialised / ImageNet backbone) PoseNet for a pytorch_config dict."""
     from madlc.nn.models.config import network_shape
+    from madlc.nn.models.dlc_config import DLC_NETWORK
     from madlc.nn.models.network import PoseNet
 
-    return PoseNet(model_cfg["model"], network_shape(model_cfg))
+    shape = network_shape(model_cfg)
+    if model_cfg["model"].get("name") == DLC_NETWORK:  # DeepLabCut's own network (a DeepLabCut-made shuffle)
+        from madlc.nn.models.dlc_net import DLCPoseModel
+
+        return DLCPoseModel(model_cfg["model"]["dlc"], shape["locref_stdev"])
+    return PoseNet(model_cfg["model"], shape)
 
 
 def load_model(model_folder_or_snapshot: str | Path, snapshotindex: int = -1, device: str = "cpu") -> tuple[Any, dict[str, Any]]:

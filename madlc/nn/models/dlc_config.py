@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,50 @@ PYTORCH_CONFIG = "pytorch_config.yaml"
 #: ``written_by`` in madlc_model.yaml: who wrote pytorch_config.yaml (madlc rewrites only its own)
 WRITTEN_BY_MADLC = "madlc"
 WRITTEN_BY_DLC = "deeplabcut"
+
+
+#: timm ResNet names madlc rebuilds (Bottleneck ResNets; ``_gn``: GroupNorm), see madlc.nn.models.dlc_net
+RESNET_NAME = re.compile(r"^(resnet(50|101|152))(_gn)?$")
+#: ``model.name`` of madlc's in-memory config for a shuffle whose network is DeepLabCut's own (dlc_net)
+DLC_NETWORK = "deeplabcut"
+_BACKBONES = ("ResNet", "DLCRNet")
+_HEADS = ("DLCRNetHead",)
+
+
+def unsupported_reason(dlc_model: dict[str, Any]) -> str | None:
+    """Why madlc cannot rebuild the network of DeepLabCut's ``model`` section (None when it can)."""
+    backbone = dlc_model.get("backbone") or {}
+    heads = dlc_model.get("heads") or {}
+    if backbone.get("type") not in _BACKBONES:
+        return f"backbone type {backbone.get('type')!r} (madlc rebuilds {list(_BACKBONES)})"
+    if not RESNET_NAME.match(str(backbone.get("model_name", ""))):
+        return f"backbone model_name {backbone.get('model_name')!r} (madlc rebuilds resnet50/101/152[_gn])"
+    if dlc_model.get("neck"):
+        return "a neck (madlc rebuilds neck-free bottom-up models)"
+    if set(heads) != {"bodypart"}:
+        return f"heads {sorted(heads)} (madlc rebuilds the bodypart head only: no unique-bodypart or identity head yet)"
+    if (heads["bodypart"] or {}).get("type") not in _HEADS:
+        return f"bodypart head type {heads['bodypart'].get('type')!r} (madlc rebuilds {list(_HEADS)})"
+    return None
+
+
+def dlc_model_stride(dlc_model: dict[str, Any]) -> float:
+    """Output stride of the bodypart maps (backbone stride / head stride, DeepLabCut's formula)."""
+    head = dlc_model["heads"]["bodypart"]
+    head_stride = 1
+    for s in (head.get("heatmap_config") or {}).get("strides") or []:
+        head_stride *= int(s)
+    if int(head.get("num_stages", 5)) > 0:
+        head_stride *= 2
+    return int(dlc_model["backbone"].get("output_stride", 32)) / head_stride
+
+
+def dlc_network_model(dlc: dict[str, Any]) -> dict[str, Any]:
+    """madlc's ``model`` group for a shuffle whose network madlc rebuilds from DeepLabCut's ``model`` section."""
+    stride = dlc_model_stride(dlc["model"])
+    return {"name": DLC_NETWORK, "backbone": DLC_NETWORK, "dlc": copy.deepcopy(dlc["model"]),
+            "net_type": str(dlc.get("net_type")), "stride": int(stride) if float(stride).is_integer() else stride,
+            "decoder": "deeplabcut", "pretrained": False, "heads": heads_from_dlc(dlc)}
 
 #: madlc ``model.net_type`` -> DeepLabCut 3.0 NetType (networks both have)
 SHARED_NET_TYPES = {
@@ -212,6 +257,8 @@ def merge(dlc: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     }
     if not isinstance(out["model"].get("heads"), dict):
         out["model"]["heads"] = heads_from_dlc(dlc)
+    if out["model"].get("name") == DLC_NETWORK and unsupported_reason(dlc.get("model") or {}) is None:
+        out["model"] = dlc_network_model(dlc)  # always DeepLabCut's file as it is now (e.g. its edges_to_keep)
     return out
 
 
@@ -250,6 +297,8 @@ def dlc_made_settings(dlc: dict[str, Any], path: Path) -> dict[str, Any]:
     settings = to_dict(compose(project if project and Path(project).exists() else None,
                                [f"model={NET_TYPE_TO_MODEL[net]}"]))
     settings["model"]["heads"] = heads_from_dlc(dlc)
+    if unsupported_reason(dlc.get("model") or {}) is None:  # DeepLabCut's own network, rebuilt (dlc_net)
+        settings["model"] = dlc_network_model(dlc)
     train_settings = dlc.get("train_settings") or {}
     if train_settings.get("batch_size"):
         settings["data"]["batch_size"] = int(train_settings["batch_size"])
