@@ -130,12 +130,16 @@ def read_dlc_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(str(err)) from err
 
 
-def dlc_file_layers(dlc_files: Mapping[str, str | Path] | list | tuple | None) -> tuple[dict[str, tuple[Any, str]], dict[str, tuple[Any, str]]]:
+def dlc_file_layers(dlc_files: Mapping[str, str | Path] | list | tuple | None, madlc_written: bool = True
+                    ) -> tuple[dict[str, tuple[Any, str]], dict[str, tuple[Any, str]]]:
     """The values of DLC files, split by the rule of the module docstring.
 
     Returns ``(shuffle_defaults, hand_edits)``, each ``dotted key -> (value, source label)``:
     the first sits between madlc's defaults and madlc.yaml, the second between madlc.yaml and the
     command line. ``dlc_files``: paths of inference_cfg.yaml / pose_cfg.yaml (missing ones skipped).
+    ``madlc_written=False`` leaves out the values as madlc wrote them: what a pipeline run derives
+    itself, so that a rule's settings do not change because an earlier job of the same run wrote
+    the file (e.g. evaluate_network filling in ``minimalnumberofconnections``).
     """
     low: dict[str, tuple[Any, str]] = {}
     high: dict[str, tuple[Any, str]] = {}
@@ -153,6 +157,8 @@ def dlc_file_layers(dlc_files: Mapping[str, str | Path] | list | tuple | None) -
             if record is None:
                 layer, label = low, path.name
             elif key in record and _same(record[key], value):
+                if not madlc_written:
+                    continue
                 layer, label = low, f"{path.name} (as madlc wrote it)"
             else:
                 layer, label = high, f"{path.name} (edited)"

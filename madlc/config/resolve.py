@@ -136,13 +136,15 @@ def hydra_value(value: Any) -> str:
 
 # ---------------------------------------------------------------- resolving
 def resolve(config: str | Path | None = None, overrides: Sequence[str] = (), stage: str | None = None,
-            dlc_files: Sequence[str | Path] | None = None) -> Resolved:
+            dlc_files: Sequence[str | Path] | None = None, madlc_written: bool = True) -> Resolved:
     """The settings of a project (``config``: its config.yaml or folder; None: madlc's defaults only).
 
     ``overrides``: command-line ``key=value`` strings. ``dlc_files``: DeepLabCut's
     ``inference_cfg.yaml`` / ``pose_cfg.yaml`` to fit in; when None and ``stage`` reads them
     (madlc.config.stages.READS_DLC_FILES) they are looked up in the model folder of the project's
     ``pipeline.shuffle`` / ``pipeline.trainingsetindex``. Precedence: module docstring.
+    ``madlc_written=False``: values of those files as madlc wrote them are left out
+    (:func:`madlc.config.dlc_files.dlc_file_layers`; the Snakemake rules' settings).
     """
     from madlc.config.dlc_files import dlc_file_layers
     from madlc.config.stages import READS_DLC_FILES, stage_name
@@ -151,7 +153,7 @@ def resolve(config: str | Path | None = None, overrides: Sequence[str] = (), sta
     command_line = [str(o) for o in overrides]
     if dlc_files is None and stage is not None and config is not None and stage_name(stage) in READS_DLC_FILES:
         dlc_files = _project_dlc_files(config, project_layer, command_line)
-    low, high = dlc_file_layers(dlc_files)
+    low, high = dlc_file_layers(dlc_files, madlc_written)
     layers: list[tuple[str, list[str]]] = [
         ("dlc-low", [f"{k}={hydra_value(v)}" for k, (v, _) in low.items()]),
         (MADLC_YAML, project_layer),

@@ -47,9 +47,10 @@ STAGE_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
 def stage_settings(plan: "Plan", stage: str) -> dict[str, Any]:
     """The resolved settings ``stage`` depends on (the rule's ``params.settings``; passed on to the stage).
 
-    The groups come from madlc's one resolver (:func:`madlc.config.resolve`): defaults < madlc.yaml
-    < DeepLabCut's files of the plan's shuffle (for the stages that read them) < command line; plus
-    the config.yaml keys the stage reads.
+    The groups come from madlc's one resolver (:func:`madlc.config.resolve`): defaults < DeepLabCut's
+    files of the plan's shuffle when DeepLabCut wrote them < madlc.yaml < hand edits of those files
+    (for the stages that read them) < command line; plus the config.yaml keys the stage reads.
+    Values madlc itself wrote into DeepLabCut's files are left out: the run derives them again.
     """
     from madlc.config.stages import READS_DLC_FILES, stage_groups
 
@@ -83,7 +84,8 @@ class Plan:
 
             files = model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex)) \
                 if with_dlc_files else []
-            cache[with_dlc_files] = resolve(self.config_path, self.overrides, dlc_files=files)
+            # the files' values as madlc wrote them are left out: they are derived by this run's own jobs
+            cache[with_dlc_files] = resolve(self.config_path, self.overrides, dlc_files=files, madlc_written=False)
         return cache[with_dlc_files]
 
     @property
