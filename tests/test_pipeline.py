@@ -54,6 +54,17 @@ def test_dry_run_of_a_new_project_lists_the_stages_up_to_training(project):
     assert "shuffle1.pickle" in dataset and "shuffle1/train/pytorch_config.yaml" in dataset, dataset
 
 
+def test_targets_are_never_read_as_option_values(project):
+    """Options taking several values (--rerun-triggers, --default-resources) come before the targets."""
+    from madlc.workflow.run import snakemake_command
+
+    cmd = snakemake_command(project, ["train"], partition="gpu", account="lab")
+    assert cmd[-2:] == ["--", "train"] and cmd.index("--rerun-triggers") < cmd.index("--")
+    # no --cores after the triggers (as the GUI calls it): `train` is still the target
+    assert set(rules_of(run(project, "train", dry_run=True, overrides=FAST))) == {
+        "create_multianimaltraining_dataset", "train_network"}
+
+
 def test_new_videos_fan_out_one_job_each(finished, tmp_path):
     from madlc.synth.video import write_synthetic_video
 

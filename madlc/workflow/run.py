@@ -79,7 +79,8 @@ def snakemake_command(config: str | Path, targets: Sequence[str] = ("all",), pro
         cmd += [f"slurm_account={account}"] if account else []
     if profile == "slurm" and not account:
         cmd += ["--slurm-no-account"]
-    return cmd + list(extra) + list(targets)
+    # `--`: the targets are never read as values of an option taking several (--rerun-triggers, --default-resources)
+    return cmd + list(extra) + ["--", *targets]
 
 
 _JOB = re.compile(r"^\s*(?:localrule|rule|localcheckpoint|checkpoint) (\w+):")
@@ -184,7 +185,7 @@ def _clear_stale_lock(cmd: list[str], project: Path, env: dict[str, str]) -> Non
     locks = project / ".snakemake" / "locks"
     if not locks.is_dir() or not any(locks.iterdir()) or _snakemake_running_in(project):
         return
-    targets_start = len(cmd) - next(i for i, word in enumerate(reversed(cmd)) if word.startswith("-")) + 1
+    targets_start = len(cmd) - 1 - cmd[::-1].index("--")  # snakemake_command puts the targets after "--"
     subprocess.run([*cmd[:targets_start], "--unlock"], env=env, capture_output=True)
     print(f"[madlc run] removed the lock of an interrupted run in {project}; finished steps are kept.", flush=True)
 
