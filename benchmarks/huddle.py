@@ -15,8 +15,7 @@ length), 12% keypoints dropped, 2.5% animals missed in single frames, a false pa
 in 5% of frames, parts given to the wrong animal when animals touch; ``hard`` = twice the
 noise, plus occlusions of 5-40 frames.
 
-Each tracker (box, ellipse, skeleton and the default, ``track_method: auto`` when so set)
-then runs with the default tracking settings (madlc/configs/tracking/default.yaml) followed
+Each tracker (box, ellipse, skeleton and the default of ``madlc track``, ``auto``) then runs with the default tracking settings (madlc/configs/tracking/default.yaml) followed
 by the stitcher with ``n_tracks`` = the number of animals, as ``madlc track`` + ``madlc stitch
 --n-tracks N`` do. Printed: IDF1 / MOTA / ID switches per scenario and tracker
 (madlc.evaluation.tracking_metrics).
@@ -125,8 +124,12 @@ def run_tracker(method: str, assemblies: dict, n_tracks: int, n_frames: int) -> 
     from madlc.tracking.trackers import track_assemblies
 
     settings = tracking_settings()
-    if method == "default":
-        method = "ellipse"
+    if method == "default":  # what `madlc track` does without --method: track_method auto
+        from madlc.tracking.auto import choose_tracker
+
+        choice = choose_tracker(assemblies, float(settings.get("pcutoff", 0.1)))
+        settings.update(choice.settings)
+        method = choice.method
     tracklets = track_assemblies(assemblies, tracker_config(settings, method), n_frames)
     pred, _ = stitch_tracklets_array(tracklets, n_tracks, stitch_config(settings), n_frames=n_frames)
     return pred, method

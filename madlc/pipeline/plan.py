@@ -71,7 +71,7 @@ class Plan:
     def track_method(self) -> str:
         """The tracker: settings ``pipeline.track_method``, else config.yaml's ``default_track_method``."""
         method = (self.settings.get("pipeline") or {}).get("track_method") or self.cfg.get("default_track_method")
-        return method if method in ("box", "ellipse", "skeleton") else "ellipse"
+        return method if method in ("auto", "box", "ellipse", "skeleton") else "ellipse"
 
     # ---- files -------------------------------------------------------------------------
     @property

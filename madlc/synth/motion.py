@@ -170,8 +170,25 @@ class PoseSimulator:
             self.speed[a] += 0.3 * (goal - self.speed[a]) + rng.normal(0, 0.03 * self.mean_speed)
             self.speed[a] = np.clip(self.speed[a], 0.0, 2.0 * self.mean_speed)
             self.head[a] += self.speed[a] * np.array([np.cos(self.heading[a]), np.sin(self.heading[a])])
-            self.head[a] = np.clip(self.head[a], [self.margin, self.margin],
-                                   [self.width - self.margin, self.height - self.margin])
+        self._keep_bodies_apart()
+        self.head = np.clip(self.head, [self.margin, self.margin], [self.width - self.margin, self.height - self.margin])
+
+    def _keep_bodies_apart(self, min_gap: float = 0.3) -> None:
+        """Bodies touch but do not pass through each other: body centres stay ``min_gap`` body lengths apart."""
+        fwd = np.column_stack([np.cos(self.heading), np.sin(self.heading)])
+        for _ in range(2):
+            centre = self.head - 0.5 * self.body_length * fwd
+            for a in range(self.n_animals):
+                for b in range(a + 1, self.n_animals):
+                    d = centre[a] - centre[b]
+                    dist = float(np.hypot(*d))
+                    deficit = min_gap * self.body_length - dist
+                    if deficit > 0:
+                        push = 0.5 * deficit * (d / dist if dist > 1e-6 else np.array([1.0, 0.0]))
+                        self.head[a] += push
+                        self.head[b] -= push
+                        centre[a] += push
+                        centre[b] -= push
 
     def _free_step(self) -> None:
         """Walking: wander, avoid walls, now and then head for another animal."""

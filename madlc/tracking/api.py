@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 DLC_TRACKER_KEYS = ("boundingboxslack", "iou_threshold", "max_age", "min_hits", "oks_threshold", "pcutoff")
 #: top-level names of madlc's Hydra tree (madlc/configs/config.yaml); never tracking settings
 _TOP_LEVEL_SETTINGS = ("model", "data", "train", "inference", "tracking", "filter", "review", "pipeline", "seed")
+#: tracklet/tracks file suffixes of the trackers; ``track_method: auto`` writes the one it picked
+TRACKER_SUFFIXES = ("_sk", "_el", "_bx")
 STITCH_ARG_KEYS = ("min_length", "split_tracklets", "prestitch_residuals", "max_gap")
 
 
@@ -96,6 +98,8 @@ def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int =
         oks_sigma=float(settings.get("oks_sigma", 0.35)), keypoint_state=bool(settings.get("keypoint_state", True)),
         kf_measurement_std=float(settings.get("kf_measurement_std", 2.0)),
         kf_process_std=float(settings.get("kf_process_std", 1.0)),
+        robust_offsets=bool(settings.get("robust_offsets", False)),
+        trim_fraction=float(settings.get("trim_fraction", 0.0)),
     )
 
 
@@ -129,7 +133,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         identity_weight=float(settings.get("stitch_identity_weight", 5.0)),
         velocity_window=int(settings.get("velocity_window", 8)),
         velocity_decay=float(settings.get("velocity_decay", 10.0)),
-        split_jump=float(settings.get("split_jump", 3.0)), max_links=int(settings.get("max_links", 12)),
+        split_jump=float(settings.get("split_jump", 3.0)), trim_edges=bool(settings.get("trim_edges", False)), max_links=int(settings.get("max_links", 12)),
         residual_max_cost=float(settings.get("residual_max_cost", 12.0)), n_identities=n_identities,
         pcutoff=float(settings.get("pcutoff", 0.1)),
     )
@@ -214,11 +218,12 @@ def _has_identity(assemblies: Mapping[Any, Any]) -> int:
 
 
 # ---------------------------------------------------------------- file-level API
-def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False, inference_cfg: str | None = None,
+def track(pickle_file: str, method: str = "auto", identity_only: bool = False, inference_cfg: str | None = None,
           bodyparts: str | None = None, output: str | None = None, overrides: Sequence[str] = ()) -> str:
     """Link the animals of an _assemblies.pickle (or a _full.pickle) into a tracklet pickle.
 
-    ``method``: box, ellipse or skeleton; ``identity_only`` links by the network's identity
+    ``method``: auto (default: chosen per video from how crowded the animals are, see
+    :mod:`madlc.tracking.auto`), box, ellipse or skeleton; ``identity_only`` links by the network's identity
     predictions instead of motion. A _full.pickle is assembled first (its _assemblies.pickle
     is written beside it). Body-part names come from the _meta.pickle/_full.pickle beside the
     input, or from ``bodyparts`` (comma-separated, multi-animal then unique parts).
@@ -231,10 +236,11 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     src = Path(pickle_file)
     if not src.exists():
         raise file_error(src, "no such file", "pass a <video><scorer>_assemblies.pickle or _full.pickle")
-    try:
-        suffix = tracker_suffix(method)
-    except ValueError as err:
-        raise ConfigError(f"{err}. What to do: pass --method box, ellipse or skeleton.") from None
+    if method != "auto":
+        try:
+            tracker_suffix(method)
+        except ValueError as err:
+            raise ConfigError(f"{err}. What to do: pass --method auto, box, ellipse or skeleton.") from None
     prefix = _prefix(src)
     settings = tracking_settings(inference_cfg, overrides)
     if src.name.endswith("_full.pickle"):
@@ -259,16 +265,34 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
                              "train with identity: true in config.yaml, or track without --identity-only")
         tracklets = link_by_identity(assemblies, n_ids, float(settings.get("pcutoff", 0.1)), n_frames)
     else:
+        if method == "auto":
+            method = _choose_tracker(assemblies, settings, overrides, src)
         cfg = tracker_config(settings, method, n_ids, use_id)
         tracklets = track_assemblies(assemblies, cfg, n_frames, progress=True)
     out_data: dict[Any, Any] = {"header": tracklet_header(scorer, multi_names + unique_names)}
     out_data.update(tracklets)
     if single:
         out_data["single"] = dict(single)
-    out = Path(output) if output else Path(prefix + suffix + ".pickle")
+    if method == "auto":  # identity-only linking: named after the default tracker
+        method = "ellipse"
+    out = Path(output) if output else Path(prefix + tracker_suffix(method) + ".pickle")
     write_tracklets(out_data, out, n_frames)
     log.info("%s: %d tracklets -> %s", src, len(tracklets), out)
     return str(out)
+
+
+def _choose_tracker(assemblies: Mapping[Any, Any], settings: dict[str, Any], overrides: Sequence[str],
+                    src: Path) -> str:
+    """``track_method: auto``: pick the tracker (and its crowd settings) for these assemblies; say why."""
+    from madlc.tracking.auto import choose_tracker
+
+    choice = choose_tracker(assemblies, float(settings.get("pcutoff", 0.1)))
+    explicit = _explicit(overrides)
+    settings.update({k: v for k, v in choice.settings.items() if k not in explicit})
+    message = f"{src.name}: track_method auto -> {choice.method} ({choice.reason})"
+    log.info(message)
+    print(message)
+    return choice.method
 
 
 def _n_frames(prefix: str, frames: Sequence[int]) -> int | None:
@@ -291,7 +315,8 @@ def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | Non
     ``n_tracks`` defaults to the number of animals seen most often at once. Track names are
     ``individuals`` (comma-separated) when given, else ind1...indN. ``output`` defaults to the
     pickle's name with ``.h5``. Writes DeepLabCut's layout (and a ``.csv`` with
-    ``save_as_csv``). Returns the path.
+    ``save_as_csv``) and, beside it, ``<tracks>_quality.json``: a tracking-quality summary
+    without ground truth (also printed; see :mod:`madlc.tracking.quality`). Returns the path.
     """
     from madlc.io import read_tracklets
 
@@ -366,7 +391,34 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
         df = array_to_tracks(full, scorer, inds, all_parts, unique_parts)
     write_tracks(df, out, csv=bool(save_as_csv or settings.get("save_as_csv")))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
+    write_quality(arr, result, out)
     return out
+
+
+def quality_file(tracks_file: str | Path) -> Path:
+    """``X_el.h5`` -> ``X_el_quality.json``: the ground-truth-free tracking summary beside the tracks."""
+    tracks_file = Path(tracks_file)
+    return tracks_file.with_name(tracks_file.stem + "_quality.json")
+
+
+def write_quality(arr: np.ndarray, result: Any, tracks_file: Path) -> Path:
+    """Print the tracking-quality summary of stitched tracks and write it as ``<tracks>_quality.json``."""
+    import json
+
+    from madlc.io.atomic import atomic_path
+    from madlc.tracking.quality import format_summary, quality_summary
+
+    handovers = [[t.start for t in track[1:]] for track in result.tracks]
+    summary = quality_summary(arr, handovers)
+    summary["tracks_file"] = Path(tracks_file).name
+    summary["stitcher"] = result.solver
+    text = format_summary(summary, Path(tracks_file).name)
+    log.info("%s", text)
+    print(text)
+    target = quality_file(tracks_file)
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1))
+    return target
 
 
 def _first_row(frames: Mapping[int, np.ndarray]) -> np.ndarray:
@@ -441,14 +493,17 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
         if src is None:
             raise file_error(video, "no _assemblies.pickle or _full.pickle found for this video",
                              "run analyze_videos on it first (or pass the destfolder it wrote to)", MadlcError)
-        out = Path(_prefix(src) + tracker_suffix(method) + ".pickle")
-        if out.exists() and not overwrite:
-            log.info("%s exists; pass overwrite=True to redo it", out)
-            outputs.append(str(out))
+        suffixes = TRACKER_SUFFIXES if method == "auto" else (tracker_suffix(method),)
+        done = [Path(_prefix(src) + sfx + ".pickle") for sfx in suffixes]
+        done = sorted((f for f in done if f.exists()), key=lambda f: f.stat().st_mtime, reverse=True)
+        if done and not overwrite:
+            log.info("%s exists; pass overwrite=True to redo it", done[0])
+            outputs.append(str(done[0]))
             continue
         parts = ",".join(all_bodyparts(cfg))
+        out = None if method == "auto" else str(Path(_prefix(src) + tracker_suffix(method) + ".pickle"))
         outputs.append(track(str(src), method, identity_only, str(inference_cfg) if inference_cfg else None,
-                             parts or None, str(out), overrides))
+                             parts or None, out, overrides))
     return outputs
 
 
@@ -463,7 +518,9 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     ``n_tracks`` defaults to the number of individuals in config.yaml; when it differs,
     tracks are named ind1...indN. Tracklets are linked by a min-cost flow on motion,
     shape, gap and identity; hard inputs fall back to a best partial solution (logged).
-    ``output_name`` replaces the default ``<video><scorer>_<tr>.h5`` name. Returns the files.
+    ``output_name`` replaces the default ``<video><scorer>_<tr>.h5`` name. Each video's
+    tracking-quality summary (frames with all animals, tracklets per track, candidate swaps and
+    their frames) is printed and written as ``<tracks>_quality.json``. Returns the files.
     """
     from madlc.io import read_tracklets
     from madlc.postprocess.discovery import find_analysis_file, list_videos, resolve_track_method
@@ -472,15 +529,18 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
 
     cfg = load_config(config)
     method = resolve_track_method(cfg, track_method) or "ellipse"
-    suffix = tracker_suffix(method)
     animals = individuals(cfg)
     inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
     outputs = []
     for video in list_videos(videos, videotype):
-        src = find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{suffix}.pickle", destfolder)
+        suffixes = TRACKER_SUFFIXES if method == "auto" else (tracker_suffix(method),)
+        found = [f for f in (find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{sfx}.pickle", destfolder)
+                             for sfx in suffixes) if f is not None]
+        src = max(found, key=lambda f: Path(f).stat().st_mtime) if found else None
         if src is None:
-            raise file_error(video, f"no {suffix}.pickle tracklets found for this video",
+            raise file_error(video, f"no {'/'.join(suffixes)}.pickle tracklets found for this video",
                              f"run convert_detections2tracklets(track_method={method!r}) first", MadlcError)
+        src = Path(src)
         n = n_tracks if n_tracks is not None else len(animals)
         names = animals[:n] if n <= len(animals) else None
         out = src.with_suffix(".h5")

@@ -53,6 +53,7 @@ class StitchConfig:
     identity_weight: float = 5.0
     velocity_window: int = 8
     velocity_decay: float = 10.0  # frames; the predicted drift saturates after a few decays
+    trim_edges: bool = False  # split off first/last frames where the pose jumps (a neighbour taken)
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
@@ -264,6 +265,47 @@ def _split_jumps(tracklets: list[Tracklet], scales: _Scales, cfg: StitchConfig) 
     return out, n_cuts
 
 
+def _step_distances(t: Tracklet) -> np.ndarray:
+    """(n-1,) median body-part displacement between consecutive frames of a tracklet (NaN: no shared part)."""
+    xy = t.data[..., :2]
+    d = np.linalg.norm(np.diff(xy, axis=0), axis=-1) / np.maximum(np.diff(t.frames), 1)[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(d, axis=1) if d.size else np.zeros(0)
+
+
+def _trim_edges(tracklets: list[Tracklet], scales: _Scales, max_frames: int = 2) -> tuple[list[Tracklet], int]:
+    """Split off the first/last frames of a tracklet where its pose jumps (a neighbour's animal taken).
+
+    In a crowd the frame-to-frame tracker often takes a wrong, nearby animal in the frame
+    before it loses its own; that frame would then decide how the tracklet is linked. A
+    frame at either end whose step is far beyond the tracklet's own typical step becomes a
+    separate one-frame piece (slotted later like any residual).
+    """
+    out, n_cut = [], 0
+    for t in tracklets:
+        if len(t) < 6:
+            out.append(t)
+            continue
+        steps = _step_distances(t)
+        inner = steps[np.isfinite(steps)]
+        typical = float(np.median(inner)) if len(inner) else 0.0
+        limit = max(4.0 * typical, 3.0 * scales.sigma0, 0.1 * scales.size)
+        lo, hi = 0, len(t)
+        while lo < max_frames and np.isfinite(steps[lo]) and steps[lo] > limit:
+            lo += 1
+        while len(t) - hi < max_frames and np.isfinite(steps[hi - 2]) and steps[hi - 2] > limit:
+            hi -= 1
+        if lo == 0 and hi == len(t):
+            out.append(t)
+            continue
+        cuts = [c for c in range(1, lo + 1)] + [c for c in range(hi, len(t))]
+        pieces = t.split_at(np.array(cuts))
+        n_cut += len(pieces) - 1
+        out += pieces
+    return out, n_cut
+
+
 def _identity_change(t: Tracklet, n_identities: int, min_piece: int, min_gain: float) -> int | None:
     """Frame position where the predicted identity of a tracklet changes for good, or None.
 
@@ -327,6 +369,10 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
         tracklets, n_cuts = _split_jumps(tracklets, scales, cfg)
         if n_cuts:
             messages.append(f"split {n_cuts} tracklet(s) where an animal jumped implausibly far in one frame.")
+        if cfg.trim_edges:
+            tracklets, n_trim = _trim_edges(tracklets, scales)
+            if n_trim:
+                messages.append(f"split off {n_trim} edge frame(s) where a tracklet jumped to a neighbour before ending.")
         if cfg.n_identities > 0:
             tracklets, n_id_cuts = _split_identity(tracklets, cfg)
             if n_id_cuts:
