@@ -43,7 +43,7 @@ SCENARIOS = ("huddle3", "huddle4", "huddle6", "montblanc", "flies")
 def noise_levels(body_length: float) -> dict[str, NoiseLevel]:
     """The two detector-like noise levels, scaled to the animals' body length."""
     easy = NoiseLevel(jitter=0.025 * body_length, outlier_rate=0.01, drop_rate=0.12, occlusion_rate=0.0,
-                      occlusion_frames=(5, 40), swap_rate=0.03, false_rate=0.05, identity_accuracy=1.0,
+                      occlusion_frames=(5, 40), swap_rate=0.006, false_rate=0.05, identity_accuracy=1.0,
                       miss_rate=0.025, identities=False)
     hard = replace(easy, jitter=0.05 * body_length, occlusion_rate=1 / 300)
     return {"easy": easy, "hard": hard}

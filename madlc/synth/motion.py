@@ -64,7 +64,8 @@ class PoseSimulator:
 
     ``step()`` returns the next frame's poses ``(n_animals, n_bodyparts, 2)`` (x, y in pixels).
     ``interaction`` (0..1) sets how often animals seek each other out (close encounters, crossings).
-    ``huddle`` (0..1) is the fraction of time the animals spend huddling together (0: never).
+    ``huddle`` (0..1) is the fraction of time the animals spend huddling together (0: never); with
+    ``huddle`` > 0 bodies also never pass through each other (they touch, side by side).
     """
 
     def __init__(self, n_animals: int, n_bodyparts: int, size: tuple[int, int], seed: int = 0,
@@ -146,6 +147,10 @@ class PoseSimulator:
             self._huddle_step()
         else:
             self._free_step()
+            if self.huddle > 0:  # contact mode: animals touch but never pass through each other
+                self._keep_bodies_apart()
+                self.head = np.clip(self.head, [self.margin, self.margin],
+                                    [self.width - self.margin, self.height - self.margin])
         # joints relax toward following the turn of the head, plus noise
         if self.bends.size:
             self.bends = 0.9 * self.bends + 0.1 * (-2.0 * self.turn[:, None]) + rng.normal(0, 0.04, self.bends.shape)
