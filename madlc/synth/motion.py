@@ -180,9 +180,9 @@ class PoseSimulator:
 
     def _keep_bodies_apart(self, min_gap: float = 0.3) -> None:
         """Bodies touch but do not pass through each other: body centres stay ``min_gap`` body lengths apart."""
-        fwd = np.column_stack([np.cos(self.heading), np.sin(self.heading)])
-        for _ in range(2):
-            centre = self.head - 0.5 * self.body_length * fwd
+        for _ in range(3):
+            centre = np.stack([spine_points(self.head[a], self.heading[a], self.bends[a], self.geometry.segment).mean(0)
+                               for a in range(self.n_animals)])
             for a in range(self.n_animals):
                 for b in range(a + 1, self.n_animals):
                     d = centre[a] - centre[b]

@@ -98,8 +98,6 @@ def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int =
         oks_sigma=float(settings.get("oks_sigma", 0.35)), keypoint_state=bool(settings.get("keypoint_state", True)),
         kf_measurement_std=float(settings.get("kf_measurement_std", 2.0)),
         kf_process_std=float(settings.get("kf_process_std", 1.0)),
-        robust_offsets=bool(settings.get("robust_offsets", False)),
-        trim_fraction=float(settings.get("trim_fraction", 0.0)),
     )
 
 
@@ -133,8 +131,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         identity_weight=float(settings.get("stitch_identity_weight", 5.0)),
         velocity_window=int(settings.get("velocity_window", 8)),
         velocity_decay=float(settings.get("velocity_decay", 10.0)),
-        split_jump=float(settings.get("split_jump", 3.0)), edge_frames=int(settings.get("edge_frames", 0)),
-        edge_cost=float(settings.get("edge_cost", 1.0)), max_links=int(settings.get("max_links", 12)),
+        split_jump=float(settings.get("split_jump", 3.0)), max_links=int(settings.get("max_links", 12)),
         residual_max_cost=float(settings.get("residual_max_cost", 12.0)), n_identities=n_identities,
         pcutoff=float(settings.get("pcutoff", 0.1)),
     )

@@ -96,12 +96,10 @@ class PoseKF:
         measurement_std: px std of one keypoint.
         process_std: px/frame^2 std of the centre's acceleration.
         offset_rate: how fast offsets follow the measured shape (0-1 per frame).
-        robust_offsets: parts far from where the pose puts them (beyond 3x the typical deviation)
-            leave the offsets unchanged (robust to parts given to the wrong animal).
     """
 
     def __init__(self, pose: np.ndarray, measurement_std: float = 2.0, process_std: float = 1.0,
-                 offset_rate: float = 0.5, robust_offsets: bool = False) -> None:
+                 offset_rate: float = 0.5) -> None:
         pose = np.asarray(pose, float)
         seen = np.isfinite(pose).all(1)
         centre = pose[seen].mean(0) if seen.any() else np.zeros(2)
@@ -115,7 +113,6 @@ class PoseKF:
         self.pxx, self.pxv, self.pvv = self.r, 0.0, 100.0 * self.q
         self.measurement_std = measurement_std
         self.offset_rate = offset_rate
-        self.robust_offsets = robust_offsets
 
     def predict(self, steps: int = 1) -> np.ndarray:
         """Advance ``steps`` frames; returns the predicted pose (k, 2) (NaN for never-seen parts)."""
@@ -153,13 +150,6 @@ class PoseKF:
             self.offsets[new] = resid[new]
             self.known |= new
         upd = seen & ~new
-        if self.robust_offsets and upd.sum() >= 3:
-            # a part far off its offset (given to the wrong animal, an outlier) does not reshape the pose
-            dev = np.hypot(*(resid[upd] - self.offsets[upd]).T)
-            gate = 3.0 * max(1.5 * float(np.median(dev)), self.measurement_std)
-            keep = np.flatnonzero(upd)[dev <= gate]
-            upd = np.zeros_like(upd)
-            upd[keep] = True
         self.offsets[upd] += self.offset_rate * (resid[upd] - self.offsets[upd])
 
 

@@ -53,8 +53,6 @@ class StitchConfig:
     identity_weight: float = 5.0
     velocity_window: int = 8
     velocity_decay: float = 10.0  # frames; the predicted drift saturates after a few decays
-    edge_frames: int = 0  # a link may ignore up to this many last frames of a / first frames of b
-    edge_cost: float = 1.0  # cost per ignored frame
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
@@ -117,18 +115,6 @@ class Tracklet:
         seen = np.isfinite(xy).all(-1)
         conf = np.clip(np.nan_to_num(self.data[..., 2], nan=0.0), 0, 1) if self.data.shape[-1] > 2 else seen * 1.0
         self.evidence = float((np.where(seen, conf, 0.0).sum(1) / max(xy.shape[1], 1)).sum())
-
-    def end_state(self, skip: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(pose, velocity) at the end, ignoring the last ``skip`` frames."""
-        if skip <= 0:
-            return self.end_pose, self.end_velocity
-        return _edge_state(self.frames[:-skip], self.data[:-skip, :, :2], 8, at_end=True)
-
-    def start_state(self, skip: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(pose, velocity) at the start, ignoring the first ``skip`` frames."""
-        if skip <= 0:
-            return self.start_pose, self.start_velocity
-        return _edge_state(self.frames[skip:], self.data[skip:, :, :2], 8, at_end=False)
 
     def set_identity(self, n_identities: int) -> None:
         if n_identities > 0 and self.data.shape[-1] > 3:
@@ -229,39 +215,23 @@ class _Scales:
         self.sigma_v = max(0.5 * self.speed, 0.02 * self.size)
 
 
-def _motion_cost(a_end: int, a_state: tuple, b_start: int, b_state: tuple, a: Tracklet, b: Tracklet,
-                 cfg: StitchConfig, scales: _Scales) -> tuple[float, int]:
-    """(motion cost, gap) of joining a's end state at frame ``a_end`` to b's start state at ``b_start``."""
-    (a_pose, a_vel), (b_pose, b_vel) = a_state, b_state
-    gap = max(b_start - a_end, 1)  # b may overlap a's last frames by max_overlap: treated as gap 1
+def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
+    """Cost of ``b`` continuing the animal of ``a`` (``b`` starts after ``a`` ends)."""
+    gap = max(b.start - a.end, 1)  # b may overlap a's last frames by max_overlap: treated as gap 1
     h = cfg.velocity_decay * (1 - np.exp(-gap / cfg.velocity_decay))
-    e_f = _pose_distance(a_pose + a_vel * h, b_pose)
-    e_b = _pose_distance(b_pose - b_vel * h, a_pose)
-    e_0 = _pose_distance(a_pose, b_pose)
+    fwd = a.end_pose + a.end_velocity * h
+    bwd = b.start_pose - b.start_velocity * h
+    e_f = _pose_distance(fwd, b.start_pose)
+    e_b = _pose_distance(bwd, a.end_pose)
+    e_0 = _pose_distance(a.end_pose, b.start_pose)
     errs = [e for e in (e_f, e_b) if np.isfinite(e)]
     err = float(min(errs)) if errs else e_0
     if not np.isfinite(err):
         c1, c2 = a.centroids[np.isfinite(a.centroids).all(1)], b.centroids[np.isfinite(b.centroids).all(1)]
         err = float(np.linalg.norm(c1[-1] - c2[0])) if len(c1) and len(c2) else 3 * scales.size
     sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
-    return min(0.5 * (err / sigma) ** 2 + np.log(sigma / scales.sigma0), 50.0), gap
-
-
-def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
-    """Cost of ``b`` continuing the animal of ``a`` (``b`` starts after ``a`` ends).
-
-    With ``cfg.edge_frames`` the motion may be judged from a's state a few frames before its
-    end and/or b's a few frames after its start (``edge_cost`` per frame skipped): in a crowd
-    the frame-to-frame tracker often takes a neighbour in the frame before it loses its own
-    animal, and that last frame should not decide the link.
-    """
-    best = np.inf
-    for da in range(min(cfg.edge_frames, len(a) - 3) + 1 if cfg.edge_frames else 1):
-        for db in range(min(cfg.edge_frames, len(b) - 3) + 1 if cfg.edge_frames else 1):
-            motion, gap = _motion_cost(int(a.frames[-1 - da]), a.end_state(da), int(b.frames[db]), b.start_state(db),
-                                       a, b, cfg, scales)
-            best = min(best, cfg.motion_weight * motion + cfg.gap_weight * (gap - 1) + cfg.edge_cost * (da + db))
-    cost = float(best)
+    motion = min(0.5 * (err / sigma) ** 2 + np.log(sigma / scales.sigma0), 50.0)
+    cost = cfg.motion_weight * motion + cfg.gap_weight * (gap - 1)
     if cfg.shape_weight:
         both = np.isfinite(a.shape) & np.isfinite(b.shape) & (a.shape > 0) & (b.shape > 0)
         if both.sum():

@@ -83,8 +83,6 @@ class TrackerConfig:
     keypoint_state: bool = True  # filter every keypoint (True) or the box/ellipse parameters (DeepLabCut)
     kf_measurement_std: float = 2.0  # px
     kf_process_std: float = 1.0  # px / frame^2
-    robust_offsets: bool = False  # parts far off the filtered pose do not reshape it (wrongly assigned parts)
-    trim_fraction: float = 0.0  # pose similarity ignores this fraction of worst keypoints (at least 1)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -155,15 +153,12 @@ class SortTracker:
         det = z_det.reshape(len(z_det), k, 2)
         trk = z_trk.reshape(len(z_trk), k, 2)
         scale = pose_scales(det, minimum=4.0)
-        return oks_similarity(trk, det, scale, c.oks_sigma, trim=self._trim(k)).T
-
-    def _trim(self, n_keypoints: int) -> int:
-        return max(1, int(self.cfg.trim_fraction * n_keypoints))
+        return oks_similarity(trk, det, scale, c.oks_sigma, trim=1).T
 
     def _new_filter(self, z: np.ndarray) -> ConstantVelocityKF | PoseKF:
         c = self.cfg
         if c.keypoint_state:
-            return _FlatPoseKF(z, c.kf_measurement_std, c.kf_process_std, c.robust_offsets)
+            return _FlatPoseKF(z, c.kf_measurement_std, c.kf_process_std)
         meas = np.full(z.shape, c.kf_measurement_std)
         proc = np.full(z.shape, c.kf_process_std)
         if c.method == "ellipse" and not c.keypoint_state:  # the angle is in radians
@@ -222,8 +217,7 @@ class SortTracker:
                 # (OKS) break near-ties, e.g. when two animals cross
                 k = z_det.shape[1] // 2
                 det = z_det[det_idx].reshape(len(det_idx), k, 2)
-                oks = oks_similarity(z_trk.reshape(len(z_trk), k, 2), det, pose_scales(det, minimum=4.0), 0.35,
-                                     trim=self._trim(k)).T
+                oks = oks_similarity(z_trk.reshape(len(z_trk), k, 2), det, pose_scales(det, minimum=4.0), 0.35, trim=1).T
                 score = score + c.pose_weight * oks
             if votes is not None:
                 tv = np.array([t.votes / max(t.votes.sum(), 1e-12) if t.votes is not None else np.zeros(c.n_identities)
@@ -306,8 +300,8 @@ class SortTracker:
 class _FlatPoseKF(PoseKF):
     """PoseKF on flattened (2k,) vectors, the tracker's measurement layout."""
 
-    def __init__(self, z: np.ndarray, measurement_std: float, process_std: float, robust: bool = False) -> None:
-        super().__init__(np.asarray(z, float).reshape(-1, 2), measurement_std, process_std, robust_offsets=robust)
+    def __init__(self, z: np.ndarray, measurement_std: float, process_std: float) -> None:
+        super().__init__(np.asarray(z, float).reshape(-1, 2), measurement_std, process_std)
 
     def predict(self, steps: int = 1) -> np.ndarray:
         return super().predict(steps).reshape(-1)
