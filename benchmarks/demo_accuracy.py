@@ -122,7 +122,7 @@ def tracker_rows(videos: list[Path], truths: list) -> None:
     from madlc.io import read_tracks, tracks_to_array
     from madlc.tracking.api import stitch, track
 
-    for method in ("box", "ellipse", "skeleton"):
+    for method in ("box", "ellipse", "skeleton", "auto"):  # auto: madlc track's default
         rows, seconds = [], 0.0
         for video, truth in zip(videos, truths):
             assemblies = next(video.parent.glob(f"{video.stem}DLC_*_assemblies.pickle"))

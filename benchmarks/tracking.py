@@ -6,7 +6,8 @@ parts given to the wrong animal, false partial animals, imperfect identities). F
 and 10 animals the script prints MOTA, IDF1, identity switches and seconds per 1,000
 frames for box / ellipse / skeleton, with and without identity, identity-only, and the
 baseline (frame-to-frame Hungarian on centroids into n fixed slots), plus a scenario
-where every occlusion lasts exactly 40 frames. "ellipse dlc-like" runs the ellipse tracker
+where every occlusion lasts exactly 40 frames. "auto" is madlc track's default (track_method
+auto, madlc.tracking.auto). "ellipse dlc-like" runs the ellipse tracker
 the way DeepLabCut does (ellipse-parameter Kalman filter, no backfill, no ambiguity cuts)
 before the same stitcher.
 
@@ -68,6 +69,11 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
         with_id = variant in ("+id", "id-only")
         if variant == "id-only":
             tracklets = link_by_identity(det.assemblies, n, n_frames=n_frames)
+        elif method == "auto":  # madlc track's default: tracker + settings picked from how crowded the video is
+            from madlc.tracking.auto import choose_tracker
+
+            choice = choose_tracker(det.assemblies)
+            tracklets = track_assemblies(det.assemblies, TrackerConfig(method=choice.method, **choice.settings), n_frames)
         elif variant == "dlc-like":  # DeepLabCut's way: filter the ellipse, no backfill, no ambiguity cuts
             cfg = TrackerConfig(method=method, keypoint_state=False, backfill=False, ambiguity_margin=0.0)
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     methods = args.methods.split(",")
     names = (["naive baseline", "ellipse dlc-like"] + [f"{m} {v}" for m in methods for v in ("", "+id")]
-             + ["ellipse id-only"])
+             + ["ellipse id-only", "auto"])
     names = [n.strip() for n in names]
     scenarios = [(int(a), getattr(NoiseLevel, args.noise)(), f"{args.noise}") for a in args.animals.split(",")]
     if not args.no_occlusion40:
