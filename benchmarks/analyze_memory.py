@@ -22,8 +22,8 @@ def child(config: str, video: str, out: str, batch: int, chunk: int) -> None:
 
     import torch
 
-    from madlc.inference.analyze import analyze_video
-    from madlc.inference.model import load_inference_model
+    from madlc.stages.analyze_videos import analyze_video
+    from madlc.nn.inference.model import load_inference_model
     from madlc.project.config import load_config
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -52,8 +52,8 @@ def main() -> None:
     import torch
 
     import madlc
-    from madlc.models import build_model_quiet
-    from madlc.models.config import load_pytorch_config
+    from madlc.nn.models import build_model_quiet
+    from madlc.nn.models.config import load_pytorch_config
     from madlc.project.config import load_config
     from madlc.project.paths import model_folder, snapshot_filename
     from madlc.synth.video import write_synthetic_video

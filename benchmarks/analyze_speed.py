@@ -24,9 +24,9 @@ def make_model(root: Path, net: str, size: str, device: str, train_steps: int = 
     import torch
 
     import madlc
-    from madlc.inference.model import load_inference_model
-    from madlc.models import build_model_quiet
-    from madlc.models.config import load_pytorch_config
+    from madlc.nn.inference.model import load_inference_model
+    from madlc.nn.models import build_model_quiet
+    from madlc.nn.models.config import load_pytorch_config
     from madlc.project.config import load_config
     from madlc.project.paths import model_folder, snapshot_filename
 
@@ -94,7 +94,7 @@ def main() -> None:
 
     import torch
 
-    from madlc.inference.analyze import analyze_video
+    from madlc.stages.analyze_videos import analyze_video
     from madlc.synth.video import write_synthetic_video
 
     if args.threads:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from madlc.assembly.calibration import fit_calibration
-from madlc.assembly.core import AssemblySettings, assemble_frame, assemble_frames
-from madlc.evaluation.oks import mean_keypoint_score, oks_map
+from madlc.core.assembly.calibration import fit_calibration
+from madlc.core.assembly.assemble import AssemblySettings, assemble_frame, assemble_frames
+from madlc.core.metrics.oks import mean_keypoint_score, oks_map
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 DLC_SECONDS = 0.2  # DeepLabCut 3.0.1 on montblanc_full.pickle, 2 CPU cores (README of the data)
@@ -97,7 +97,7 @@ def accuracy() -> None:
     run("madlc identity-based assembly (withid, 8 identity channels)", withid=True)
 
     # data-driven graph (in-sample: edges scored and selected on these same images)
-    from madlc.assembly.pruning import candidate_graphs, score_edges, select_graph
+    from madlc.core.assembly.pruning import candidate_graphs, score_edges, select_graph
 
     edge_scores = score_edges(frames, gt, md["PAFgraph"])
     edges, table = select_graph(candidate_graphs(edge_scores, md["PAFgraph"]), frames, gt, base)

@@ -34,7 +34,7 @@ def main() -> None:
     import shutil
 
     from madlc.pipeline.run import run
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     folder = Path(args.dir)
     if folder.exists():
@@ -82,8 +82,8 @@ def main() -> None:
 def score_video(folder: Path, video: Path, state: Path) -> dict:
     """Assemblies of one analyzed held-out video vs its ground truth; the same detections grouped
     DeepLabCut's way (greedy, no length prior, no refinement); the pipeline's tracking metrics."""
-    from madlc.assembly.api import assemble
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.stages.assemble import assemble
+    from madlc.core.metrics.oks import assemblies_oks_map
     from madlc.io import read_assemblies
     from madlc.synth.groundtruth import read_ground_truth_poses
 
@@ -105,7 +105,7 @@ def pooled_map(assemblies: list[dict], gts: list) -> dict:
     """OKS-mAP over the frames of several videos together."""
     import numpy as np
 
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.core.metrics.oks import assemblies_oks_map
 
     merged, offset = {}, 0
     for asm, gt in zip(assemblies, gts):
@@ -118,9 +118,10 @@ def tracker_rows(videos: list[Path], truths: list) -> None:
     """Track + stitch each held-out video's assemblies with each tracker; print MOTA/IDF1 vs ground truth."""
     import numpy as np
 
-    from madlc.evaluation.tracking_metrics import tracking_metrics
+    from madlc.core.metrics.tracking import tracking_metrics
     from madlc.io import read_tracks, tracks_to_array
-    from madlc.tracking.api import stitch, track
+    from madlc.stages.stitch import stitch
+    from madlc.stages.track import track
 
     for method in ("box", "ellipse", "skeleton", "auto"):  # auto: madlc track's default
         rows, seconds = [], 0.0

@@ -10,7 +10,7 @@ Scenarios (ground truth known exactly, then degraded like a detector's assemblie
   frame's two instances linked by nearest position, which is unambiguous in that clip).
 
 Two noise levels turn the ground truth into assemblies without identity predictions
-(madlc.tracking.testing.degrade): ``easy`` = Gaussian keypoint noise (2.5% of the body
+(madlc.synth.detections.degrade): ``easy`` = Gaussian keypoint noise (2.5% of the body
 length), 12% keypoints dropped, 2.5% animals missed in single frames, a false partial animal
 in 5% of frames, parts given to the wrong animal when animals touch; ``hard`` = twice the
 noise, plus occlusions of 5-40 frames.
@@ -18,7 +18,7 @@ noise, plus occlusions of 5-40 frames.
 Each tracker (box, ellipse, skeleton and the default of ``madlc track``, ``auto``) then runs with the default tracking settings (madlc/configs/tracking/default.yaml) followed
 by the stitcher with ``n_tracks`` = the number of animals, as ``madlc track`` + ``madlc stitch
 --n-tracks N`` do. Printed: IDF1 / MOTA / ID switches per scenario and tracker
-(madlc.evaluation.tracking_metrics).
+(madlc.core.metrics.tracking).
 
     python benchmarks/huddle.py                      # all scenarios, ~3-5 min on one core
     python benchmarks/huddle.py --scenarios huddle3 --frames 1000
@@ -33,8 +33,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from madlc.evaluation.tracking_metrics import tracking_metrics
-from madlc.tracking.testing import NoiseLevel, degrade, ground_truth_tracks
+from madlc.core.metrics.tracking import tracking_metrics
+from madlc.synth.detections import NoiseLevel, degrade, ground_truth_tracks
 
 DATA = "/work/shared/data"
 SCENARIOS = ("huddle3", "huddle4", "huddle6", "montblanc", "flies")
@@ -119,13 +119,13 @@ def body_length(gt: np.ndarray) -> float:
 
 def run_tracker(method: str, assemblies: dict, n_tracks: int, n_frames: int) -> tuple[np.ndarray, str]:
     """``track`` + ``stitch --n-tracks`` with the default settings; returns (tracks, tracker used)."""
-    from madlc.tracking.api import stitch_config, tracker_config, tracking_settings
-    from madlc.tracking.stitch import stitch_tracklets_array
-    from madlc.tracking.trackers import track_assemblies
+    from madlc.stages._settings import stitch_config, tracker_config, tracking_settings
+    from madlc.core.tracking.stitch import stitch_tracklets_array
+    from madlc.core.tracking.trackers import track_assemblies
 
     settings = tracking_settings()
     if method == "default":  # what `madlc track` does without --method: track_method auto
-        from madlc.tracking.auto import choose_tracker
+        from madlc.core.tracking.auto import choose_tracker
 
         choice = choose_tracker(assemblies, float(settings.get("pcutoff", 0.1)))
         settings.update(choice.settings)

@@ -1,13 +1,13 @@
 """Tracking benchmark: madlc's trackers + stitcher vs a naive frame-to-frame baseline.
 
-Synthetic animals (madlc.tracking.testing) with close interactions and crossings are
+Synthetic animals (madlc.synth.detections) with close interactions and crossings are
 degraded like a real detector (jitter, dropped parts, animals missed for 5-40 frames,
 parts given to the wrong animal, false partial animals, imperfect identities). For 2, 3
 and 10 animals the script prints MOTA, IDF1, identity switches and seconds per 1,000
 frames for box / ellipse / skeleton, with and without identity, identity-only, and the
 baseline (frame-to-frame Hungarian on centroids into n fixed slots), plus a scenario
 where every occlusion lasts exactly 40 frames. "auto" is madlc track's default (track_method
-auto, madlc.tracking.auto). "ellipse dlc-like" runs the ellipse tracker
+auto, madlc.core.tracking.auto). "ellipse dlc-like" runs the ellipse tracker
 the way DeepLabCut does (ellipse-parameter Kalman filter, no backfill, no ambiguity cuts)
 before the same stitcher.
 
@@ -25,12 +25,12 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from madlc.evaluation.tracking_metrics import tracking_metrics
-from madlc.tracking.similarity import pose_centroids
-from madlc.tracking.api import repair_choice
-from madlc.tracking.stitch import StitchConfig, stitch_tracklets_array
-from madlc.tracking.testing import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
-from madlc.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
+from madlc.core.metrics.tracking import tracking_metrics
+from madlc.core.tracking.similarity import pose_centroids
+from madlc.stages._settings import repair_choice
+from madlc.core.tracking.stitch import StitchConfig, stitch_tracklets_array
+from madlc.synth.detections import NoiseLevel, crossing_events, degrade, ground_truth_tracks, simulate_poses
+from madlc.core.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
 
 
 #: stitcher swap repair used by the runs (None: the settings' default, auto; else --repair-swaps)
@@ -70,7 +70,7 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
         if variant == "id-only":
             tracklets = link_by_identity(det.assemblies, n, n_frames=n_frames)
         elif method == "auto":  # madlc track's default: tracker + settings picked from how crowded the video is
-            from madlc.tracking.auto import choose_tracker
+            from madlc.core.tracking.auto import choose_tracker
 
             choice = choose_tracker(det.assemblies)
             tracklets = track_assemblies(det.assemblies, TrackerConfig(method=choice.method, **choice.settings), n_frames)

@@ -19,13 +19,13 @@ from pathlib import Path
 
 
 def _setup(root: Path, crop: int, net: str) -> tuple:
-    from madlc.data.dataset import PoseDataset
-    from madlc.data.labels import joint_names
-    from madlc.data.trainingset import create_multianimaltraining_dataset, load_training_data
-    from madlc.models.config import apply_overrides, load_pytorch_config, network_shape
+    from madlc.nn.data.dataset import PoseDataset
+    from madlc.project.labels import joint_names
+    from madlc.stages.create_multianimaltraining_dataset import create_multianimaltraining_dataset, load_training_data
+    from madlc.nn.models.config import apply_overrides, load_pytorch_config, network_shape
     from madlc.project import paths
     from madlc.project.config import load_config
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     config = root / "config.yaml"
     if not config.exists():
@@ -43,8 +43,8 @@ def bench(net: str, root: Path, steps: int, batch: int, crop: int) -> tuple[floa
     import torch
     from torch.utils.data import default_collate
 
-    from madlc.models import build_model_quiet
-    from madlc.models.losses import head_losses, total_loss
+    from madlc.nn.models import build_model_quiet
+    from madlc.nn.models.losses import head_losses, total_loss
 
     pcfg, ds = _setup(root, crop, net)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -72,11 +72,11 @@ def bench(net: str, root: Path, steps: int, batch: int, crop: int) -> tuple[floa
 
 def demo(root: Path, steps: int) -> None:
     """Train tiny on a synthetic project (3 animals, 60 labeled frames, 192x160 px) and print the RMSE."""
-    from madlc.data.trainingset import create_multianimaltraining_dataset
-    from madlc.models.train import evaluate_snapshot, train_network
+    from madlc.stages.create_multianimaltraining_dataset import create_multianimaltraining_dataset
+    from madlc.stages.train_network import evaluate_snapshot, train_network
     from madlc.project import paths
     from madlc.project.config import load_config
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     config = synth_project(str(root / "demo"), animals=3, bodyparts=4, frames=120, size="192x160",
                            labeled_frames=30, videos=2)
@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from madlc.models.train import resolve_threads
+    from madlc.nn.models.train import resolve_threads
 
     args.threads = resolve_threads(args.threads if args.threads else "auto")
     torch.set_num_threads(args.threads)

@@ -46,7 +46,7 @@ def dlc_data_dir() -> Path:
 
 
 def _make(tmp_path_factory: pytest.TempPathFactory, name: str, **kwargs) -> str:
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     return synth_project(str(tmp_path_factory.mktemp(name) / "project"), **kwargs)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from madlc.assembly.calibration import fit_calibration, length_plausibility
-from madlc.assembly.core import AssemblySettings, assemble_frame, assemble_frames
-from madlc.assembly.pruning import candidate_graphs, score_edges, select_graph
-from madlc.assembly.settings import inference_settings
+from madlc.core.assembly.calibration import fit_calibration, length_plausibility
+from madlc.core.assembly.assemble import AssemblySettings, assemble_frame, assemble_frames
+from madlc.core.assembly.pruning import candidate_graphs, score_edges, select_graph
+from madlc.stages._settings import assembly_settings, inference_settings
 
 DLC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 GRAPH3 = [(0, 1), (0, 2), (1, 2)]
@@ -184,7 +184,7 @@ def test_calibration_and_length_plausibility():
     q = length_plausibility(old, 0, 1, np.array([5.0, 10.0, 40.0, 400.0]))
     assert q[1] == pytest.approx(1.0, abs=0.05) and q[0] < 0.5 and q[2] < 0.1 and q[3] == pytest.approx(1e-3)
     # the spread is learnt: consistent labels make it tight, a few labels keep the wide prior
-    from madlc.assembly.calibration import MIN_LOG_STD
+    from madlc.core.assembly.calibration import MIN_LOG_STD
 
     tight_cal = fit_calibration(ANIMALS[None] + rng.normal(0, 0.05, (200, 2, 3, 2)))
     few_cal = fit_calibration(ANIMALS[None] + rng.normal(0, 0.05, (2, 2, 3, 2)))
@@ -232,7 +232,7 @@ def test_length_prior_follows_the_frames_animal_size():
 def test_refinement_repairs_a_greedy_merge():
     """A neck that looks slightly better on the wrong animal is merged there first; local search
     gives it back when the whole animal agrees (its other links are much stronger)."""
-    from madlc.assembly.core import refine_groups
+    from madlc.core.assembly.assemble import refine_groups
 
     part = np.array([0, 1, 2, 0, 1, 2])  # detections 0-2: animal A, 3-5: animal B
     W = np.full((6, 6), np.nan)
@@ -283,10 +283,10 @@ def test_inference_settings_precedence(tmp_path):
     assert "averagescore" not in s and "upperbound_factor" not in s  # legacy keys ignored
     assert s["minconfidence"] == 0.01 and s["method"] == "m1"  # defaults
     assert "max_age" in s and s["max_age"] == 1
-    # merged settings drive assemble_frames directly, the rest comes from the metadata
+    # merged settings drive assemble_frames, the rest comes from the metadata
     full = {"metadata": {"PAFgraph": [list(e) for e in GRAPH3], "PAFinds": [0, 1, 2],
                          "all_joints_names": ["a", "b", "c"]}, "frame0": make_frame(ANIMALS)}
-    out = assemble_frames(full, inference_settings(None, ["inference.topktoretain=1"]))
+    out = assemble_frames(full, assembly_settings(inference_settings(None, ["inference.topktoretain=1"]), full["metadata"]))
     assert out[0].shape == (1, 3, 4)
 
 
@@ -327,7 +327,7 @@ def test_assemble_api_on_deeplabcut_detections(dlc, tmp_path):
 
 
 def test_beats_deeplabcut_on_montblanc_eval(dlc):
-    from madlc.evaluation.oks import oks_map
+    from madlc.core.metrics.oks import oks_map
 
     with open(dlc / "montblanc_eval.pickle", "rb") as fh:
         data = pickle.load(fh)
@@ -348,7 +348,7 @@ def test_beats_deeplabcut_on_montblanc_eval(dlc):
 
 def test_assemble_api_with_calibration_and_errors(tmp_path):
     import madlc
-    from madlc.assembly.api import load_calibration, save_calibration
+    from madlc.stages.assemble import load_calibration, save_calibration
     from madlc.errors import MadlcError
 
     frames = {f"frame{i}": make_frame(ANIMALS + i) for i in range(3)}
@@ -415,7 +415,7 @@ def test_assemble_api_without_paf_graph(tmp_path):
 
 
 def test_assembly_report_for_evaluate_network():
-    from madlc.assembly.evaluation import assembly_report, miss_and_purity
+    from madlc.core.assembly.evaluation import assembly_report, miss_and_purity
 
     graph4 = list(combinations(range(4), 2))
     animals = np.array([[[0, 0], [10, 0], [0, 10], [10, 10]], [[50, 50], [60, 50], [50, 60], [60, 60]]], float)
@@ -438,7 +438,7 @@ def test_assembly_report_for_evaluate_network():
 
 
 def test_inference_settings_errors(tmp_path):
-    from madlc.assembly.settings import assembly_settings
+    from madlc.stages._settings import assembly_settings
     from madlc.errors import MadlcError
 
     bad = tmp_path / "inference_cfg.yaml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from madlc.data.augment import augment, build_augmenter, crop, flip_permutation, sample_crop_origin
-from madlc.data.targets import grid_centres, make_targets
+from madlc.nn.data.augment import augment, build_augmenter, crop, flip_permutation, sample_crop_origin
+from madlc.nn.data.targets import grid_centres, make_targets
 from madlc.errors import ConfigError
 
 

@@ -85,7 +85,7 @@ def make_toy_project(root: str | Path, frames: int = 60, size: tuple[int, int] =
 
 
 def test_toy_project_reads_back(tmp_path: Path) -> None:
-    from madlc.data.labels import labels_to_keypoints, merge_labels
+    from madlc.project.labels import labels_to_keypoints, merge_labels
     from madlc.project.config import load_config
 
     config = make_toy_project(tmp_path, frames=6, unique=True)

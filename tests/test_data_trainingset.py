@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-from madlc.data.trainingset import (create_multianimaltraining_dataset, load_merged_labels, load_split,
+from madlc.stages.create_multianimaltraining_dataset import (create_multianimaltraining_dataset, load_merged_labels, load_split,
                                     load_training_data, paf_graph_for)
 from madlc.errors import ConfigError, FormatError
 from madlc.io.compat import load_pickle
@@ -112,7 +112,7 @@ def test_images_of_different_sizes(tmp_path: Path) -> None:
 
 
 def test_synthetic_project(tmp_path: Path) -> None:
-    synth = pytest.importorskip("madlc.synth.project")
+    synth = pytest.importorskip("madlc.stages.synth_project")
     config = synth.synth_project(str(tmp_path), animals=3, bodyparts=4, frames=12, size="96x80", labeled_frames=10,
                                  identity=True, unique=True)
     create_multianimaltraining_dataset(config, net_type="tiny")

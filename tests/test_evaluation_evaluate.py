@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.evaluation import report as rep
-from madlc.evaluation.rmse import rmse_matched
+from madlc.core.metrics import report as rep
+from madlc.core.metrics.rmse import rmse_matched
+from madlc.stages.evaluate_network import predictions_frame
 
 # ----------------------------------------------------------------------------- hand-made data
 
@@ -112,7 +113,7 @@ def test_predictions_frame_layout():
     assert np.allclose(arr[0, 0, :4, :2], two_animals()[1])  # best score first
     assert np.isnan(arr[0, 2]).all() and np.isnan(arr[1]).all()
     index = pd.MultiIndex.from_tuples([("labeled-data", "v", "img1.png"), ("labeled-data", "v", "img2.png")])
-    df = rep.predictions_frame(arr, "DLC_X", ["a1", "a2", "a3", "single"], ["p1", "p2", "p3", "p4"], ["u"], index)
+    df = predictions_frame(arr, "DLC_X", ["a1", "a2", "a3", "single"], ["p1", "p2", "p3", "p4"], ["u"], index)
     assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
     assert df.shape == (2, 3 * 4 * 3 + 3)
     assert list(dict.fromkeys(df.columns.get_level_values("coords"))) == ["x", "y", "likelihood"]
@@ -139,8 +140,8 @@ def perfect_frames(gt: np.ndarray, graph: list[tuple[int, int]]) -> list[dict]:
 
 
 def test_snapshot_evaluation_prunes_graph_without_losing_map():
-    from madlc.assembly.core import AssemblySettings
-    from madlc.evaluation.evaluate import evaluate_snapshot_images
+    from madlc.core.assembly.assemble import AssemblySettings
+    from madlc.stages.evaluate_network import evaluate_snapshot_images
 
     rng = np.random.default_rng(3)
     base = two_animals()
@@ -166,8 +167,8 @@ def test_snapshot_evaluation_prunes_graph_without_losing_map():
 
 def test_snapshot_evaluation_on_deeplabcut_detections(dlc_data_dir):
     """montblanc: DeepLabCut's detections of 30 labelled images (8 birds, 4 parts + unique 'center')."""
-    from madlc.assembly.settings import assembly_settings, inference_settings
-    from madlc.evaluation.evaluate import evaluate_snapshot_images
+    from madlc.stages._settings import assembly_settings, inference_settings
+    from madlc.stages.evaluate_network import evaluate_snapshot_images
     from madlc.io import read_evaluation_pickle
 
     data = read_evaluation_pickle(dlc_data_dir / "montblanc_eval.pickle")
@@ -202,7 +203,7 @@ def test_snapshot_evaluation_on_deeplabcut_detections(dlc_data_dir):
 
 def test_comparison_bodyparts_and_snapshot_names(tmp_path: Path):
     from madlc.errors import ConfigError
-    from madlc.evaluation.evaluate import _comparison_parts, _snapshot_indices
+    from madlc.stages.evaluate_network import _comparison_parts, _snapshot_indices
 
     cfg = {"multianimalproject": True, "multianimalbodyparts": ["a", "b", "c"], "uniquebodyparts": ["u"],
            "snapshotindex": -1}
@@ -287,8 +288,8 @@ def test_evaluate_network_files_and_numbers(evaluated, capsys):
 
 
 def test_evaluation_stores_graph_and_calibration_for_analysis(evaluated):
-    from madlc.assembly.settings import assembly_settings, inference_settings
-    from madlc.inference.model import load_inference_model
+    from madlc.stages._settings import assembly_settings, inference_settings
+    from madlc.nn.inference.model import load_inference_model
     from madlc.io import read_pose_cfg, read_yaml
     from madlc.project.config import load_config
 

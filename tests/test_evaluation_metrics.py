@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from madlc.evaluation.oks import mean_keypoint_score, oks, oks_map, oks_matrix
-from madlc.evaluation.rmse import detection_errors, match_greedy_oks, rmse_detections, rmse_matched
+from madlc.core.metrics.oks import mean_keypoint_score, oks, oks_map, oks_matrix
+from madlc.core.metrics.rmse import detection_errors, match_greedy_oks, rmse_detections, rmse_matched
 
 DLC_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 
@@ -176,7 +176,7 @@ def test_reproduces_deeplabcut_map(dlc_eval):
 
 
 def test_assemblies_oks_map_perfect_missing_and_swapped_parts():
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.core.metrics.oks import assemblies_oks_map
 
     rng = np.random.default_rng(0)
     gt = rng.uniform(0, 100, size=(6, 2, 3, 2))

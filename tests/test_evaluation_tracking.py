@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.evaluation.tracking_metrics import body_size, pose_distances, tracking_metrics
-from madlc.tracking.testing import ground_truth_tracks, simulate_poses
+from madlc.core.metrics.tracking import body_size, pose_distances, tracking_metrics
+from madlc.synth.detections import ground_truth_tracks, simulate_poses
 
 DLC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 warnings.filterwarnings("ignore", category=RuntimeWarning)
@@ -64,7 +64,7 @@ def montblanc_project(tmp_path: Path):
     if not (DLC / "montblanc_assemblies.pickle").exists():
         pytest.skip(f"DeepLabCut test files not in {DLC}")
     from madlc.io import read_config, write_config
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
 
     video_dir = tmp_path / "raw"
     video_dir.mkdir()

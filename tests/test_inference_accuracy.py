@@ -25,7 +25,7 @@ def analyzed(tmp_path_factory):
     """A synthetic project trained, evaluated, and its held-out video analyzed: (full pickle, config, gt)."""
     import madlc
     from madlc.synth.groundtruth import read_ground_truth_poses
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     torch.set_num_threads(2)
     config = synth_project(str(tmp_path_factory.mktemp("accuracy") / "project"), animals=3, bodyparts=4,
@@ -42,8 +42,8 @@ def analyzed(tmp_path_factory):
 
 
 def held_out_map(analyzed, tmp_path, *overrides: str) -> float:
-    from madlc.assembly.api import assemble
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.stages.assemble import assemble
+    from madlc.core.metrics.oks import assemblies_oks_map
     from madlc.io import read_assemblies
 
     full, inference_cfg, gt = analyzed

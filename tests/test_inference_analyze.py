@@ -10,10 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from madlc.errors import ConfigError, VideoError  # noqa: E402
-from madlc.inference.analyze import analyze_video, list_videos, _split_overrides  # noqa: E402
-from madlc.inference.model import LoadedModel, check_bodyparts  # noqa: E402
-from madlc.inference.predict import InferenceSettings, predict_images  # noqa: E402
-from madlc.inference.store import PartStore, parts_folder, stream_pickle_dict  # noqa: E402
+from madlc.stages.analyze_videos import analyze_video, list_videos, _split_overrides  # noqa: E402
+from madlc.nn.inference.model import LoadedModel, check_bodyparts  # noqa: E402
+from madlc.nn.inference.predict import InferenceSettings, predict_images  # noqa: E402
+from madlc.io.part_store import PartStore, parts_folder, stream_pickle_dict  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -290,7 +290,7 @@ def test_full_pickle_loads_under_numpy_1(video, tmp_path):
 
 
 def test_writer_chunks_follow_ranges_and_extra_frames():
-    from madlc.inference.analyze import _Writer
+    from madlc.nn.inference.run import Writer as _Writer
 
     class Store:
         def __init__(self):

@@ -78,11 +78,12 @@ def test_extract_save_all_maps(project, tmp_path):
 
 def test_auto_track_calls_the_tracking_api(project, tmp_path, monkeypatch):
     import madlc
-    import madlc.tracking.api as tracking
+    import madlc.stages.convert_detections2tracklets as converting
+    import madlc.stages.stitch_tracklets as stitching
 
     calls = []
-    monkeypatch.setattr(tracking, "convert_detections2tracklets", lambda *a, **k: calls.append(("convert", a, k)))
-    monkeypatch.setattr(tracking, "stitch_tracklets", lambda *a, **k: calls.append(("stitch", a, k)))
+    monkeypatch.setattr(converting, "convert_detections2tracklets", lambda *a, **k: calls.append(("convert", a, k)))
+    monkeypatch.setattr(stitching, "stitch_tracklets", lambda *a, **k: calls.append(("stitch", a, k)))
     video = tmp_path / "clip.mp4"
     shutil.copy(project.parent / "held-out" / "heldout0.mp4", video)
     madlc.analyze_videos(str(project), [str(video)], auto_track=True, n_tracks=2, destfolder=str(tmp_path / "out"))

@@ -6,9 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from madlc.inference.paf import paf_costs  # noqa: E402
-from madlc.inference.peaks import find_peaks, gather_identity, nms_kernel, refine_with_locref  # noqa: E402
-from madlc.inference.predict import InferenceSettings, decode_outputs, predict_images, to_frame_dicts  # noqa: E402
+from madlc.nn.inference.paf import paf_costs  # noqa: E402
+from madlc.nn.inference.peaks import find_peaks, gather_identity, nms_kernel, refine_with_locref  # noqa: E402
+from madlc.nn.inference.predict import InferenceSettings, decode_outputs, predict_images, to_frame_dicts  # noqa: E402
 
 torch.set_num_threads(1)
 

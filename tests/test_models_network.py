@@ -5,10 +5,10 @@ import pytest
 import torch
 
 from madlc.errors import ConfigError
-from madlc.models.backbones import BACKBONES, build_backbone
-from madlc.models.config import apply_overrides
-from madlc.models.names import NET_TYPE_TO_MODEL, model_option
-from madlc.models.network import PoseNet, postprocess
+from madlc.nn.models.backbones import BACKBONES, build_backbone
+from madlc.nn.models.config import apply_overrides
+from madlc.nn.models.names import NET_TYPE_TO_MODEL, model_option
+from madlc.nn.models.network import PoseNet, postprocess
 from madlc.settings import CONFIG_DIR
 
 torch.set_num_threads(1)

@@ -29,7 +29,7 @@ def rules_of(jobs: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> str:
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     return synth_project(str(tmp_path_factory.mktemp("pipe") / "project"), animals=2, bodyparts=3, frames=60,
                          size="128x96", labeled_frames=12, seed=3)
@@ -141,7 +141,7 @@ def test_a_rerun_redoes_the_outputs_of_the_stages_it_reruns(finished):
 
 def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
     """Kill `madlc run` once training is done; the rerun skips training and trusts no half output."""
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     config = synth_project(str(tmp_path / "p"), animals=2, bodyparts=3, frames=40, size="128x96",
                            labeled_frames=10, seed=5)
@@ -165,7 +165,8 @@ def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):
 
 def test_project_without_labels_stops_at_the_labeling_checkpoint(tmp_path):
     from madlc.errors import MadlcError
-    from madlc.project.manage import create_new_project, edit_config
+    from madlc.stages.create_new_project import create_new_project
+    from madlc.stages.edit_config import edit_config
     from madlc.synth.video import write_synthetic_video
 
     video = tmp_path / "mice.mp4"

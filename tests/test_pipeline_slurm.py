@@ -31,7 +31,7 @@ def cluster(tmp_path_factory):
 
 
 def test_madlc_run_submits_the_demo_dag_through_the_slurm_profile(cluster, tmp_path):
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     config = synth_project(str(tmp_path / "project"), animals=2, bodyparts=3, frames=40, size="128x96",
                            labeled_frames=10, seed=7)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.postprocess.tracks import Tracks, load_tracks, save_tracks, tracks_from_dataframe
+from madlc.io.tracks_array import Tracks, load_tracks, save_tracks, tracks_from_dataframe
 
 SCORER = "DLC_Resnet50_synthJan1shuffle1_snapshot_10"
 
@@ -56,7 +56,7 @@ def test_tracks_roundtrip_real_dlc_file(dlc_data_dir, tmp_path):
 
 def test_find_tracks_file_follows_dlc_rule(tmp_path):
     from madlc.errors import MadlcError
-    from madlc.postprocess.discovery import find_tracks_file
+    from madlc.project.discovery import find_tracks_file
 
     cfg = {"multianimalproject": True, "project_path": str(tmp_path), "Task": "t", "date": "Jan1",
            "TrainingFraction": [0.95], "default_track_method": "ellipse"}
@@ -76,7 +76,7 @@ def test_find_tracks_file_follows_dlc_rule(tmp_path):
 # ---------------------------------------------------------------- filtering
 
 def test_median_filter_removes_injected_jump():
-    from madlc.postprocess.filtering import filter_array
+    from madlc.core.filters import filter_array
 
     t = line_tracks()
     noisy = t.data.copy()
@@ -89,7 +89,7 @@ def test_median_filter_removes_injected_jump():
 
 
 def test_low_likelihood_points_do_not_feed_the_filter():
-    from madlc.postprocess.filtering import median_filter
+    from madlc.core.filters import median_filter
 
     x = np.arange(20, dtype=float)
     like = np.ones(20)
@@ -100,7 +100,7 @@ def test_low_likelihood_points_do_not_feed_the_filter():
 
 
 def test_spline_fills_short_gaps_with_low_likelihood_only():
-    from madlc.postprocess.filtering import filter_array
+    from madlc.core.filters import filter_array
 
     t = line_tracks(unique=False)
     data = t.data.copy()
@@ -113,7 +113,7 @@ def test_spline_fills_short_gaps_with_low_likelihood_only():
 
 
 def test_arima_filter_smooths_a_noisy_series():
-    from madlc.postprocess.filtering import arima_filter
+    from madlc.core.filters import arima_filter
 
     rng = np.random.default_rng(0)
     truth = 50 + np.cumsum(rng.normal(0, 1, 120))
@@ -144,7 +144,7 @@ def test_filterpredictions_writes_filtered_h5_and_csv(synth_project_small_copy):
 # ---------------------------------------------------------------- refinement operations
 
 def test_fill_gaps_gives_low_likelihood_and_respects_max_gap():
-    from madlc.postprocess.refine_ops import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     t = line_tracks(unique=False)
     t.data[5:7, 0, 0] = np.nan  # 2-frame gap
@@ -161,7 +161,7 @@ def test_fill_gaps_gives_low_likelihood_and_respects_max_gap():
 
 
 def test_swap_twice_restores_the_file(tmp_path, dlc_data_dir):
-    from madlc.postprocess.refine_ops import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     src = tmp_path / "videoDLC_x_el.h5"
     save_tracks(load_tracks(dlc_data_dir / "montblanc_tracks.h5"), src)
@@ -179,7 +179,8 @@ def test_swap_twice_restores_the_file(tmp_path, dlc_data_dir):
 
 
 def test_find_swaps_finds_an_injected_swap():
-    from madlc.postprocess.refine_ops import TrackEditor, swap_individuals
+    from madlc.core.refine import swap_individuals
+    from madlc.stages.refine_tracklets import TrackEditor
 
     t = line_tracks(n_frames=80)
     t.data = swap_individuals(t.data, 0, 1, 30, 45)
@@ -195,7 +196,7 @@ def test_find_swaps_finds_an_injected_swap():
 
 
 def test_edit_operations_and_undo():
-    from madlc.postprocess.refine_ops import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     ed = TrackEditor(line_tracks())
     original = ed.data.copy()
@@ -218,7 +219,7 @@ def test_edit_operations_and_undo():
 
 
 def test_tracklet_pickle_editor_reassigns_tracklets(dlc_data_dir):
-    from madlc.postprocess.refine_ops import TrackEditor
+    from madlc.stages.refine_tracklets import TrackEditor
 
     ed = TrackEditor.load(dlc_data_dir / "montblanc_tracklets.pickle", ["bird1", "bird2", "bird3"], nframes=180)
     assert ed.data.shape == (180, 4, 5, 3) and len(ed.tracklets) == 4
@@ -241,7 +242,7 @@ def test_refine_tracklets_writes_h5_with_all_frames_and_calls_gui_hook(synth_pro
 
     import madlc
     from madlc.io.config import read_config, write_config
-    from madlc.postprocess import refine
+    import madlc.stages.refine_tracklets as refine
 
     cfg = read_config(synth_project_small_copy)
     cfg.update({"individuals": ["bird1", "bird2", "bird3"], "multianimalbodyparts": ["head", "tail", "leftwing", "rightwing"],
@@ -307,7 +308,7 @@ def test_extract_outlier_frames_jump_and_merge(synth_project_small_copy):
 
 
 def test_fitting_outliers_flag_a_point_off_its_trajectory():
-    from madlc.postprocess.outliers import outlier_frames, spread_evenly
+    from madlc.core.outliers import outlier_frames, spread_evenly
 
     rng = np.random.default_rng(1)
     data = np.zeros((80, 1, 1, 3))
@@ -323,7 +324,7 @@ def test_fitting_outliers_flag_a_point_off_its_trajectory():
 def test_promote_machinelabels_seeds_labels_without_touching_human_ones(synth_project_small_copy):
     import madlc
     from madlc.io.labels import read_labels
-    from madlc.postprocess.outliers import promote_machinelabels
+    from madlc.stages.promote_machinelabels import promote_machinelabels
 
     proj = Path(synth_project_small_copy).parent
     t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))
@@ -350,11 +351,11 @@ def test_promote_machinelabels_seeds_labels_without_touching_human_ones(synth_pr
 
 def test_refine_tracklets_gui_closed_without_saving(synth_project_small_copy, monkeypatch):
     import madlc
-    from madlc.postprocess import refine
+    import madlc.stages.refine_tracklets as refine
 
     _, video, path = project_with_tracks(synth_project_small_copy)
     before = path.read_bytes()
-    monkeypatch.setattr(refine, "DEFAULT_GUI", "madlc.postprocess.refine:_test_launcher")
+    monkeypatch.setattr(refine, "DEFAULT_GUI", "madlc.stages.refine_tracklets:_test_launcher")
     monkeypatch.setattr(refine, "_test_launcher", lambda editor, **kw: None, raising=False)
     assert madlc.refine_tracklets(synth_project_small_copy, str(path), str(video), gui=True) == ""
     assert path.read_bytes() == before
@@ -379,7 +380,7 @@ def test_single_animal_chain_keeps_three_level_files(synth_project_single, copy_
 
 
 def test_kmeans_pick_takes_one_frame_per_look(tmp_path):
-    from madlc.postprocess.outliers import kmeans_pick
+    from madlc.stages.extract_outlier_frames import kmeans_pick
     from madlc.video.reader import VideoReader
     from madlc.video.writer import VideoWriter
 

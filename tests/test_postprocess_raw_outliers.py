@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.postprocess.raw_outliers import assembly_scores, detection_scores, flag_frames
+from madlc.core.outliers import assembly_scores, detection_scores, flag_frames
 
 SCORER = "DLC_Tiny_synthJan1shuffle1_snapshot_10"
 

@@ -11,7 +11,10 @@ import pytest
 from madlc.errors import ConfigError, VideoError
 from madlc.io.config import read_config, write_config
 from madlc.project.config import load_config, validate_config
-from madlc.project.manage import add_new_videos, create_new_project, edit_config, project_videos
+from madlc.project.manage import project_videos
+from madlc.stages.add_new_videos import add_new_videos
+from madlc.stages.create_new_project import create_new_project
+from madlc.stages.edit_config import edit_config
 
 
 def _video(path: Path, n: int = 12, size: tuple[int, int] = (64, 48)) -> Path:

@@ -179,7 +179,7 @@ def test_synth_project_identity_unique_and_single(synth_project_identity, synth_
 
 def test_synth_project_is_deterministic_and_refuses_overwrite(tmp_path):
     from madlc.errors import ConfigError
-    from madlc.synth import synth_project
+    from madlc.stages.synth_project import synth_project
 
     a = synth_project(str(tmp_path / "a"), animals=2, bodyparts=3, frames=30, size="64x48", labeled_frames=5, seed=7)
     b = synth_project(str(tmp_path / "b"), animals=2, bodyparts=3, frames=30, size="64x48", labeled_frames=5, seed=7)

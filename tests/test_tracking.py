@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.evaluation.tracking_metrics import tracking_metrics
-from madlc.tracking import stitch as stitch_mod
-from madlc.tracking.stitch import StitchConfig, Tracklet, stitch, stitch_tracklets_array, tracklets_from_dict
-from madlc.tracking.testing import NoiseLevel, degrade, ground_truth_tracks, simulate_poses
-from madlc.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
+from madlc.core.metrics.tracking import tracking_metrics
+from madlc.core.tracking import stitch as stitch_mod
+from madlc.core.tracking.stitch import StitchConfig, Tracklet, stitch, stitch_tracklets_array, tracklets_from_dict
+from madlc.synth.detections import NoiseLevel, degrade, ground_truth_tracks, simulate_poses
+from madlc.core.tracking.trackers import TrackerConfig, link_by_identity, track_assemblies
 
 DLC = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlc"
 needs_dlc = pytest.mark.skipif(not (DLC / "montblanc_tracklets.pickle").exists(), reason=f"DeepLabCut test files not in {DLC}")
@@ -37,7 +37,7 @@ def _frames(d: dict) -> dict[int, set[int]]:
 @needs_dlc
 def test_ellipse_tracking_of_dlc_assemblies_reproduces_dlc_tracklets(montblanc: Path) -> None:
     from madlc.io import read_tracklets
-    from madlc.tracking.api import track
+    from madlc.stages.track import track
 
     out = track(str(montblanc / "montblanc_assemblies.pickle"), "ellipse", output=str(montblanc / "a_el.pickle"),
                 overrides=["tracking.keypoint_state=false", "tracking.backfill=false", "tracking.ambiguity_margin=0", "max_age=1", "min_hits=1",
@@ -56,7 +56,7 @@ def test_ellipse_tracking_of_dlc_assemblies_reproduces_dlc_tracklets(montblanc: 
 @needs_dlc
 def test_default_tracker_on_dlc_assemblies_gives_long_tracklets(montblanc: Path) -> None:
     from madlc.io import read_tracklets
-    from madlc.tracking.api import track
+    from madlc.stages.track import track
 
     for method in ("ellipse", "box", "skeleton"):
         out = read_tracklets(track(str(montblanc / "montblanc_assemblies.pickle"), method))
@@ -66,7 +66,7 @@ def test_default_tracker_on_dlc_assemblies_gives_long_tracklets(montblanc: Path)
 
 @needs_dlc
 def test_stitching_dlc_tracklets_matches_dlc_tracks(montblanc: Path) -> None:
-    from madlc.tracking.api import stitch as stitch_file
+    from madlc.stages.stitch import stitch as stitch_file
 
     out = stitch_file(str(montblanc / "montblanc_tracklets.pickle"), n_tracks=3, output=str(montblanc / "s.h5"),
                       individuals="bird1,bird2,bird3")
@@ -94,8 +94,8 @@ def test_stitching_dlc_tracklets_matches_dlc_tracks(montblanc: Path) -> None:
 @needs_dlc
 def test_track_full_pickle_assembles_first(montblanc: Path) -> None:
     from madlc.io import read_tracklets
-    from madlc.tracking.api import stitch as stitch_file
-    from madlc.tracking.api import track
+    from madlc.stages.stitch import stitch as stitch_file
+    from madlc.stages.track import track
 
     out = track(str(montblanc / "montblanc_full.pickle"), "ellipse")
     assert (montblanc / "montblanc_assemblies.pickle").exists()
@@ -240,7 +240,7 @@ def test_flat_prediction_rows_and_string_keys_are_accepted() -> None:
 # ------------------------------------------------------------------ settings
 def test_settings_precedence(tmp_path: Path) -> None:
     from madlc.errors import ConfigError
-    from madlc.tracking.api import tracking_settings
+    from madlc.stages._settings import tracking_settings
 
     assert tracking_settings()["max_age"] == 1
     cfg_file = tmp_path / "inference_cfg.yaml"
@@ -255,7 +255,7 @@ def test_settings_precedence(tmp_path: Path) -> None:
 
 def test_track_missing_file_raises_clear_error(tmp_path: Path) -> None:
     from madlc.errors import MadlcError
-    from madlc.tracking.api import track
+    from madlc.stages.track import track
 
     with pytest.raises(MadlcError, match="no such file"):
         track(str(tmp_path / "nothing_assemblies.pickle"))
@@ -263,8 +263,8 @@ def test_track_missing_file_raises_clear_error(tmp_path: Path) -> None:
 
 def test_empty_video_gives_empty_tracks_file(tmp_path: Path) -> None:
     from madlc.io import write_assemblies
-    from madlc.tracking.api import stitch as stitch_file
-    from madlc.tracking.api import track
+    from madlc.stages.stitch import stitch as stitch_file
+    from madlc.stages.track import track
 
     write_assemblies({}, tmp_path / "emptyDLC_x_assemblies.pickle")
     out = track(str(tmp_path / "emptyDLC_x_assemblies.pickle"), "box", bodyparts="a,b,c")
@@ -313,8 +313,8 @@ def test_default_tracking_holds_identities_in_a_huddle(tmp_path: Path, capsys: p
     import json
 
     from madlc.io import read_tracks, write_assemblies
-    from madlc.tracking.api import stitch as stitch_file
-    from madlc.tracking.api import track
+    from madlc.stages.stitch import stitch as stitch_file
+    from madlc.stages.track import track
 
     gt, det = _huddle_detections()
     src = tmp_path / "huddleDLC_x_assemblies.pickle"
@@ -347,7 +347,7 @@ def test_crowded_overlapping_tracklets_stitch_into_n_tracks() -> None:
 
 
 def test_quality_summary_flags_handovers_in_contact() -> None:
-    from madlc.tracking.quality import quality_summary
+    from madlc.core.tracking.quality import quality_summary
 
     tracks = np.full((50, 2, 3, 3), np.nan)
     tracks[:, 0, :, 0] = np.arange(3.0) * 10

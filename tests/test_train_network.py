@@ -9,7 +9,7 @@ import pytest
 import torch
 import yaml
 
-from madlc.data.trainingset import create_multianimaltraining_dataset
+from madlc.stages.create_multianimaltraining_dataset import create_multianimaltraining_dataset
 from madlc.errors import MadlcError
 from madlc.project import paths
 from madlc.project.config import load_config
@@ -21,7 +21,7 @@ FAST = ["data.num_workers=0", "train.num_threads=1", "train.lr=2e-3", "train.pro
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from madlc.models.train import train_network
+    from madlc.stages.train_network import train_network
 
     root = tmp_path_factory.mktemp("train")
     config = make_toy_project(root, frames=30, size=(128, 96), identity=True)
@@ -38,7 +38,7 @@ def _stats(model_dir: Path) -> list[dict]:
 
 
 def test_tiny_network_learns(trained: dict) -> None:
-    from madlc.models.train import evaluate_snapshot
+    from madlc.stages.train_network import evaluate_snapshot
 
     rows = _stats(trained["model_dir"])
     first, last = float(rows[0]["loss"]), float(rows[-1]["loss"])
@@ -50,7 +50,7 @@ def test_tiny_network_learns(trained: dict) -> None:
 
 
 def test_snapshots_named_pruned_and_loadable(trained: dict) -> None:
-    from madlc.models import load_model, model_forward
+    from madlc.nn.models import load_model, model_forward
 
     train_dir = trained["model_dir"] / "train"
     snaps = paths.list_snapshots(train_dir)
@@ -67,7 +67,7 @@ def test_snapshots_named_pruned_and_loadable(trained: dict) -> None:
 
 
 def test_resume_and_corrupt_snapshot(trained: dict) -> None:
-    from madlc.models.train import train_network
+    from madlc.stages.train_network import train_network
 
     before = paths.list_snapshots(trained["model_dir"] / "train")[-1]
     snap = train_network(trained["config"], maxiters=96, overrides=FAST + ["train.eval_at_end=false"])
@@ -95,9 +95,9 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
 
 
 def test_identity_head_learns(trained: dict) -> None:
-    from madlc.data.dataset import read_image
-    from madlc.data.trainingset import keypoints_for_split
-    from madlc.models import load_model, model_forward
+    from madlc.io.images import read_image
+    from madlc.stages.create_multianimaltraining_dataset import keypoints_for_split
+    from madlc.nn.models import load_model, model_forward
 
     model, _ = load_model(trained["model_dir"])
     keys, truth = keypoints_for_split(trained["config"], which="train")
@@ -113,8 +113,8 @@ def test_identity_head_learns(trained: dict) -> None:
 
 def test_config_changed_since_dataset_creation(tmp_path: Path) -> None:
     from madlc.errors import ConfigError
-    from madlc.models.train import train_network
-    from madlc.project.manage import edit_config
+    from madlc.stages.train_network import train_network
+    from madlc.stages.edit_config import edit_config
 
     config = make_toy_project(tmp_path, frames=6)
     create_multianimaltraining_dataset(config, net_type="tiny")

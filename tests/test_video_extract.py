@@ -1,4 +1,4 @@
-"""madlc.video.extract: extract_frames (uniform, kmeans, start/stop, crop, bad inputs)."""
+"""madlc.stages.extract_frames: extract_frames (uniform, kmeans, start/stop, crop, bad inputs)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from madlc.errors import ConfigError, VideoError
-from madlc.video.extract import extract_frames, frame_range, parse_crop, pick_kmeans, pick_uniform
+from madlc.stages.extract_frames import extract_frames, frame_range, parse_crop, pick_kmeans, pick_uniform
 from madlc.video.writer import VideoWriter
 
 W, H, BITS = 96, 64, 8
@@ -32,7 +32,7 @@ def read_index(img: np.ndarray) -> int:
 @pytest.fixture
 def scene_project(tmp_path) -> str:
     """A project with one 120-frame video made of 4 visually distinct scenes of 30 frames."""
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
 
     video = tmp_path / "src" / "scenes.avi"
     video.parent.mkdir()
@@ -43,7 +43,7 @@ def scene_project(tmp_path) -> str:
 
 
 def _set(config: str, **edits) -> None:
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     edit_config(config, edits)
 

@@ -1,4 +1,4 @@
-"""madlc.viz.check_labels: labeled frames drawn per individual / per body part, problems reported."""
+"""madlc.stages.check_labels: labeled frames drawn per individual / per body part, problems reported."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from madlc.viz.check_labels import check_labels, draw_labels
+from madlc.stages.check_labels import check_labels
+from madlc.viz.labels import draw_labels
 
 
 def test_draw_labels_colours_points_and_skips_nan():

@@ -13,7 +13,7 @@ SCORER = "DLC_Resnet50_toyJan1shuffle1_snapshot_10"
 def toy_project(tmp_path):
     """A grey 20-frame 80x60 video at 12 fps with two animals (2 body parts) moving right."""
     from madlc.io.config import write_config
-    from madlc.postprocess.tracks import Tracks, save_tracks
+    from madlc.io.tracks_array import Tracks, save_tracks
     from madlc.project.manage import default_config
     from madlc.video.writer import VideoWriter
 

@@ -10,7 +10,7 @@ SCORER = "DLC_Resnet50_synthJan1shuffle1_snapshot_10"
 
 
 def _tracks_file(config: str, filtered: bool = False) -> Path:
-    from madlc.postprocess.tracks import save_tracks, tracks_from_dataframe
+    from madlc.io.tracks_array import save_tracks, tracks_from_dataframe
 
     proj = Path(config).parent
     t = tracks_from_dataframe(pd.read_hdf(proj / "ground-truth" / "synth0_gt.h5"))

@@ -34,7 +34,7 @@ def labels_h5(config: str) -> Path:
 
 def make_tracks(config: str, name: str = TRACKS_NAME) -> Path:
     """A stitched-tracks file for the synthetic video: its ground truth under a network scorer."""
-    from madlc.postprocess.tracks import load_tracks, save_tracks
+    from madlc.io.tracks_array import load_tracks, save_tracks
 
     root = Path(config).parent
     tracks = load_tracks(root / "ground-truth" / "synth0_gt.h5")
@@ -43,7 +43,7 @@ def make_tracks(config: str, name: str = TRACKS_NAME) -> Path:
 
 
 def read_tracks_array(path: Path) -> tuple[np.ndarray, list[str]]:
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.io.tracks_array import load_tracks
 
     t = load_tracks(path)
     return t.data, t.individuals
@@ -211,7 +211,7 @@ def test_refine_swap_saves_tracks_and_undo(synth_project_small_copy):
 
 
 def test_refine_finds_candidate_swaps(synth_project_small_copy):
-    from madlc.postprocess.tracks import load_tracks, save_tracks
+    from madlc.io.tracks_array import load_tracks, save_tracks
 
     config = synth_project_small_copy
     path = make_tracks(config)
@@ -376,7 +376,7 @@ def test_unique_parts_and_single_animal_projects(synth_project_identity, synth_p
 
 
 def test_config_edited_elsewhere_is_picked_up(synth_project_small_copy):
-    from madlc.project.manage import edit_config
+    from madlc.stages.edit_config import edit_config
 
     config = synth_project_small_copy
     c = client(config)
@@ -390,7 +390,7 @@ def test_config_edited_elsewhere_is_picked_up(synth_project_small_copy):
 def test_refine_tracklet_pickle_reassign(synth_project_small_copy):
     """Tracklets from a pickle: animal1 is cut in two pieces; reassigning one piece fixes the identity."""
     from madlc.io.tracklets import tracklet_header, write_tracklets
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.io.tracks_array import load_tracks
 
     config = synth_project_small_copy
     root = Path(config).parent
@@ -425,7 +425,7 @@ def test_refine_tracklet_pickle_reassign(synth_project_small_copy):
 def test_refine_hook_serves_the_callers_editor(synth_project_small_copy):
     """refine_tracklets hands its editor (short tracklets already dropped) to the page: the page shows that state."""
     from madlc.webapp.routes_refine import serve_editor
-    from madlc.postprocess.refine import open_editor
+    from madlc.stages.refine_tracklets import open_editor
 
     config = synth_project_small_copy
     path = make_tracks(config)

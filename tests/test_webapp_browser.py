@@ -62,8 +62,8 @@ def browser():
 @pytest.fixture
 def project(tmp_path) -> str:
     """A 320x240 synthetic project (3 animals x 4 parts, 40 frames, 5 labeled) with a tracks file."""
-    from madlc.postprocess.tracks import load_tracks, save_tracks
-    from madlc.synth.project import synth_project
+    from madlc.io.tracks_array import load_tracks, save_tracks
+    from madlc.stages.synth_project import synth_project
 
     config = synth_project(str(tmp_path / "project"), animals=3, bodyparts=4, frames=40, size="320x240",
                            labeled_frames=5, seed=7)
@@ -195,7 +195,7 @@ def test_grab_and_label_a_frame_by_clicks(page, server, project):
 
 
 def test_swap_two_tracks_in_the_refinement_page(page, server, project):
-    from madlc.postprocess.tracks import load_tracks
+    from madlc.io.tracks_array import load_tracks
 
     path = Path(project).parent / "videos" / TRACKS_NAME
     before = load_tracks(path).data.copy()

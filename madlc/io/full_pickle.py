@@ -103,7 +103,7 @@ class FullPickleWriter:
             return index
         width = self.metadata.get("key_str_width")
         if width is None:
-            from madlc.project.paths import frame_key_width as width_of
+            from madlc.io.frame_keys import frame_key_width as width_of
 
             if self.metadata.get("nframes") is None:
                 raise ValueError("FullPickleWriter needs metadata['nframes'] or ['key_str_width'] to name frames")
@@ -143,7 +143,7 @@ def frame_key_width(data: dict[str, Any]) -> int:
         if m:
             return len(m.group(1))
     nframes = int(meta.get("nframes") or 0)
-    from madlc.project.paths import frame_key_width as width_of
+    from madlc.io.frame_keys import frame_key_width as width_of
 
     return width_of(nframes)
 

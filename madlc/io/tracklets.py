@@ -105,7 +105,7 @@ def read_tracklets(path: str | Path) -> dict[Any, Any]:
 
 def write_tracklets(tracklets: dict[Any, Any], path: str | Path, nframes: int | None = None) -> Path:
     """Write tracklets in DLC's current layout (``frameNNN`` keys for tracklets, int keys for ``single``)."""
-    from madlc.project.paths import frame_key
+    from madlc.io.frame_keys import frame_key
 
     path = Path(path)
     if HEADER not in tracklets:

@@ -31,7 +31,7 @@ def demo(
     long). Running it again does only what changed (nothing, the second time).
     """
     from madlc.pipeline.run import run
-    from madlc.synth.project import synth_project
+    from madlc.stages.synth_project import synth_project
 
     folder = Path(directory).expanduser().resolve()
     config = folder / "config.yaml"
@@ -79,7 +79,7 @@ def report(config: str | Path) -> str:
 
 def assembly_lines(project: Path) -> list[str]:
     """OKS-mAP of the assembled animals of every video that has synthetic ground truth."""
-    from madlc.evaluation.oks import assemblies_oks_map
+    from madlc.core.metrics.oks import assemblies_oks_map
     from madlc.io import read_assemblies
     from madlc.synth.groundtruth import read_ground_truth_poses
 

@@ -1,4 +1,6 @@
-"""Project management with the user guide's names: create a project, add videos, edit config.yaml.
+"""Project management helpers: the default config.yaml, placing videos, finding a project's videos.
+
+The stages are ``create_new_project``, ``add_new_videos`` and ``edit_config`` (madlc/stages/).
 
 A project folder is ``<working_directory>/<Task>-<experimenter>-<YYYY-MM-DD>/`` with
 ``config.yaml``, ``videos/``, ``labeled-data/``, ``training-datasets/`` and ``dlc-models/``
@@ -13,9 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from madlc.errors import ConfigError, VideoError
-from madlc.io.config import read_config, write_config
-from madlc.project.config import load_config, validate_config
+from madlc.errors import VideoError
+from madlc.project.config import load_config
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
 
@@ -61,7 +62,7 @@ def default_config(project: str, experimenter: str, multianimal: bool = True, da
     return cfg
 
 
-def _expand_videos(videos: list[str] | str, videotype: str = "") -> list[Path]:
+def expand_videos(videos: list[str] | str, videotype: str = "") -> list[Path]:
     """Video files from a list of files and/or folders; VideoError for a path that does not exist."""
     if isinstance(videos, (str, Path)):
         videos = [videos]
@@ -79,7 +80,7 @@ def _expand_videos(videos: list[str] | str, videotype: str = "") -> list[Path]:
     return found
 
 
-def _link_or_copy(videos: list[Path], video_dir: Path, copy_videos: bool) -> list[Path]:
+def link_or_copy(videos: list[Path], video_dir: Path, copy_videos: bool) -> list[Path]:
     from madlc.video.reader import video_info
 
     placed = []
@@ -101,7 +102,7 @@ def _link_or_copy(videos: list[Path], video_dir: Path, copy_videos: bool) -> lis
     return placed
 
 
-def _register_videos(cfg: dict[str, Any], videos: list[Path]) -> None:
+def register_videos(cfg: dict[str, Any], videos: list[Path]) -> None:
     from madlc.video.reader import video_info
 
     video_sets = dict(cfg.get("video_sets") or {})
@@ -109,80 +110,6 @@ def _register_videos(cfg: dict[str, Any], videos: list[Path]) -> None:
         info = video_info(video)
         video_sets[str(video.absolute())] = {"crop": info.crop_string}
     cfg["video_sets"] = video_sets
-
-
-def create_new_project(
-    project: str,
-    experimenter: str,
-    videos: list[str],
-    working_directory: str | None = None,
-    copy_videos: bool = False,
-    multianimal: bool = True,
-) -> str:
-    """Create a project folder with config.yaml and links (or copies) of the videos; return the config path."""
-    for value, what in ((project, "project"), (experimenter, "experimenter")):
-        if not value or any(ch.isspace() or ch in "/\\" for ch in value):
-            raise ConfigError(f"{what} name {value!r} contains spaces or slashes. What to do: use e.g. "
-                              f"{value.strip().replace(' ', '_').replace('/', '_')!r}; it becomes part of every file name.")
-    videos_found = _expand_videos(videos)
-    if not videos_found:
-        raise VideoError(f"no videos found in {list(videos)}. What to do: pass video files (.mp4, .avi, ...) or folders holding them.")
-    from madlc.video.reader import video_info
-
-    for video in videos_found:
-        video_info(video)  # refuse unreadable videos before any folder is made
-    root = Path(working_directory or ".").expanduser().resolve()
-    folder = root / f"{project}-{experimenter}-{_dt.date.today().isoformat()}"
-    if (folder / "config.yaml").exists():
-        raise ConfigError(f"{folder}: a project already exists here. What to do: open its config.yaml, "
-                          "or choose another project name.")
-    for sub in ("videos", "labeled-data", "training-datasets", "dlc-models"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    placed = _link_or_copy(videos_found, folder / "videos", copy_videos)
-    cfg = default_config(project, experimenter, multianimal)
-    cfg["project_path"] = str(folder)
-    _register_videos(cfg, placed)
-    config_path = write_config(cfg, folder / "config.yaml")
-    for video in placed:
-        (folder / "labeled-data" / video.stem).mkdir(exist_ok=True)
-    print(f'Created "{folder}". Edit {config_path} (individuals, body parts), then extract frames.')
-    return str(config_path)
-
-
-def add_new_videos(config: str, videos: list[str], copy_videos: bool = False) -> list[str]:
-    """Add videos to a project's ``video_sets`` (linked or copied into videos/); return their project paths."""
-    cfg = read_config(config)
-    project = Path(cfg["project_path"])
-    placed = _link_or_copy(_expand_videos(videos), project / "videos", copy_videos)
-    _register_videos(cfg, placed)
-    write_config(cfg, config)
-    for video in placed:
-        (project / "labeled-data" / video.stem).mkdir(parents=True, exist_ok=True)
-    return [str(p) for p in placed]
-
-
-def edit_config(config: str, edits: dict[str, Any]) -> str:
-    """Set keys of config.yaml (``edits`` = {key: value}), validate, and write it back atomically.
-
-    Unknown keys are refused (DeepLabCut 3 refuses to open a config with keys it does not know).
-    From the command line: ``madlc edit-config CONFIG "{colormap: summer, individuals: [a, b]}"``.
-    """
-    from madlc.io.config import KEY_ORDER
-
-    if not isinstance(edits, dict):
-        raise ConfigError(f"edits must be a mapping of config keys to values, got {edits!r}. "
-                          "What to do: pass e.g. {'colormap': 'summer'}.")
-    cfg = read_config(config)
-    allowed = set(KEY_ORDER) | {"config_version", "pose_config_path", "resnet", "croppedtraining", "eval_prefix"} | set(cfg)
-    unknown = sorted(set(edits) - allowed)
-    if unknown:
-        raise ConfigError(f"{config}: {unknown} are not DeepLabCut config keys (DeepLabCut would refuse the file). "
-                          "What to do: put madlc settings in madlc.yaml next to config.yaml instead.")
-    for key, value in edits.items():
-        cfg[key] = value
-    validate_config(cfg, config)
-    write_config(cfg, config)
-    return str(config)
 
 
 def project_videos(config: str | Path | dict[str, Any]) -> list[Path]:

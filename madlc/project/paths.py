@@ -5,10 +5,11 @@ except :func:`list_snapshots`.
 """
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
+
+from madlc.io.frame_keys import frame_key, frame_key_width  # noqa: F401 (names of project files)
 
 ENGINE_MODEL_FOLDER = "dlc-models-pytorch"
 ENGINE_EVAL_FOLDER = "evaluation-results-pytorch"
@@ -128,16 +129,6 @@ def scorer_name(cfg: dict[str, Any], net_type: str, snapshot: str | Path, shuffl
     return f"DLC_{name}_{task_date(cfg)}shuffle{shuffle}_{snapshot_uid(snapshot)}"
 
 
-def frame_key_width(nframes: int) -> int:
-    """Zero-pad width of ``frame…``/``img…`` names: ``ceil(log10(nframes))`` (0 for one frame)."""
-    return int(math.ceil(math.log10(nframes))) if nframes > 0 else 0
-
-
-def frame_key(index: int, nframes: int) -> str:
-    """``frame0042``-style key of a ``_full.pickle``."""
-    return "frame" + str(index).zfill(frame_key_width(nframes))
-
-
 def image_name(index: int, nframes: int) -> str:
     """``img0042.png``-style name of an extracted frame."""
     return f"img{str(index).zfill(frame_key_width(nframes))}.png"
@@ -156,3 +147,12 @@ def tracker_suffix(track_method: str) -> str:
         return TRACKER_SUFFIX[track_method]
     except KeyError:
         raise ValueError(f"unknown track_method {track_method!r}; use one of box, ellipse, skeleton") from None
+
+
+def select_names(requested: Any, available: list[str]) -> list[str]:
+    """``'all'`` (or ``['all']``, None) -> all ``available``; else the requested names that exist, in requested order
+    (``displayedbodyparts`` / ``displayedindividuals`` of the plotting stages)."""
+    if requested is None or requested == "all" or list(requested) == ["all"]:
+        return list(available)
+    names = [requested] if isinstance(requested, str) else list(requested)
+    return [n for n in names if n in available]

@@ -4,12 +4,14 @@
 - :func:`madlc.synth.render.render_frame` -> one RGB uint8 frame
 - :func:`madlc.synth.video.write_synthetic_video` -> a streamed video + its ground truth
 - :func:`madlc.synth.groundtruth.write_ground_truth_tracks` -> tracks-layout ``.h5``
-- :func:`madlc.synth.project.synth_project` -> a full DeepLabCut project (``madlc synth-project DIR``)
+- ``madlc.synth_project`` (:mod:`madlc.stages.synth_project`) -> a full DeepLabCut project (``madlc synth-project DIR``)
+- :mod:`madlc.synth.detections` -> 6-keypoint poses with chases and crossings and a detector-like
+  degradation (assemblies with noise, misses, swaps) for the tracking tests and benchmarks. It keeps
+  its own motion model: replacing it with :mod:`madlc.synth.motion` would change the tracking figures.
 """
 from madlc.synth.groundtruth import write_ground_truth_tracks
 from madlc.synth.motion import simulate_poses
-from madlc.synth.project import synth_project
 from madlc.synth.render import render_frame
 from madlc.synth.video import write_synthetic_video
 
-__all__ = ["simulate_poses", "render_frame", "write_synthetic_video", "write_ground_truth_tracks", "synth_project"]
+__all__ = ["simulate_poses", "render_frame", "write_synthetic_video", "write_ground_truth_tracks"]

@@ -2,7 +2,7 @@
 
 - :func:`madlc.video.reader.video_info`, :class:`madlc.video.reader.VideoReader`
 - :class:`madlc.video.writer.VideoWriter`
-- :func:`madlc.video.extract.extract_frames` (``madlc extract-frames``)
+- :func:`madlc.stages.extract_frames.extract_frames` (``madlc extract-frames``)
 """
 from madlc.video.reader import VideoInfo, VideoReader, video_info
 from madlc.video.writer import VideoWriter

@@ -99,12 +99,12 @@ class VideoReader:
     - ``len(reader)``: the frame count; ``reader.info``: :class:`VideoInfo`.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, info: VideoInfo | None = None):
         import cv2
 
         self._cv2 = cv2
         self.path = Path(path)
-        self.info = video_info(path)
+        self.info = info if info is not None else video_info(path)
         self._cap = _open(path)
         self._pos = 0  # index of the next frame a plain read returns
         self._exact_seek = True  # container seeks are trusted until one is caught landing elsewhere
@@ -190,6 +190,48 @@ class VideoReader:
                 return
             yield index, frame
             index += step
+
+    def next_frame(self) -> np.ndarray | None:
+        """The frame at :attr:`position` (RGB), or None where it cannot be decoded.
+
+        The position moves on by one either way (a failed read consumes the damaged frame), so a
+        stream goes on past damaged frames; past the end of the video every call returns None.
+        """
+        frame = self._next()
+        if frame is None:
+            self._pos += 1
+        return frame
+
+    def seek_stream(self, index: int) -> None:
+        """Position the reader so that the next :meth:`next_frame` is frame ``index``, for streaming on.
+
+        A container seek is kept only when the frame before ``index`` has the expected timestamp
+        (variable frame rate and inexact containers fail this); otherwise frames are skipped by
+        decoding from the start. If the video ends before ``index`` the position is set anyway and
+        the frames read from there are None.
+        """
+        self._require_open()
+        if index == self._pos:
+            return
+        if index <= 0:
+            self._restart()
+            return
+        if self._t0_ms is None:  # frame 0's timestamp is the reference of the check
+            if self._pos != 0:
+                self._restart()
+            self._next()
+            if index == self._pos:
+                return
+        cv2 = self._cv2
+        if float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0) > 0 and index > 1 \
+                and self._cap.set(cv2.CAP_PROP_POS_FRAMES, index - 1):
+            self._pos = index - 1
+            if self._next() is not None and self._landed_on(index - 1):
+                return
+        self._restart()
+        while self._pos < index and self._grab():
+            pass
+        self._pos = index
 
     def _restart(self) -> None:
         self._cap.release()

@@ -62,6 +62,3 @@ def to_unit(color: Sequence[int]) -> tuple[float, float, float]:
     return tuple(c / 255.0 for c in color[:3])  # type: ignore[return-value]
 
 
-def to_bgr(color: Sequence[int]) -> tuple[int, int, int]:
-    """RGB -> OpenCV's BGR order."""
-    return int(color[2]), int(color[1]), int(color[0])

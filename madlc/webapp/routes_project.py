@@ -105,7 +105,7 @@ class CreateBody(BaseModel):
 
 @router.post("/api/project/create")
 def create_project(body: CreateBody, request: Request, ctx: ProjectContext = Depends(ctx_of)):
-    from madlc.project.manage import create_new_project
+    from madlc.stages.create_new_project import create_new_project
 
     try:
         config = create_new_project(body.project, body.experimenter, [v for v in body.videos if v.strip()],
@@ -124,8 +124,8 @@ class ConfigBody(BaseModel):
 
 @router.post("/api/project/config")
 def edit_project_config(body: ConfigBody, request: Request, ctx: ProjectContext = Depends(ctx_of)):
-    """Apply edits through madlc.project.manage.edit_config (validated; errors come back as 400)."""
-    from madlc.project.manage import edit_config
+    """Apply edits through madlc.stages.edit_config.edit_config (validated; errors come back as 400)."""
+    from madlc.stages.edit_config import edit_config
 
     ctx.require()
     try:

@@ -1,4 +1,4 @@
-"""Tracklet refinement page API, on top of :mod:`madlc.postprocess.refine_ops` (TrackEditor).
+"""Tracklet refinement page API, on top of :class:`madlc.stages.refine_tracklets.TrackEditor`.
 
 The page loads a tracks ``.h5`` or tracklet ``.pickle`` (plus its video), shows the points as a
 float32 array (``/api/refine/array``), and sends one operation per request (swap, reassign,
@@ -51,7 +51,7 @@ def sessions_of(request: Request) -> dict[str, RefineSession]:
 
 
 def session_for(request: Request, tracks: str, video: str | None = None) -> RefineSession:
-    from madlc.postprocess.refine import open_editor
+    from madlc.stages.refine_tracklets import open_editor
 
     sessions = sessions_of(request)
     if tracks in sessions:
@@ -225,7 +225,7 @@ def serve_editor(editor: Any, config: str | Path, video: str | Path | None = Non
 
 def launch_refine_gui(editor: Any, *, config: dict[str, Any], video: Path | None, max_gap: int,
                       min_swap_len: int, trail_len: int, port: int = 8080, open_browser: bool = True) -> Path | None:
-    """The ``madlc.postprocess.refine.set_refine_gui`` hook: refine ``editor`` in the browser.
+    """The ``madlc.stages.refine_tracklets.set_refine_gui`` hook: refine ``editor`` in the browser.
 
     Blocks until the server is stopped (Ctrl-C); returns the refined tracks path, or None if
     nothing was changed (and so nothing saved).

@@ -1,0 +1,19 @@
+"""``add_new_videos``: add videos to a project's ``video_sets`` (linked or copied into videos/)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from madlc.io.config import read_config, write_config
+from madlc.project.manage import expand_videos, link_or_copy, register_videos
+
+
+def add_new_videos(config: str, videos: list[str], copy_videos: bool = False) -> list[str]:
+    """Add videos to a project's ``video_sets`` (linked or copied into videos/); return their project paths."""
+    cfg = read_config(config)
+    project = Path(cfg["project_path"])
+    placed = link_or_copy(expand_videos(videos), project / "videos", copy_videos)
+    register_videos(cfg, placed)
+    write_config(cfg, config)
+    for video in placed:
+        (project / "labeled-data" / video.stem).mkdir(parents=True, exist_ok=True)
+    return [str(p) for p in placed]

@@ -1,0 +1,47 @@
+"""``create_new_project``: a project folder with config.yaml and links (or copies) of the videos (FORMATS.md §1)."""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from madlc.errors import ConfigError, VideoError
+from madlc.io.config import write_config
+from madlc.project.manage import default_config, expand_videos, link_or_copy, register_videos
+
+
+def create_new_project(
+    project: str,
+    experimenter: str,
+    videos: list[str],
+    working_directory: str | None = None,
+    copy_videos: bool = False,
+    multianimal: bool = True,
+) -> str:
+    """Create a project folder with config.yaml and links (or copies) of the videos; return the config path."""
+    for value, what in ((project, "project"), (experimenter, "experimenter")):
+        if not value or any(ch.isspace() or ch in "/\\" for ch in value):
+            raise ConfigError(f"{what} name {value!r} contains spaces or slashes. What to do: use e.g. "
+                              f"{value.strip().replace(' ', '_').replace('/', '_')!r}; it becomes part of every file name.")
+    videos_found = expand_videos(videos)
+    if not videos_found:
+        raise VideoError(f"no videos found in {list(videos)}. What to do: pass video files (.mp4, .avi, ...) or folders holding them.")
+    from madlc.video.reader import video_info
+
+    for video in videos_found:
+        video_info(video)  # refuse unreadable videos before any folder is made
+    root = Path(working_directory or ".").expanduser().resolve()
+    folder = root / f"{project}-{experimenter}-{_dt.date.today().isoformat()}"
+    if (folder / "config.yaml").exists():
+        raise ConfigError(f"{folder}: a project already exists here. What to do: open its config.yaml, "
+                          "or choose another project name.")
+    for sub in ("videos", "labeled-data", "training-datasets", "dlc-models"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    placed = link_or_copy(videos_found, folder / "videos", copy_videos)
+    cfg = default_config(project, experimenter, multianimal)
+    cfg["project_path"] = str(folder)
+    register_videos(cfg, placed)
+    config_path = write_config(cfg, folder / "config.yaml")
+    for video in placed:
+        (folder / "labeled-data" / video.stem).mkdir(exist_ok=True)
+    print(f'Created "{folder}". Edit {config_path} (individuals, body parts), then extract frames.')
+    return str(config_path)
