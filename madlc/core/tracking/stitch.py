@@ -110,6 +110,11 @@ class Tracklet:
             warnings.simplefilter("ignore", RuntimeWarning)  # a body-part pair never seen together: NaN, as intended
             d = np.linalg.norm(xy[:, iu[0]] - xy[:, iu[1]], axis=-1)
             self.shape = np.nanmedian(d, 0) if len(d) and np.isfinite(d).any() else np.full(len(iu[0]), np.nan)
+            # how much the shape changes within this tracklet (first vs second half): the video's own
+            # measure of how far proportions of one animal vary (rigid mice little, flapping birds a lot)
+            half = len(d) // 2
+            self.shape_change = (_log_shape_distance(np.nanmedian(d[:half], 0), np.nanmedian(d[half:], 0))
+                                 if half >= 10 else np.nan)
         self.speeds = np.linalg.norm(np.diff(self.centroids, axis=0), axis=1) / np.maximum(np.diff(self.frames), 1)
         # evidence that this is a real animal: per frame, visible fraction of parts x their mean likelihood
         seen = np.isfinite(xy).all(-1)
@@ -125,6 +130,12 @@ class Tracklet:
         """Pieces split before each position in ``cut`` (indices into the frames)."""
         bounds = [0, *sorted(int(c) for c in cut), len(self)]
         return [Tracklet(self.frames[a:b], self.data[a:b], self.label) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def _log_shape_distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Mean squared log ratio of two shapes' body-part distances (NaN if they share none)."""
+    both = np.isfinite(p) & np.isfinite(q) & (p > 0) & (q > 0)
+    return float(np.mean(np.log(p[both] / q[both]) ** 2)) if both.any() else np.nan
 
 
 def _edge_state(frames: np.ndarray, xy: np.ndarray, window: int, at_end: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -213,6 +224,11 @@ class _Scales:
         self.fast = float(np.percentile(speeds, 95)) if len(speeds) else 0.3 * self.size
         self.sigma0 = position_noise if position_noise else 0.05 * self.size + 2.0
         self.sigma_v = max(0.5 * self.speed, 0.02 * self.size)
+        # tolerance of the shape comparison: 0.15 (log units) or, where one animal's proportions change
+        # more than that within a tracklet (deformable animals), that change
+        changes = np.array([t.shape_change for t in tracklets])
+        changes = changes[np.isfinite(changes)]
+        self.shape_var = max(0.15**2, float(np.median(changes))) if len(changes) >= 3 else 0.15**2
 
 
 def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
@@ -235,7 +251,8 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
     if cfg.shape_weight:
         both = np.isfinite(a.shape) & np.isfinite(b.shape) & (a.shape > 0) & (b.shape > 0)
         if both.sum():
-            cost += cfg.shape_weight * min(float(np.mean(np.log(a.shape[both] / b.shape[both]) ** 2)) / (2 * 0.15**2), 20.0)
+            cost += cfg.shape_weight * min(float(np.mean(np.log(a.shape[both] / b.shape[both]) ** 2))
+                                           / (2 * scales.shape_var), 20.0)
     if cfg.identity_weight and a.votes is not None and b.votes is not None:
         pa, pb = a.votes / a.votes.sum(), b.votes / b.votes.sum()
         cost += cfg.identity_weight * -np.log(max(float(pa @ pb), 1e-3))
