@@ -6,7 +6,8 @@ rewards covering its frames; tracklet ``i`` may hand its flow to tracklet ``j``
 that starts after ``i`` ends (within ``max_gap`` frames) at the cost of the link.
 A link costs the negative log-likelihood of ``j``'s first pose given ``i``'s last
 pose moved on with ``i``'s velocity (and backwards with ``j``'s), with a spread
-that grows with the gap; plus shape disagreement (body-part distances), a small
+that grows with the gap as far as this video's animals typically move in that many
+frames (measured on its tracklets); plus shape disagreement (body-part distances), a small
 per-frame gap cost, and identity disagreement when the network predicts
 identities. Starting a track after the first frame or ending it before the last
 costs extra, so occlusions are bridged instead of opening new tracks. A direct
@@ -53,6 +54,7 @@ class StitchConfig:
     identity_weight: float = 5.0
     velocity_window: int = 8
     velocity_decay: float = 10.0  # frames; the predicted drift saturates after a few decays
+    gap_motion: str = "measured"  # position spread across a gap: measured on the video, or speed (median speed x gap)
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
@@ -229,6 +231,50 @@ class _Scales:
         changes = np.array([t.shape_change for t in tracklets])
         changes = changes[np.isfinite(changes)]
         self.shape_var = max(0.15**2, float(np.median(changes))) if len(changes) >= 3 else 0.15**2
+        self.lags, self.drift = _drift_profile(tracklets)
+
+    def spread(self, gap: int) -> float:
+        """How far (px) an animal of this video typically gets in ``gap`` frames.
+
+        The median over its tracklets of the median body-part displacement between frames
+        ``gap`` apart (animals resting in a huddle barely move in 40 frames, running ones do);
+        beyond the longest lag measured it grows like a random walk.
+        """
+        if not len(self.lags):
+            return self.sigma_v * gap
+        if gap <= self.lags[-1]:
+            return float(np.interp(gap, self.lags, self.drift))
+        return float(self.drift[-1] * np.sqrt(gap / self.lags[-1]))
+
+
+def _drift_profile(tracklets: list[Tracklet], lags: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128),
+                   max_pairs: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """(lags, median body-part displacement over each lag) measured on the tracklets."""
+    rng = np.random.default_rng(0)
+    out_lags, out_drift = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lag in lags:
+            d = []
+            for t in tracklets:
+                if len(t) <= lag:
+                    continue
+                pos = np.searchsorted(t.frames, t.frames + lag)
+                ok = (pos < len(t)) & (t.frames[np.minimum(pos, len(t) - 1)] == t.frames + lag)
+                i0, i1 = np.flatnonzero(ok), pos[ok]
+                if len(i0):
+                    xy = t.data[..., :2]
+                    d.append(np.nanmedian(np.linalg.norm(xy[i1] - xy[i0], axis=-1), axis=1))
+            d = np.concatenate(d) if d else np.zeros(0)
+            d = d[np.isfinite(d)]
+            if len(d) < 20:
+                break
+            if len(d) > max_pairs:
+                d = rng.choice(d, max_pairs, replace=False)
+            out_lags.append(lag)
+            out_drift.append(float(np.median(d)))
+    drift = np.maximum.accumulate(np.asarray(out_drift)) if out_drift else np.zeros(0)
+    return np.asarray(out_lags, float), drift
 
 
 def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
@@ -245,7 +291,10 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
     if not np.isfinite(err):
         c1, c2 = a.centroids[np.isfinite(a.centroids).all(1)], b.centroids[np.isfinite(b.centroids).all(1)]
         err = float(np.linalg.norm(c1[-1] - c2[0])) if len(c1) and len(c2) else 3 * scales.size
-    sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
+    if cfg.gap_motion == "measured":
+        sigma = np.hypot(scales.sigma0, scales.spread(gap))
+    else:
+        sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
     motion = min(0.5 * (err / sigma) ** 2 + np.log(sigma / scales.sigma0), 50.0)
     cost = cfg.motion_weight * motion + cfg.gap_weight * (gap - 1)
     if cfg.shape_weight:
