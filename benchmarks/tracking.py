@@ -73,7 +73,9 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
             from madlc.core.tracking.auto import choose_tracker
 
             choice = choose_tracker(det.assemblies)
-            tracklets = track_assemblies(det.assemblies, TrackerConfig(method=choice.method, **choice.settings), n_frames)
+            tracker_keys = {k: v for k, v in choice.settings.items() if k in TrackerConfig.__dataclass_fields__}
+            stitch_keys = {k: v for k, v in choice.settings.items() if k in StitchConfig.__dataclass_fields__}
+            tracklets = track_assemblies(det.assemblies, TrackerConfig(method=choice.method, **tracker_keys), n_frames)
         elif variant == "dlc-like":  # DeepLabCut's way: filter the ellipse, no backfill, no ambiguity cuts
             cfg = TrackerConfig(method=method, keypoint_state=False, backfill=False, ambiguity_margin=0.0)
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
@@ -82,7 +84,9 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
         n_ids = n if with_id else 0
         repair = repair_choice("auto" if REPAIR[0] is None else REPAIR[0], n_ids)
-        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n_ids, repair_swaps=repair), n_frames=n_frames)
+        extra = stitch_keys if method == "auto" else {}
+        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n_ids, repair_swaps=repair, **extra),
+                                         n_frames=n_frames)
     seconds = time.perf_counter() - t0
     m = tracking_metrics(pred, gt_tracks)
     return dict(mota=m["mota"], idf1=m["idf1"], switches=m["num_switches"], s_per_1k=1000 * seconds / n_frames)

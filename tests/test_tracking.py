@@ -326,7 +326,10 @@ def test_default_tracking_holds_identities_in_a_huddle(tmp_path: Path, capsys: p
     pred = read_tracks(tracks_file).to_numpy(float).reshape(-1, 3, 6, 3)
     m = tracking_metrics(pred, ground_truth_tracks(gt, det.visible))
     assert m["idf1"] >= 0.85, m
+    note = json.loads((tmp_path / "huddleDLC_x_sk_tracker.json").read_text())  # what auto picked, for stitch
+    assert note["picked"] == "skeleton" and note["settings"]["gap_motion"] == "measured"
     quality = json.loads((tmp_path / "huddleDLC_x_sk_quality.json").read_text())
+    assert quality["tracker"]["picked"] == "skeleton" and quality["tracker"]["crowding"] > 0.5
     assert quality["n_tracks"] == 3 and 0.9 <= quality["frames_all_animals"] <= 1.0
     assert quality["frames_in_contact"] > 0.5 and len(quality["tracklets_per_track"]) == 3
     assert "candidate identity swap" in capsys.readouterr().out

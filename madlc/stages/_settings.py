@@ -266,7 +266,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         identity_weight=float(settings.get("stitch_identity_weight", 5.0)),
         velocity_window=int(settings.get("velocity_window", 8)),
         velocity_decay=float(settings.get("velocity_decay", 10.0)),
-        gap_motion=str(settings.get("gap_motion", "measured")),
+        gap_motion=str(settings.get("gap_motion", "speed")),
         split_jump=float(settings.get("split_jump", 3.0)), max_links=int(settings.get("max_links", 12)),
         residual_max_cost=float(settings.get("residual_max_cost", 12.0)), n_identities=n_identities,
         pcutoff=float(settings.get("pcutoff", 0.1)),

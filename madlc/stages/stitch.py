@@ -53,6 +53,10 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
     for key, value in args.items():
         if key not in explicit:
             settings[key] = value
+    note = _tracker_note(src)
+    for key, value in (note.get("settings") or {}).items():  # what track_method auto chose for this video
+        if key not in explicit:
+            settings[key] = value
     header = data.get("header")
     if header is None:
         raise file_error(src, "it has no 'header' entry", "pass a tracklet pickle written by DeepLabCut or madlc")
@@ -102,8 +106,24 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
         df = array_to_tracks(full, scorer, inds, all_parts, unique_parts)
     write_tracks(df, out, csv=bool(save_as_csv or settings.get("save_as_csv")))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
-    write_quality(arr, result, out)
+    write_quality(arr, result, out, note)
     return out
+
+
+def _tracker_note(tracklets_file: Path) -> dict[str, Any]:
+    """The ``<tracklets>_tracker.json`` that ``track --method auto`` wrote beside the tracklets ({} if none)."""
+    import json
+
+    from madlc.stages.track import tracker_note_file
+
+    note = tracker_note_file(tracklets_file)
+    if not note.exists():
+        return {}
+    try:
+        return dict(json.loads(note.read_text()))
+    except (ValueError, TypeError) as err:
+        log.warning("%s: unreadable (%s); stitching with the default settings", note, err)
+        return {}
 
 
 def quality_file(tracks_file: str | Path) -> Path:
@@ -112,7 +132,7 @@ def quality_file(tracks_file: str | Path) -> Path:
     return tracks_file.with_name(tracks_file.stem + "_quality.json")
 
 
-def write_quality(arr: np.ndarray, result: Any, tracks_file: Path) -> Path:
+def write_quality(arr: np.ndarray, result: Any, tracks_file: Path, tracker: Mapping[str, Any] | None = None) -> Path:
     """Print the tracking-quality summary of stitched tracks and write it as ``<tracks>_quality.json``."""
     import json
 
@@ -123,6 +143,8 @@ def write_quality(arr: np.ndarray, result: Any, tracks_file: Path) -> Path:
     summary = quality_summary(arr, handovers)
     summary["tracks_file"] = Path(tracks_file).name
     summary["stitcher"] = result.solver
+    if tracker:
+        summary["tracker"] = {k: tracker[k] for k in ("picked", "crowding", "reason") if k in tracker}
     text = format_summary(summary, Path(tracks_file).name)
     log.info("%s", text)
     print(text)

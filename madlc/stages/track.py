@@ -124,6 +124,7 @@ def track(pickle_file: str, method: str = "auto", identity_only: bool = False, i
             raise ConfigError(f"{err}. What to do: pass --method auto, box, ellipse or skeleton.") from None
     prefix = _prefix(src)
     settings = tracking_settings(inference_cfg, overrides)
+    choice = None
     if src.name.endswith("_full.pickle"):
         from madlc.stages.assemble import assemble
 
@@ -147,7 +148,8 @@ def track(pickle_file: str, method: str = "auto", identity_only: bool = False, i
         tracklets = link_by_identity(assemblies, n_ids, float(settings.get("pcutoff", 0.1)), n_frames)
     else:
         if method == "auto":
-            method = _choose_tracker(assemblies, settings, overrides, src)
+            choice = _choose_tracker(assemblies, settings, overrides, src)
+            method = choice.method
         cfg = tracker_config(settings, method, n_ids, use_id)
         tracklets = track_assemblies(assemblies, cfg, n_frames, progress=True)
     out_data: dict[Any, Any] = {"header": tracklet_header(scorer, multi_names + unique_names)}
@@ -158,13 +160,14 @@ def track(pickle_file: str, method: str = "auto", identity_only: bool = False, i
         method = "ellipse"
     out = Path(output) if output else Path(prefix + tracker_suffix(method) + ".pickle")
     write_tracklets(out_data, out, n_frames)
+    _write_tracker_note(out, choice)
     log.info("%s: %d tracklets -> %s", src, len(tracklets), out)
     return str(out)
 
 
 def _choose_tracker(assemblies: Mapping[Any, Any], settings: dict[str, Any], overrides: Sequence[str],
-                    src: Path) -> str:
-    """``track_method: auto``: pick the tracker (and its crowd settings) for these assemblies; say why."""
+                    src: Path):
+    """``track_method: auto``: pick the tracker (and its settings) for these assemblies; say why."""
     from madlc.core.tracking.auto import choose_tracker
     from madlc.stages._settings import _explicit
 
@@ -174,7 +177,29 @@ def _choose_tracker(assemblies: Mapping[Any, Any], settings: dict[str, Any], ove
     message = f"{src.name}: track_method auto -> {choice.method} ({choice.reason})"
     log.info(message)
     print(message)
-    return choice.method
+    return choice
+
+
+def tracker_note_file(tracklets_file: str | Path) -> Path:
+    """``X_sk.pickle`` -> ``X_sk_tracker.json``: what ``track_method auto`` picked, read back by ``stitch``."""
+    tracklets_file = Path(tracklets_file)
+    return tracklets_file.with_name(tracklets_file.stem + "_tracker.json")
+
+
+def _write_tracker_note(tracklets_file: Path, choice: Any) -> None:
+    """Write what auto picked (method, crowding, reason, settings) beside the tracklets; drop a stale note."""
+    import json
+
+    from madlc.io.atomic import atomic_path
+
+    note = tracker_note_file(tracklets_file)
+    if choice is None:
+        note.unlink(missing_ok=True)  # tracked with an explicit method: an older auto note no longer applies
+        return
+    data = {"track_method": "auto", "picked": choice.method, "crowding": round(choice.crowding, 4),
+            "reason": choice.reason, "settings": choice.settings}
+    with atomic_path(note) as tmp:
+        tmp.write_text(json.dumps(data, indent=1))
 
 
 def _n_frames(prefix: str, frames: Sequence[int]) -> int | None:

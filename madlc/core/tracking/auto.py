@@ -13,7 +13,9 @@ to another animal's. Measured on benchmarks/huddle.py and benchmarks/tracking.py
 - in crowds (crowding >= ``CROWDED``) those cuts fire in nearly every frame and leave the
   stitcher thousands of one-frame pieces; there ``auto`` switches the cuts off and compares
   poses more strictly (``oks_sigma`` 0.2): tracks then end rather than jump to a neighbour,
-  and the stitcher joins the (pure) pieces.
+  and the stitcher joins the (pure) pieces;
+- in both cases the stitcher judges a gap by how far this video's animals typically move in
+  that many frames (``gap_motion: measured``; resting, huddling animals stay put).
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from madlc.core.tracking.similarity import pose_centroids, pose_scales
 CROWDED = 0.5
 #: settings auto uses on crowded videos
 CROWD_SETTINGS = {"ambiguity_margin": 0.0, "oks_sigma": 0.2}
+#: stitcher settings auto uses on every video (read back by the stitch stage from the tracker's note)
+STITCH_SETTINGS = {"gap_motion": "measured"}
 
 
 @dataclass
@@ -90,10 +94,10 @@ def choose_tracker(assemblies: Mapping[Any, np.ndarray], pcutoff: float = 0.1) -
     """The tracker and settings ``auto`` uses for these assemblies (see the module doc)."""
     crowd = crowding(assemblies, pcutoff)
     if crowd >= CROWDED:
-        return TrackerChoice("skeleton", dict(CROWD_SETTINGS), crowd,
+        return TrackerChoice("skeleton", {**CROWD_SETTINGS, **STITCH_SETTINGS}, crowd,
                              f"crowded: {100 * crowd:.0f}% of the animals within a body length of another "
                              f"(>= {100 * CROWDED:.0f}%): skeleton tracker, strict pose matching "
-                             f"(oks_sigma {CROWD_SETTINGS['oks_sigma']}), no ambiguity cuts")
-    return TrackerChoice("skeleton", {}, crowd,
+                             f"(oks_sigma {CROWD_SETTINGS['oks_sigma']}), no ambiguity cuts, gap spread measured on the video")
+    return TrackerChoice("skeleton", dict(STITCH_SETTINGS), crowd,
                          f"sparse: {100 * crowd:.0f}% of the animals within a body length of another "
-                         f"(< {100 * CROWDED:.0f}%): skeleton tracker with the default settings")
+                         f"(< {100 * CROWDED:.0f}%): skeleton tracker, gap spread measured on the video")

@@ -54,7 +54,7 @@ class StitchConfig:
     identity_weight: float = 5.0
     velocity_window: int = 8
     velocity_decay: float = 10.0  # frames; the predicted drift saturates after a few decays
-    gap_motion: str = "measured"  # position spread across a gap: measured on the video, or speed (median speed x gap)
+    gap_motion: str = "speed"  # position spread across a gap: speed (median speed x gap) or measured on the video
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
