@@ -6,8 +6,8 @@ rewards covering its frames; tracklet ``i`` may hand its flow to tracklet ``j``
 that starts after ``i`` ends (within ``max_gap`` frames) at the cost of the link.
 A link costs the negative log-likelihood of ``j``'s first pose given ``i``'s last
 pose moved on with ``i``'s velocity (and backwards with ``j``'s), with a spread
-that grows with the gap as far as this video's animals typically move in that many
-frames (measured on its tracklets); plus shape disagreement (body-part distances), a small
+that grows with the gap (``gap_motion``: with the median speed, or as far as this video's
+animals typically move in that many frames, measured on its tracklets); plus shape disagreement (body-part distances), a small
 per-frame gap cost, and identity disagreement when the network predicts
 identities. Starting a track after the first frame or ending it before the last
 costs extra, so occlusions are bridged instead of opening new tracks. A direct
@@ -231,7 +231,8 @@ class _Scales:
         changes = np.array([t.shape_change for t in tracklets])
         changes = changes[np.isfinite(changes)]
         self.shape_var = max(0.15**2, float(np.median(changes))) if len(changes) >= 3 else 0.15**2
-        self.lags, self.drift = _drift_profile(tracklets)
+        self._tracklets = tracklets
+        self._profile: tuple[np.ndarray, np.ndarray] | None = None
 
     def spread(self, gap: int) -> float:
         """How far (px) an animal of this video typically gets in ``gap`` frames.
@@ -240,11 +241,14 @@ class _Scales:
         ``gap`` apart (animals resting in a huddle barely move in 40 frames, running ones do);
         beyond the longest lag measured it grows like a random walk.
         """
-        if not len(self.lags):
+        if self._profile is None:
+            self._profile = _drift_profile(self._tracklets)
+        lags, drift = self._profile
+        if not len(lags):
             return self.sigma_v * gap
-        if gap <= self.lags[-1]:
-            return float(np.interp(gap, self.lags, self.drift))
-        return float(self.drift[-1] * np.sqrt(gap / self.lags[-1]))
+        if gap <= lags[-1]:
+            return float(np.interp(gap, lags, drift))
+        return float(drift[-1] * np.sqrt(gap / lags[-1]))
 
 
 def _drift_profile(tracklets: list[Tracklet], lags: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128),
