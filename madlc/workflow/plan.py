@@ -90,7 +90,7 @@ class Plan:
     def track_method(self) -> str:
         """The tracker: settings ``pipeline.track_method``, else config.yaml's ``default_track_method``."""
         method = (self.settings.get("pipeline") or {}).get("track_method") or self.cfg.get("default_track_method")
-        return method if method in ("box", "ellipse", "skeleton") else "ellipse"
+        return method if method in ("auto", "box", "ellipse", "skeleton") else "ellipse"
 
     # ---- files (relative to the project when inside it) ---------------------------------
     def rel(self, path: str | Path) -> str:
@@ -156,6 +156,11 @@ class Plan:
 
     @property
     def suffix(self) -> str:
+        """The tracker's file suffix; ``auto`` writes the files of the tracker it picks (always the skeleton's)."""
+        if self.track_method == "auto":
+            from madlc.core.tracking.auto import PICKED_TRACKER
+
+            return paths.tracker_suffix(PICKED_TRACKER)
         return paths.tracker_suffix(self.track_method)
 
     def patterns(self) -> dict[str, str]:
