@@ -139,18 +139,18 @@ def analyze_video(video: str | Path, model: Any, batch_size: int = 8, destfolder
     return VideoResult(full_path, meta_path, total, analyzed, missing)
 
 
-def _write_assemblies(full_pickle: Path, model_folder: Path, overrides: Sequence[str], redo: bool) -> Path:
+def _write_assemblies(full_pickle: Path, model_folder: Path, inference: Mapping[str, Any], redo: bool) -> Path:
     """``<video><scorer>_assemblies.pickle`` beside the ``_full.pickle`` (DeepLabCut 3 leaves it after analysis;
-    its convert_detections2tracklets reads it). Settings: the model's test/inference_cfg.yaml < ``inference.*``
-    overrides, as madlc's own convert_detections2tracklets uses them."""
+    its convert_detections2tracklets reads it), assembled with the resolved ``inference`` group (the model's
+    test/inference_cfg.yaml fitted in), as madlc's own convert_detections2tracklets uses it."""
     from madlc.stages.assemble import assemble, default_output
 
     out = default_output(full_pickle)
     if out.exists() and not redo:
         return out
     inference_cfg = Path(model_folder) / "test" / "inference_cfg.yaml"
-    own = [o for o in overrides if str(o).lstrip("+").startswith("inference.")]
-    return Path(assemble(str(full_pickle), str(inference_cfg) if inference_cfg.exists() else None, str(out), own))
+    return Path(assemble(str(full_pickle), str(inference_cfg) if inference_cfg.exists() else None, str(out),
+                         settings={"inference": dict(inference)}))
 
 
 def analyze_videos(
@@ -220,7 +220,7 @@ def analyze_videos(
             print(f"{video}: already analysed with {model.scorer} ({result.full_pickle.name}); skipped.")
         else:
             print(f"{video}: {result.nframes} frames -> {result.full_pickle}")
-        _write_assemblies(result.full_pickle, model.model_folder, hydra_overrides, overwrite or not result.skipped)
+        _write_assemblies(result.full_pickle, model.model_folder, settings["inference"], overwrite or not result.skipped)
     analysed = [v for v in paths if not any(f.startswith(f"{v}:") for f in failed)]
     if save_as_csv:
         log.info("save_as_csv: multi-animal detections are tables only after tracking (stitch_tracklets)")

@@ -241,7 +241,8 @@ def existing_shuffles(cfg: dict[str, Any]) -> list[int]:
         if root.is_dir():
             for d in root.iterdir():
                 m = re.fullmatch(re.escape(prefix) + r"\d+shuffle(\d+)", d.name)
-                if m and d.is_dir():
+                # a folder with files: Snakemake makes a rule's (empty) output folders before the job runs
+                if m and d.is_dir() and any(f.is_file() for f in d.rglob("*")):
                     found.add(int(m.group(1)))
     return sorted(found)
 

@@ -288,13 +288,17 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
     df = load_merged_labels(cfg)
     rows, keys, gt, train_pos, test_pos, _ = _split_images(cfg, df, labels_to_keypoints(df, cfg), shuffle,
                                                            trainingsetindex)
+    from madlc.config.dlc_files import model_test_files
+    from madlc.stages._settings import stage_settings
+
     folder = paths.model_folder(cfg, shuffle, trainingsetindex)
     pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
-    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), list(overrides),
-                                 snapshotindex=snapshotindex)
+    resolved = stage_settings("evaluate", paths.project_dir(cfg), list(overrides), dlc_files=model_test_files(folder))
+    model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), snapshotindex=snapshotindex,
+                                 settings=resolved)
     infer = replace(model.settings, paf_inds=None)
     frames = _predict(model, infer, paths.project_dir(cfg), keys, int(cfg.get("batch_size") or 8))
-    asm, settings = _assembly_settings(cfg, folder, infer, list(overrides))
+    asm, settings = _assembly_settings(cfg, infer, resolved["inference"])
     multi_parts, unique_parts, _ = _comparison_parts(cfg, "all")
     result = evaluate_snapshot_images(cfg, frames, gt, train_pos, test_pos, asm, settings, (multi_parts, unique_parts),
                                       pcutoff)
