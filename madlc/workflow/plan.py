@@ -76,15 +76,17 @@ class Plan:
 
     def resolved(self, with_dlc_files: bool) -> Any:
         """The run's settings resolved once (with or without the shuffle's DeepLabCut files)."""
-        cache = self.__dict__.setdefault("_resolved", {})
-        if with_dlc_files not in cache:
-            from madlc.config import resolve
-            from madlc.config.dlc_files import model_test_files
+        from madlc.config.dlc_files import model_test_files
 
-            files = model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex)) \
-                if with_dlc_files else []
-            cache[with_dlc_files] = resolve(self.config_path, self.overrides, dlc_files=files)
-        return cache[with_dlc_files]
+        cache = self.__dict__.setdefault("_resolved", {})
+        # keyed by the files found: a shuffle made during the run (before its checkpoint) brings its files in
+        files = tuple(model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex))) \
+            if with_dlc_files else ()
+        if files not in cache:
+            from madlc.config import resolve
+
+            cache[files] = resolve(self.config_path, self.overrides, dlc_files=list(files))
+        return cache[files]
 
     @property
     def track_method(self) -> str:
