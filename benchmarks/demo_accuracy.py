@@ -125,7 +125,7 @@ def tracker_rows(videos: list[Path], truths: list) -> None:
     from madlc.stages.stitch import stitch
     from madlc.stages.track import track
 
-    for method in ("box", "ellipse", "skeleton"):
+    for method in ("box", "ellipse", "skeleton", "auto"):  # auto: madlc track's default
         rows, seconds = [], 0.0
         for video, truth in zip(videos, truths):
             assemblies = next(video.parent.glob(f"{video.stem}DLC_*_assemblies.pickle"))

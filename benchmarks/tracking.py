@@ -6,7 +6,8 @@ parts given to the wrong animal, false partial animals, imperfect identities). F
 and 10 animals the script prints MOTA, IDF1, identity switches and seconds per 1,000
 frames for box / ellipse / skeleton, with and without identity, identity-only, and the
 baseline (frame-to-frame Hungarian on centroids into n fixed slots), plus a scenario
-where every occlusion lasts exactly 40 frames. "ellipse dlc-like" runs the ellipse tracker
+where every occlusion lasts exactly 40 frames. "auto" is madlc track's default (track_method
+auto, madlc.core.tracking.auto). "ellipse dlc-like" runs the ellipse tracker
 the way DeepLabCut does (ellipse-parameter Kalman filter, no backfill, no ambiguity cuts)
 before the same stitcher.
 
@@ -68,6 +69,13 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
         with_id = variant in ("+id", "id-only")
         if variant == "id-only":
             tracklets = link_by_identity(det.assemblies, n, n_frames=n_frames)
+        elif method == "auto":  # madlc track's default: tracker + settings picked from how crowded the video is
+            from madlc.core.tracking.auto import choose_tracker
+
+            choice = choose_tracker(det.assemblies)
+            tracker_keys = {k: v for k, v in choice.settings.items() if k in TrackerConfig.__dataclass_fields__}
+            stitch_keys = {k: v for k, v in choice.settings.items() if k in StitchConfig.__dataclass_fields__}
+            tracklets = track_assemblies(det.assemblies, TrackerConfig(method=choice.method, **tracker_keys), n_frames)
         elif variant == "dlc-like":  # DeepLabCut's way: filter the ellipse, no backfill, no ambiguity cuts
             cfg = TrackerConfig(method=method, keypoint_state=False, backfill=False, ambiguity_margin=0.0)
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
@@ -76,7 +84,9 @@ def run_case(name: str, det, n: int, n_frames: int, gt_tracks: np.ndarray) -> di
             tracklets = track_assemblies(det.assemblies, cfg, n_frames)
         n_ids = n if with_id else 0
         repair = repair_choice("auto" if REPAIR[0] is None else REPAIR[0], n_ids)
-        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n_ids, repair_swaps=repair), n_frames=n_frames)
+        extra = stitch_keys if method == "auto" else {}
+        pred, _ = stitch_tracklets_array(tracklets, n, StitchConfig(n_identities=n_ids, repair_swaps=repair, **extra),
+                                         n_frames=n_frames)
     seconds = time.perf_counter() - t0
     m = tracking_metrics(pred, gt_tracks)
     return dict(mota=m["mota"], idf1=m["idf1"], switches=m["num_switches"], s_per_1k=1000 * seconds / n_frames)
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     methods = args.methods.split(",")
     names = (["naive baseline", "ellipse dlc-like"] + [f"{m} {v}" for m in methods for v in ("", "+id")]
-             + ["ellipse id-only"])
+             + ["ellipse id-only", "auto"])
     names = [n.strip() for n in names]
     scenarios = [(int(a), getattr(NoiseLevel, args.noise)(), f"{args.noise}") for a in args.animals.split(",")]
     if not args.no_occlusion40:

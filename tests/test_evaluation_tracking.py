@@ -114,3 +114,21 @@ def test_project_functions_and_evaluate_tracking(montblanc_project) -> None:
     assert saved["num_switches"] == m["num_switches"]
     arr, *_ = tracks_to_array(df)
     assert arr.shape[0] == 180
+
+
+def test_project_functions_with_track_method_auto(montblanc_project) -> None:
+    """Opting in with track_method='auto': files take the picked tracker's suffix; stitch reads the choice back."""
+    import json
+
+    import madlc
+
+    config, video, out, scorer = montblanc_project
+    pickles = madlc.convert_detections2tracklets(config, [str(video)], destfolder=str(out), track_method="auto")
+    assert pickles == [str(out / f"montblanc{scorer}_sk.pickle")]
+    note = json.loads((out / f"montblanc{scorer}_sk_tracker.json").read_text())
+    assert note["picked"] == "skeleton" and note["crowding"] < 0.5 and "sparse" in note["reason"]
+    tracks = madlc.stitch_tracklets(config, [str(video)], destfolder=str(out), track_method="auto")
+    assert tracks == [str(out / f"montblanc{scorer}_sk.h5")]
+    quality = json.loads((out / f"montblanc{scorer}_sk_quality.json").read_text())
+    assert quality["n_tracks"] == 3 and quality["tracker"]["picked"] == "skeleton"
+    assert 0.5 < quality["frames_all_animals"] <= 1.0

@@ -65,6 +65,14 @@ def test_targets_are_never_read_as_option_values(project):
         "create_multianimaltraining_dataset", "train_network"}
 
 
+def test_track_method_auto_is_planned_with_the_skeleton_trackers_files(project):
+    """``pipeline.track_method=auto`` is a valid setting; the rules declare the ``_sk`` files auto writes."""
+    plan = make_plan(project, overrides=["pipeline.track_method=auto"])
+    assert plan.track_method == "auto"
+    assert plan.patterns()["tracklets"].endswith("_sk.pickle") and plan.patterns()["tracks"].endswith("_sk.h5")
+    assert "train_network" in rules_of(run(project, dry_run=True, overrides=[*FAST, "pipeline.track_method=auto"]))
+
+
 def test_new_videos_fan_out_one_job_each(finished, tmp_path):
     from madlc.synth.video import write_synthetic_video
 
@@ -153,6 +161,21 @@ def test_a_rerun_redoes_the_outputs_of_the_stages_it_reruns(finished):
     run(finished, "track", cores=2, overrides=[*FAST, "inference.minconfidence=0.02"])
     assert full.stat().st_mtime_ns > before[0] and tracks.stat().st_mtime_ns > before[1]
     run(finished, "track", cores=2, overrides=FAST)  # back to the module's settings
+
+
+def test_track_method_auto_runs_end_to_end_with_the_picked_trackers_files(finished):
+    """``pipeline.track_method=auto``: the rules declare the skeleton's ``_sk`` files auto writes; a rerun is empty."""
+    project = Path(finished).parent
+    auto = [*FAST, "pipeline.track_method=auto"]
+    assert {"convert_detections2tracklets", "stitch_tracklets"} <= set(rules_of(run(finished, "track", dry_run=True,
+                                                                                      overrides=auto)))
+    run(finished, "track", cores=2, overrides=auto)
+    tracks = next(project.glob("videos/synth0DLC_*_sk.h5"))
+    note = json.loads(tracks.with_name(tracks.stem + "_tracker.json").read_text())
+    assert note["track_method"] == "auto" and note["picked"] == "skeleton"
+    quality = json.loads(tracks.with_name(tracks.stem + "_quality.json").read_text())
+    assert quality["tracks_file"] == tracks.name and quality["tracker"]["picked"] == "skeleton"
+    assert run(finished, "track", dry_run=True, overrides=auto) == []
 
 
 def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):

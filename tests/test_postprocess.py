@@ -73,6 +73,21 @@ def test_find_tracks_file_follows_dlc_rule(tmp_path):
         find_tracks_file(cfg, video, track_method="box", filtered=True)
 
 
+def test_track_method_auto_finds_the_picked_trackers_files(tmp_path):
+    """``auto`` picks the tracker per video: downstream stages take the newest tracks of any tracker."""
+    import os
+
+    from madlc.project.discovery import find_tracks_file, resolve_track_method
+
+    cfg = {"multianimalproject": True, "project_path": str(tmp_path), "Task": "t", "date": "Jan1",
+           "TrainingFraction": [0.95], "default_track_method": "ellipse"}
+    assert resolve_track_method(cfg, "auto") == "auto"
+    for age, name in enumerate((f"vid{SCORER}_sk.h5", f"vid{SCORER}_el.h5")):
+        (tmp_path / name).write_bytes(b"")
+        os.utime(tmp_path / name, (1e9 - age * 100, 1e9 - age * 100))
+    assert find_tracks_file(cfg, tmp_path / "vid.mp4", track_method="auto").name == f"vid{SCORER}_sk.h5"
+
+
 # ---------------------------------------------------------------- filtering
 
 def test_median_filter_removes_injected_jump():

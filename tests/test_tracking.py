@@ -283,3 +283,84 @@ def test_swap_repair_runs_and_keeps_tracks_valid() -> None:
     for track in result.tracks:  # tracklets of a track never overlap by more than max_overlap
         for a, b in zip(track, track[1:]):
             assert b.start > a.end - 3
+
+
+def _huddle_detections(n_animals: int = 3, n_frames: int = 400, seed: int = 3):
+    """A small huddling scene (look-alike animals in contact) degraded like benchmarks/huddle.py's easy level."""
+    from madlc.synth.motion import simulate_poses as synth_poses
+
+    gt, _ = synth_poses(n_animals, 6, n_frames, size=(640, 480), seed=seed, huddle=0.8)
+    noise = NoiseLevel(jitter=3.0, drop_rate=0.12, occlusion_rate=0.0, swap_rate=0.006, false_rate=0.05,
+                       identity_accuracy=1.0, miss_rate=0.025, identities=False)
+    det = degrade(gt, noise, seed=seed)
+    return gt, det
+
+
+def test_huddle_mode_keeps_animals_in_contact() -> None:
+    from madlc.synth.motion import simulate_poses as synth_poses
+
+    gt, _ = synth_poses(3, 6, 600, size=(640, 480), seed=1, huddle=0.8)
+    centres = gt.mean(2)
+    length = np.median(np.linalg.norm(gt[:, :, 0] - gt[:, :, -1], axis=-1))
+    d = np.linalg.norm(centres[:, :, None] - centres[:, None], axis=-1)
+    d[:, np.arange(3), np.arange(3)] = np.inf
+    assert (d.min((1, 2)) < length).mean() > 0.6  # long stretches in contact
+    assert d.min() > 0.2 * length  # ... but bodies never pass through each other
+
+
+def test_default_tracking_holds_identities_in_a_huddle(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`madlc track` (method auto) + `madlc stitch --n-tracks 3` on look-alike huddling animals."""
+    import json
+
+    from madlc.io import read_tracks, write_assemblies
+    from madlc.stages.stitch import stitch as stitch_file
+    from madlc.stages.track import track
+
+    gt, det = _huddle_detections()
+    src = tmp_path / "huddleDLC_x_assemblies.pickle"
+    write_assemblies(det.assemblies, src)
+    out = track(str(src), bodyparts="a,b,c,d,e,f")
+    assert out.endswith("huddleDLC_x_sk.pickle")  # the tracker auto picked
+    assert "track_method auto -> skeleton (crowded" in capsys.readouterr().out
+    tracks_file = stitch_file(out, n_tracks=3)
+    pred = read_tracks(tracks_file).to_numpy(float).reshape(-1, 3, 6, 3)
+    m = tracking_metrics(pred, ground_truth_tracks(gt, det.visible))
+    assert m["idf1"] >= 0.85, m
+    note = json.loads((tmp_path / "huddleDLC_x_sk_tracker.json").read_text())  # what auto picked, for stitch
+    assert note["picked"] == "skeleton" and note["settings"]["gap_motion"] == "measured"
+    quality = json.loads((tmp_path / "huddleDLC_x_sk_quality.json").read_text())
+    assert quality["tracker"]["picked"] == "skeleton" and quality["tracker"]["crowding"] > 0.5
+    assert quality["n_tracks"] == 3 and 0.9 <= quality["frames_all_animals"] <= 1.0
+    assert quality["frames_in_contact"] > 0.5 and len(quality["tracklets_per_track"]) == 3
+    assert "candidate identity swap" in capsys.readouterr().out
+
+
+def test_crowded_overlapping_tracklets_stitch_into_n_tracks() -> None:
+    """More tracklets overlap in time than n_tracks allows: the extra ones are left out, no error."""
+    pieces = {i: {f: np.column_stack([np.full(4, 10.0 * i + f), np.arange(4.0), np.ones(4), -np.ones(4)])
+                  for f in range(0, 60)} for i in range(5)}
+    pieces[5] = {f: pieces[0][f] + [0, 1, 0, 0] for f in range(20, 40)}  # a sixth, overlapping the others
+    arr, result = stitch_tracklets_array(pieces, 3)
+    assert arr.shape == (60, 3, 4, 3)
+    assert np.isfinite(arr[..., 0]).all()  # every track covers every frame
+    for track in result.tracks:
+        frames = np.concatenate([t.frames for t in track])
+        assert len(frames) == len(set(frames.tolist()))  # a track holds one animal per frame
+    assert any("did not fit" in m for m in result.messages)
+
+
+def test_quality_summary_flags_handovers_in_contact() -> None:
+    from madlc.core.tracking.quality import quality_summary
+
+    tracks = np.full((50, 2, 3, 3), np.nan)
+    tracks[:, 0, :, 0] = np.arange(3.0) * 10
+    tracks[:, 1, :, 0] = np.arange(3.0) * 10 + 12  # in contact all along
+    tracks[..., 1] = 0.0
+    tracks[..., 2] = 1.0
+    tracks[10:13, 1] = np.nan  # one animal missing for 3 frames
+    summary = quality_summary(tracks, handovers=[[25], [27]])
+    assert summary["frames_all_animals"] == pytest.approx(47 / 50)
+    assert summary["tracklets_per_track"] == [2, 2]
+    assert summary["n_candidate_swaps"] == 1 and summary["candidate_swaps"][0]["frame"] == 25
+    later = quality_summary(tracks, handovers=[[25], [40]])  # re-linked at different times: no choice made
+    assert later["n_candidate_swaps"] == 0

@@ -318,6 +318,10 @@ class TrackingSchema:
     stitch_identity_weight: Any = setting(5.0, "weight of identity disagreement (when identities are predicted)", number(0))
     velocity_window: int = setting(8, "frames used to estimate a tracklet's velocity at its ends", integer(1))
     velocity_decay: Any = setting(10.0, "frames; predicted drift across a gap saturates after a few of these", number(0, lo_open=True))
+    gap_motion: str = setting("speed", "how far an animal may get across a gap: speed = the median speed x gap; "
+                              "measured = the median body-part displacement over that many frames in this video's own "
+                              "tracklets (huddling animals stay put, birds fly off). track_method auto uses measured "
+                              "(README, Tracking crowded animals)", one_of("speed", "measured"))
     repair_swaps: Any = setting("auto", "exchange the futures of two tracks when whole-track motion joins them more cheaply; "
                                         "auto = on unless the network predicts identities", Allowed(boolean=True, words=("auto",)))
     repair_context: int = setting(30, "frames each side used by repair_swaps", integer(1))
@@ -383,8 +387,9 @@ class PipelineSchema:
                                      "by madlc or DeepLabCut; else 1)", integer(1, null=True))
     trainingsetindex: int = setting(0, "index into config.yaml TrainingFraction", integer(0))
     videotype: str = setting("mp4", "extension of new videos in folders given to `madlc run --videos`", TEXT)
-    track_method: Optional[str] = setting(None, "null = config.yaml default_track_method (box, ellipse or skeleton)",
-                                          one_of("box", "ellipse", "skeleton", null=True))
+    track_method: Optional[str] = setting(None, "null = config.yaml default_track_method (box, ellipse or skeleton); "
+                                          "auto = picked per video from how crowded the animals are",
+                                          one_of("auto", "box", "ellipse", "skeleton", null=True))
     gpu: int = setting(0, "GPUs requested by train/analyze jobs (the slurm profile sets 1)", integer(0))
     threads: int = setting(4, "CPU threads of train/evaluate/analyze jobs (capped by --cores on one machine)", integer(1))
     export: list = setting([], "also write the final tracks as [nwb, slp, analysis] beside the .h5 (target `export`: "

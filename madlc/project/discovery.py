@@ -54,8 +54,14 @@ def resolve_track_method(cfg: dict[str, Any], track_method: str = "") -> str:
     if not cfg.get("multianimalproject"):
         return ""
     method = track_method or cfg.get("default_track_method") or "ellipse"
-    paths.tracker_suffix(method)  # validates the name
+    if method != "auto":  # auto: the tracker is picked per video (files carry the picked one's suffix)
+        paths.tracker_suffix(method)  # validates the name
     return method
+
+
+def tracker_suffixes(method: str) -> list[str]:
+    """File suffixes a tracker's outputs may carry: one, or all three for ``auto``."""
+    return ["_sk", "_el", "_bx"] if method == "auto" else [paths.tracker_suffix(method)]
 
 
 def _net_type(model_dir: Path) -> str | None:
@@ -173,10 +179,12 @@ def find_tracks_file(
     video = Path(video)
     folder = Path(destfolder) if destfolder else video.parent
     method = resolve_track_method(cfg, track_method)
-    suffix = paths.tracker_suffix(method) if method else ""
+    suffixes = tracker_suffixes(method) if method else [""]
+    suffix = "|".join(suffixes)
     scorer = project_scorer(cfg, shuffle, trainingsetindex)
     for s in ([scorer] if scorer else []) + [None]:
-        found = candidate_tracks_files(folder, video.stem, s, suffix, filtered)
+        found = [f for sfx in suffixes for f in candidate_tracks_files(folder, video.stem, s, sfx, filtered)]
+        found.sort(key=lambda f: f.stat().st_mtime, reverse=True)
         if found:
             if len(found) > 1 or (scorer and s is None):
                 print(f"{video.name}: using {found[0].name} (newest of {len(found)} matching tracks files).")

@@ -191,6 +191,22 @@ def tracker_config(settings: Mapping[str, Any], method: str, n_identities: int =
     )
 
 
+def choice_settings(tracking: Mapping[str, Any], chosen: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``tracking`` group with what ``track_method: auto`` chose (``chosen``) put in.
+
+    A value the user set (one that differs from its schema default: madlc.yaml, an
+    inference_cfg.yaml or the command line) is kept; only settings left at their default change.
+    """
+    from madlc.config.schema import defaults_of
+
+    defaults = defaults_of("tracking")
+    out = dict(tracking)
+    for key, value in chosen.items():
+        if key not in out or key not in defaults or out[key] == defaults[key]:
+            out[key] = value
+    return out
+
+
 def repair_choice(value: Any, n_identities: int) -> bool:
     """``tracking.repair_swaps``: true / false, or ``auto`` = on unless identities are predicted."""
     if isinstance(value, str) and value.lower() == "auto":
@@ -227,6 +243,7 @@ def stitch_config(settings: Mapping[str, Any], n_identities: int = 0):
         identity_weight=float(s["stitch_identity_weight"]),
         velocity_window=int(s["velocity_window"]),
         velocity_decay=float(s["velocity_decay"]),
+        gap_motion=str(s["gap_motion"]),
         split_jump=float(s["split_jump"]), max_links=int(s["max_links"]),
         residual_max_cost=float(s["residual_max_cost"]), n_identities=n_identities,
         pcutoff=float(s["pcutoff"]),

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 from madlc.errors import MadlcError, file_error
 from madlc.project.discovery import inference_cfg_file
 from madlc.stages._settings import stage_settings
-from madlc.stages.track import _prefix, track
+from madlc.stages.track import _prefix, track, tracker_note_file
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +21,13 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
 
     For each video, reads ``<video><scorer>_assemblies.pickle`` (or assembles the
     ``_full.pickle``) in ``destfolder`` or the video's folder and writes
-    ``<video><scorer>_bx|_el|_sk.pickle``. Settings (``inference`` and ``tracking`` groups) are
-    resolved once: defaults < the model's test/inference_cfg.yaml as madlc wrote it < the
+    ``<video><scorer>_bx|_el|_sk.pickle`` (``track_method="auto"``: picked per video from how
+    crowded the animals are; the file carries the picked tracker's suffix). Settings (``inference``
+    and ``tracking`` groups) are resolved once: defaults < the model's test/inference_cfg.yaml as madlc wrote it < the
     project's madlc.yaml < a hand-edited inference_cfg.yaml < ``overrides``; or taken as given in
     ``settings`` (a Snakemake rule's params). Returns the tracklet pickles.
     """
-    from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method
+    from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method, tracker_suffixes
     from madlc.project.config import load_config
     from madlc.project.paths import all_bodyparts, tracker_suffix
 
@@ -47,12 +48,15 @@ def convert_detections2tracklets(config: str, videos: list[str], videotype: str 
         if src is None:
             raise file_error(video, "no _assemblies.pickle or _full.pickle found for this video",
                              "run analyze_videos on it first (or pass the destfolder it wrote to)", MadlcError)
-        out = Path(_prefix(src) + tracker_suffix(method) + ".pickle")
-        if out.exists() and not overwrite:
-            log.info("%s exists; pass overwrite=True to redo it", out)
-            outputs.append(str(out))
+        done = [Path(_prefix(src) + sfx + ".pickle") for sfx in tracker_suffixes(method)]
+        done = sorted((f for f in done if f.exists() and (method != "auto" or tracker_note_file(f).exists())),
+                      key=lambda f: f.stat().st_mtime, reverse=True)  # auto: only tracklets auto made
+        if done and not overwrite:
+            log.info("%s exists; pass overwrite=True to redo it", done[0])
+            outputs.append(str(done[0]))
             continue
         parts = ",".join(all_bodyparts(cfg))
+        out = None if method == "auto" else str(Path(_prefix(src) + tracker_suffix(method) + ".pickle"))
         outputs.append(track(str(src), method, identity_only, str(inference_cfg) if inference_cfg else None,
-                             parts or None, str(out), config, settings=settings))
+                             parts or None, out, config, settings=settings))
     return outputs

@@ -13,7 +13,7 @@ import numpy as np
 
 from madlc.errors import MadlcError, file_error
 from madlc.errors import ConfigError
-from madlc.stages._settings import project_of, stage_settings, stitch_config, use_identity_choice
+from madlc.stages._settings import choice_settings, project_of, stage_settings, stitch_config, use_identity_choice
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,8 @@ def stitch(tracklets_pickle: str, n_tracks: int | None = None, output: str | Non
     ``save_as_csv`` left at None take the ``tracking`` settings (resolved once: defaults <
     inference_cfg.yaml as madlc wrote it < the project's madlc.yaml (``config``, or the project the
     pickle lies in) < a hand-edited inference_cfg.yaml < ``overrides``; or ``settings`` as given).
-    Returns the path.
+    Beside the tracks it writes ``<tracks>_quality.json``: a tracking-quality summary without
+    ground truth (also printed; see :mod:`madlc.core.tracking.quality`). Returns the path.
     """
     from madlc.io import read_tracklets
 
@@ -68,6 +69,8 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
     from madlc.io import array_to_tracks, write_tracks
     from madlc.core.tracking.stitch import stitch_tracklets_array
 
+    note = _tracker_note(src)
+    settings = choice_settings(settings, note.get("settings") or {})  # what track_method auto chose for this video
     header = data.get("header")
     if header is None:
         raise file_error(src, "it has no 'header' entry", "pass a tracklet pickle written by DeepLabCut or madlc")
@@ -116,7 +119,52 @@ def _stitch_data(data: Mapping[Any, Any], src: Path, out: Path, n_tracks: int | 
         df = array_to_tracks(full, scorer, inds, all_parts, unique_parts)
     write_tracks(df, out, csv=bool(settings["save_as_csv"]))
     log.info("%s: %d tracks over %d frames -> %s (%s)", src, n_tracks, n_frames, out, result.solver)
+    write_quality(arr, result, out, note)
     return out
+
+
+def _tracker_note(tracklets_file: Path) -> dict[str, Any]:
+    """The ``<tracklets>_tracker.json`` that ``track --method auto`` wrote beside the tracklets ({} if none)."""
+    import json
+
+    from madlc.stages.track import tracker_note_file
+
+    note = tracker_note_file(tracklets_file)
+    if not note.exists():
+        return {}
+    try:
+        return dict(json.loads(note.read_text()))
+    except (ValueError, TypeError) as err:
+        log.warning("%s: unreadable (%s); stitching with the default settings", note, err)
+        return {}
+
+
+def quality_file(tracks_file: str | Path) -> Path:
+    """``X_el.h5`` -> ``X_el_quality.json``: the ground-truth-free tracking summary beside the tracks."""
+    tracks_file = Path(tracks_file)
+    return tracks_file.with_name(tracks_file.stem + "_quality.json")
+
+
+def write_quality(arr: np.ndarray, result: Any, tracks_file: Path, tracker: Mapping[str, Any] | None = None) -> Path:
+    """Print the tracking-quality summary of stitched tracks and write it as ``<tracks>_quality.json``."""
+    import json
+
+    from madlc.core.tracking.quality import format_summary, quality_summary
+    from madlc.io.atomic import atomic_path
+
+    handovers = [[t.start for t in track[1:]] for track in result.tracks]
+    summary = quality_summary(arr, handovers)
+    summary["tracks_file"] = Path(tracks_file).name
+    summary["stitcher"] = result.solver
+    if tracker:
+        summary["tracker"] = {k: tracker[k] for k in ("picked", "crowding", "reason") if k in tracker}
+    text = format_summary(summary, Path(tracks_file).name)
+    log.info("%s", text)
+    print(text)
+    target = quality_file(tracks_file)
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(summary, indent=1))
+    return target
 
 
 def _first_row(frames: Mapping[int, np.ndarray]) -> np.ndarray:

@@ -1,6 +1,7 @@
 """``stitch_tracklets``: stitch a project's tracklets into tracks (DeepLabCut's names)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from madlc.errors import MadlcError, file_error
@@ -25,16 +26,17 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
     ``split_tracklets``, ``prestitch_residuals``, ``max_gap`` and ``save_as_csv`` left at None take
     the ``tracking`` settings, resolved once (defaults < the model's inference_cfg.yaml as madlc
     wrote it < the project's madlc.yaml < a hand-edited inference_cfg.yaml < ``overrides``) or given
-    ready in ``settings``. Returns the files.
+    ready in ``settings``. Each video's tracking-quality summary (frames with all animals, tracklets
+    per track, candidate swaps and their frames) is printed and written as ``<tracks>_quality.json``.
+    Returns the files.
     """
     from madlc.io import read_tracklets
-    from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method
+    from madlc.project.discovery import find_analysis_file, list_videos, resolve_track_method, tracker_suffixes
     from madlc.project.config import load_config
-    from madlc.project.paths import individuals, tracker_suffix
+    from madlc.project.paths import individuals
 
     cfg = load_config(config)
     method = resolve_track_method(cfg, track_method) or "ellipse"
-    suffix = tracker_suffix(method)
     animals = individuals(cfg)
     inference_cfg = inference_cfg_file(cfg, shuffle, trainingsetindex)
     resolved = stage_settings("stitch", config, overrides, settings, dlc_files=[inference_cfg] if inference_cfg else [])
@@ -42,9 +44,12 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
                                   prestitch_residuals=prestitch_residuals, max_gap=max_gap, save_as_csv=save_as_csv)
     outputs = []
     for video in list_videos(videos, videotype):
-        src = find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{suffix}.pickle", destfolder)
+        suffixes = tracker_suffixes(method)
+        found = [f for f in (find_analysis_file(cfg, video, shuffle, trainingsetindex, f"{sfx}.pickle", destfolder)
+                             for sfx in suffixes) if f is not None]
+        src = Path(max(found, key=lambda f: Path(f).stat().st_mtime)) if found else None
         if src is None:
-            raise file_error(video, f"no {suffix}.pickle tracklets found for this video",
+            raise file_error(video, f"no {'/'.join(suffixes)}.pickle tracklets found for this video",
                              f"run convert_detections2tracklets(track_method={method!r}) first", MadlcError)
         n = n_tracks if n_tracks is not None else len(animals)
         names = animals[:n] if n <= len(animals) else None

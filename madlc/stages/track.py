@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from madlc.errors import ConfigError, MadlcError, file_error
-from madlc.stages._settings import project_of, stage_settings, tracker_config, use_identity_choice
+from madlc.stages._settings import choice_settings, project_of, stage_settings, tracker_config, use_identity_choice
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,13 @@ def _has_identity(assemblies: Mapping[Any, Any]) -> int:
 
 
 # ---------------------------------------------------------------- the stage
-def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False, inference_cfg: str | None = None,
+def track(pickle_file: str, method: str = "auto", identity_only: bool = False, inference_cfg: str | None = None,
           bodyparts: str | None = None, output: str | None = None, config: str | None = None,
           overrides: Sequence[str] = (), settings: Mapping[str, Any] | None = None) -> str:
     """Link the animals of an _assemblies.pickle (or a _full.pickle) into a tracklet pickle.
 
-    ``method``: box, ellipse or skeleton; ``identity_only`` links by the network's identity
+    ``method``: auto (default: picked per video from how crowded the animals are, see
+    :mod:`madlc.core.tracking.auto`), box, ellipse or skeleton; ``identity_only`` links by the network's identity
     predictions instead of motion. A _full.pickle is assembled first (its _assemblies.pickle
     is written beside it). Body-part names come from the _meta.pickle/_full.pickle beside the
     input, or from ``bodyparts`` (comma-separated, multi-animal then unique parts).
@@ -121,10 +122,11 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     src = Path(pickle_file)
     if not src.exists():
         raise file_error(src, "no such file", "pass a <video><scorer>_assemblies.pickle or _full.pickle")
-    try:
-        suffix = tracker_suffix(method)
-    except ValueError as err:
-        raise ConfigError(f"{err}. What to do: pass --method box, ellipse or skeleton.") from None
+    if method != "auto":
+        try:
+            tracker_suffix(method)
+        except ValueError as err:
+            raise ConfigError(f"{err}. What to do: pass --method auto, box, ellipse or skeleton.") from None
     prefix = _prefix(src)
     if settings is None:
         if inference_cfg is not None and not Path(inference_cfg).exists():
@@ -135,6 +137,7 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
     else:
         settings = stage_settings("tracklets", settings=settings)
     tracking = settings["tracking"]
+    choice = None
     if src.name.endswith("_full.pickle"):
         from madlc.stages.assemble import assemble
 
@@ -155,16 +158,56 @@ def track(pickle_file: str, method: str = "ellipse", identity_only: bool = False
                              "train with identity: true in config.yaml, or track without --identity-only")
         tracklets = link_by_identity(assemblies, n_ids, float(tracking["pcutoff"]), n_frames)
     else:
+        if method == "auto":
+            choice = _choose_tracker(assemblies, tracking, src)
+            tracking = choice_settings(tracking, choice.settings)
+            method = choice.method
         cfg = tracker_config(tracking, method, n_ids, use_id)
         tracklets = track_assemblies(assemblies, cfg, n_frames, progress=True)
     out_data: dict[Any, Any] = {"header": tracklet_header(scorer, multi_names + unique_names)}
     out_data.update(tracklets)
     if single:
         out_data["single"] = dict(single)
-    out = Path(output) if output else Path(prefix + suffix + ".pickle")
+    if method == "auto":  # identity-only linking: named after the default tracker
+        method = "ellipse"
+    out = Path(output) if output else Path(prefix + tracker_suffix(method) + ".pickle")
     write_tracklets(out_data, out, n_frames)
+    _write_tracker_note(out, choice)
     log.info("%s: %d tracklets -> %s", src, len(tracklets), out)
     return str(out)
+
+
+def _choose_tracker(assemblies: Mapping[Any, Any], tracking: Mapping[str, Any], src: Path):
+    """``track_method: auto``: pick the tracker (and its settings) for these assemblies; say why."""
+    from madlc.core.tracking.auto import choose_tracker
+
+    choice = choose_tracker(assemblies, float(tracking["pcutoff"]))
+    message = f"{src.name}: track_method auto -> {choice.method} ({choice.reason})"
+    log.info(message)
+    print(message)
+    return choice
+
+
+def tracker_note_file(tracklets_file: str | Path) -> Path:
+    """``X_sk.pickle`` -> ``X_sk_tracker.json``: what ``track_method auto`` picked, read back by ``stitch``."""
+    tracklets_file = Path(tracklets_file)
+    return tracklets_file.with_name(tracklets_file.stem + "_tracker.json")
+
+
+def _write_tracker_note(tracklets_file: Path, choice: Any) -> None:
+    """Write what auto picked (method, crowding, reason, settings) beside the tracklets; drop a stale note."""
+    import json
+
+    from madlc.io.atomic import atomic_path
+
+    note = tracker_note_file(tracklets_file)
+    if choice is None:
+        note.unlink(missing_ok=True)  # tracked with an explicit method: an older auto note no longer applies
+        return
+    data = {"track_method": "auto", "picked": choice.method, "crowding": round(choice.crowding, 4),
+            "reason": choice.reason, "settings": choice.settings}
+    with atomic_path(note) as tmp:
+        tmp.write_text(json.dumps(data, indent=1))
 
 
 def _n_frames(prefix: str, frames: Sequence[int]) -> int | None:

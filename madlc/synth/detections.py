@@ -135,6 +135,8 @@ class NoiseLevel:
     swap_rate: float = 0.05  # per keypoint when two animals are within a body length
     false_rate: float = 0.05  # per frame: a false partial animal
     identity_accuracy: float = 0.85  # per keypoint
+    miss_rate: float = 0.0  # per animal and frame: the animal is missed in this one frame
+    identities: bool = True  # False: look-alike animals, no identity predictions (identity -1)
 
     @classmethod
     def clean(cls) -> "NoiseLevel":
@@ -173,7 +175,11 @@ def degrade(gt: np.ndarray, noise: NoiseLevel | None = None, seed: int = 0) -> D
                 f += run + 1
             else:
                 f += 1
+    if noise.miss_rate > 0:
+        visible &= rng.random((n_frames, n_animals)) >= noise.miss_rate
+    visible &= np.isfinite(gt).all(-1).any(-1)  # real trajectories: an animal with no keypoint is absent
     sizes = np.linalg.norm(gt[:, :, 0] - gt[:, :, -1], axis=-1)  # snout-tail length per frame
+    sizes = sizes[np.isfinite(sizes)]
     scale = float(np.median(sizes)) if sizes.size else 50.0
     assemblies: dict[int, np.ndarray] = {}
     for f in range(n_frames):
@@ -188,7 +194,7 @@ def degrade(gt: np.ndarray, noise: NoiseLevel | None = None, seed: int = 0) -> D
             ids[wrong] = other
         # parts given to the wrong animal when two animals are close
         if noise.swap_rate > 0 and n_animals > 1:
-            cent = gt[f].mean(1)
+            cent = np.nanmean(gt[f], 1)
             for a in range(n_animals):
                 for b in range(a + 1, n_animals):
                     if np.linalg.norm(cent[a] - cent[b]) < scale:
@@ -198,6 +204,8 @@ def degrade(gt: np.ndarray, noise: NoiseLevel | None = None, seed: int = 0) -> D
                             ids[a, sw], ids[b, sw] = ids[b, sw].copy(), ids[a, sw].copy()
         drop = rng.random((n_animals, k)) < noise.drop_rate
         xy[drop] = np.nan
+        if not noise.identities:
+            ids[:] = -1.0
         rows = np.concatenate([xy, conf[..., None], ids[..., None]], -1)
         rows[drop, 2:] = np.nan
         rows = rows[visible[f]]
@@ -206,12 +214,14 @@ def degrade(gt: np.ndarray, noise: NoiseLevel | None = None, seed: int = 0) -> D
             n_parts = int(rng.integers(1, 4))
             parts = rng.choice(k, n_parts, replace=False)
             if rng.random() < 0.5:  # a fragment near a real animal
-                anchor = gt[f, rng.integers(n_animals)].mean(0) + rng.normal(0, 0.6 * scale, 2)
+                anchor = np.nanmean(gt[f, rng.integers(n_animals)], 0) + rng.normal(0, 0.6 * scale, 2)
             else:
-                anchor = rng.uniform(0, gt[..., 0].max(), 2)
+                anchor = rng.uniform(0, np.nanmax(gt[..., 0]), 2)
+            if not np.isfinite(anchor).all():
+                anchor = rng.uniform(0, np.nanmax(gt[..., 0]), 2)
             false[0, parts, :2] = anchor + rng.normal(0, 0.3 * scale, (n_parts, 2))
             false[0, parts, 2] = rng.uniform(0.2, 0.8, n_parts)
-            false[0, parts, 3] = rng.integers(0, n_animals, n_parts)
+            false[0, parts, 3] = rng.integers(0, n_animals, n_parts) if noise.identities else -1
             rows = np.concatenate([rows, false])
         keep = np.isfinite(rows[..., 0]).any(1)
         rows = rows[keep][rng.permutation(int(keep.sum()))]

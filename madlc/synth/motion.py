@@ -6,6 +6,12 @@ processes), turns away from the arena walls, and now and then heads for another 
 animals meet, touch and cross each other. The spine bends smoothly (a random bend angle per
 joint), so poses vary but stay anatomically plausible.
 
+With ``huddle`` > 0 the animals also gather for long bouts (a few hundred frames): they walk
+to a common spot, settle side by side in contact with their bodies overlapping, jostle, and
+now and then two of them trade places inside the group (slowly squeezing past each other),
+then disperse. This is the hard case for identity tracking: look-alike animals that stay in
+contact and occlude each other for long stretches.
+
 Pure numpy, deterministic from a seed. :class:`PoseSimulator` produces one frame at a time
 (so a 20,000-frame video never needs all poses at once); :func:`simulate_poses` stacks them.
 Visibility (occlusion by animals drawn on top, or by a static occluder) is computed by
@@ -58,10 +64,12 @@ class PoseSimulator:
 
     ``step()`` returns the next frame's poses ``(n_animals, n_bodyparts, 2)`` (x, y in pixels).
     ``interaction`` (0..1) sets how often animals seek each other out (close encounters, crossings).
+    ``huddle`` (0..1) is the fraction of time the animals spend huddling together (0: never); with
+    ``huddle`` > 0 bodies also never pass through each other (they touch, side by side).
     """
 
     def __init__(self, n_animals: int, n_bodyparts: int, size: tuple[int, int], seed: int = 0,
-                 speed: float | None = None, interaction: float = 0.5, scale: float = 1.0):
+                 speed: float | None = None, interaction: float = 0.5, scale: float = 1.0, huddle: float = 0.0):
         self.n_animals, self.n_bodyparts = int(n_animals), int(n_bodyparts)
         self.width, self.height = int(size[0]), int(size[1])
         self.rng = np.random.default_rng(seed)
@@ -80,6 +88,12 @@ class PoseSimulator:
         self.speed = self.mean_speed * self.rng.uniform(0.5, 1.5, self.n_animals)
         self.bends = self.rng.normal(0, 0.15, (self.n_animals, max(self.n_bodyparts - 1, 0)))
         self.target = -np.ones(self.n_animals, dtype=int)  # animal each one is heading for (-1: none)
+        self.huddle = float(np.clip(huddle, 0.0, 0.95))
+        self.body_length = body
+        self.huddle_left = 0  # frames left in the current huddling bout (0: not huddling)
+        self.huddle_centre = np.zeros(2)
+        self.huddle_angle = 0.0  # the group slowly turns as a whole
+        self.slots = np.arange(self.n_animals)  # each animal's place around the huddle centre
 
     def _steer(self, a: int) -> float:
         """Desired heading change of animal ``a``: away from walls, toward its target animal."""
@@ -96,8 +110,93 @@ class PoseSimulator:
         diff = (desired - self.heading[a] + np.pi) % (2 * np.pi) - np.pi
         return 0.25 * diff
 
+    def _update_huddle(self) -> None:
+        """Start, run and end huddling bouts: mean bout ~400 frames, ``huddle`` of the time overall."""
+        rng = self.rng
+        if self.huddle <= 0 or self.n_animals < 2:
+            return
+        if self.huddle_left <= 0:
+            mean_bout = 400.0
+            if rng.random() < self.huddle / ((1 - self.huddle) * mean_bout):  # start rate -> time fraction
+                self.huddle_left = int(rng.integers(200, 600))
+                m = self.margin + 0.6 * self.body_length
+                lo = np.array([m, m])
+                hi = np.maximum(np.array([self.width - m, self.height - m]), lo + 1)
+                self.huddle_centre = rng.uniform(lo, hi)
+                self.huddle_angle = rng.uniform(-np.pi, np.pi)
+                self.slots = rng.permutation(self.n_animals)
+            return
+        self.huddle_left -= 1
+        self.huddle_angle += 0.002
+        self.huddle_centre += rng.normal(0, 0.05 * self.mean_speed, 2)
+        if rng.random() < 0.01:  # two neighbours trade places inside the group
+            i, j = rng.choice(self.n_animals, 2, replace=False)
+            self.slots[[i, j]] = self.slots[[j, i]]
+
+    def _huddle_target(self, a: int) -> np.ndarray:
+        """Where animal ``a``'s head wants to be in the huddle: its slot on a ring a body length across."""
+        radius = 0.28 * self.body_length * max(1.0, np.sqrt(self.n_animals / 3))
+        angle = self.huddle_angle + 2 * np.pi * self.slots[a] / self.n_animals
+        return self.huddle_centre + radius * np.array([np.cos(angle), np.sin(angle)])
+
     def step(self) -> np.ndarray:
         """Advance one frame; return poses ``(n_animals, n_bodyparts, 2)``."""
+        rng = self.rng
+        self._update_huddle()
+        if self.huddle_left > 0:
+            self._huddle_step()
+        else:
+            self._free_step()
+            if self.huddle > 0:  # contact mode: animals touch but never pass through each other
+                self._keep_bodies_apart()
+                self.head = np.clip(self.head, [self.margin, self.margin],
+                                    [self.width - self.margin, self.height - self.margin])
+        # joints relax toward following the turn of the head, plus noise
+        if self.bends.size:
+            self.bends = 0.9 * self.bends + 0.1 * (-2.0 * self.turn[:, None]) + rng.normal(0, 0.04, self.bends.shape)
+            self.bends = np.clip(self.bends, -0.6, 0.6)
+        return np.stack([spine_points(self.head[a], self.heading[a], self.bends[a], self.geometry.segment)
+                         for a in range(self.n_animals)])
+
+    def _huddle_step(self) -> None:
+        """Huddling: each head walks to its slot, then jostles there (slow, small turns)."""
+        rng = self.rng
+        for a in range(self.n_animals):
+            d = self._huddle_target(a) - self.head[a]
+            dist = float(np.hypot(*d))
+            desired = np.arctan2(d[1], d[0])
+            diff = (desired - self.heading[a] + np.pi) % (2 * np.pi) - np.pi
+            self.turn[a] = 0.85 * self.turn[a] + rng.normal(0, 0.03)
+            if dist > 0.1 * self.body_length:
+                self.heading[a] += float(np.clip(self.turn[a] + 0.3 * diff, -0.12, 0.12))
+            else:
+                self.heading[a] += float(np.clip(self.turn[a], -0.05, 0.05))
+            goal = min(dist * 0.15, 1.5 * self.mean_speed)
+            self.speed[a] += 0.3 * (goal - self.speed[a]) + rng.normal(0, 0.03 * self.mean_speed)
+            self.speed[a] = np.clip(self.speed[a], 0.0, 2.0 * self.mean_speed)
+            self.head[a] += self.speed[a] * np.array([np.cos(self.heading[a]), np.sin(self.heading[a])])
+        self._keep_bodies_apart()
+        self.head = np.clip(self.head, [self.margin, self.margin], [self.width - self.margin, self.height - self.margin])
+
+    def _keep_bodies_apart(self, min_gap: float = 0.3) -> None:
+        """Bodies touch but do not pass through each other: body centres stay ``min_gap`` body lengths apart."""
+        for _ in range(3):
+            centre = np.stack([spine_points(self.head[a], self.heading[a], self.bends[a], self.geometry.segment).mean(0)
+                               for a in range(self.n_animals)])
+            for a in range(self.n_animals):
+                for b in range(a + 1, self.n_animals):
+                    d = centre[a] - centre[b]
+                    dist = float(np.hypot(*d))
+                    deficit = min_gap * self.body_length - dist
+                    if deficit > 0:
+                        push = 0.5 * deficit * (d / dist if dist > 1e-6 else np.array([1.0, 0.0]))
+                        self.head[a] += push
+                        self.head[b] -= push
+                        centre[a] += push
+                        centre[b] -= push
+
+    def _free_step(self) -> None:
+        """Walking: wander, avoid walls, now and then head for another animal."""
         rng = self.rng
         for a in range(self.n_animals):
             if self.n_animals > 1:
@@ -114,12 +213,6 @@ class PoseSimulator:
             self.head[a] += self.speed[a] * np.array([np.cos(self.heading[a]), np.sin(self.heading[a])])
             self.head[a] = np.clip(self.head[a], [self.margin, self.margin],
                                    [self.width - self.margin, self.height - self.margin])
-        # joints relax toward following the turn of the head, plus noise
-        if self.bends.size:
-            self.bends = 0.9 * self.bends + 0.1 * (-2.0 * self.turn[:, None]) + rng.normal(0, 0.04, self.bends.shape)
-            self.bends = np.clip(self.bends, -0.6, 0.6)
-        return np.stack([spine_points(self.head[a], self.heading[a], self.bends[a], self.geometry.segment)
-                         for a in range(self.n_animals)])
 
 
 def _segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -183,14 +276,17 @@ def chain_skeleton(n_bodyparts: int) -> list[tuple[int, int]]:
 def simulate_poses(n_animals: int = 3, n_bodyparts: int = 4, n_frames: int = 200,
                    size: tuple[int, int] = (160, 120), seed: int = 0, speed: float | None = None,
                    interaction: float = 0.5, occluders: np.ndarray | None = None,
-                   landmarks: np.ndarray | None = None, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+                   landmarks: np.ndarray | None = None, scale: float = 1.0,
+                   huddle: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Poses ``(n_frames, n_animals, n_bodyparts, 2)`` (x, y pixels) and visibility ``(n_frames, n_animals, n_bodyparts)``.
 
-    Deterministic from ``seed``. Visibility accounts for animals drawn over each other (higher
+    Deterministic from ``seed``. ``huddle`` (0..1): fraction of time spent huddling (see
+    :class:`PoseSimulator`). Visibility accounts for animals drawn over each other (higher
     index on top), for ``occluders`` rectangles ``(n, 4)`` and ignores landmarks' own visibility
     (see :func:`visibility` for that).
     """
-    sim = PoseSimulator(n_animals, n_bodyparts, size, seed=seed, speed=speed, interaction=interaction, scale=scale)
+    sim = PoseSimulator(n_animals, n_bodyparts, size, seed=seed, speed=speed, interaction=interaction, scale=scale,
+                        huddle=huddle)
     skeleton = chain_skeleton(n_bodyparts)
     poses = np.empty((n_frames, n_animals, n_bodyparts, 2))
     visible = np.empty((n_frames, n_animals, n_bodyparts), dtype=bool)

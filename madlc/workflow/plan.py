@@ -77,22 +77,24 @@ class Plan:
 
     def resolved(self, with_dlc_files: bool) -> Any:
         """The run's settings resolved once (with or without the shuffle's DeepLabCut files)."""
-        cache = self.__dict__.setdefault("_resolved", {})
-        if with_dlc_files not in cache:
-            from madlc.config import resolve
-            from madlc.config.dlc_files import model_test_files
+        from madlc.config.dlc_files import model_test_files
 
-            files = model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex)) \
-                if with_dlc_files else []
-            # the files' values as madlc wrote them are left out: they are derived by this run's own jobs
-            cache[with_dlc_files] = resolve(self.config_path, self.overrides, dlc_files=files, madlc_written=False)
-        return cache[with_dlc_files]
+        cache = self.__dict__.setdefault("_resolved", {})
+        # keyed by the files found: a shuffle made during the run (before its checkpoint) brings its files in
+        files = tuple(model_test_files(paths.model_folder(self.cfg, self.shuffle, self.trainingsetindex))) \
+            if with_dlc_files else ()
+        if files not in cache:
+            from madlc.config import resolve
+
+            # the files' values as madlc wrote them are left out: this run's own jobs derive them again
+            cache[files] = resolve(self.config_path, self.overrides, dlc_files=list(files), madlc_written=False)
+        return cache[files]
 
     @property
     def track_method(self) -> str:
         """The tracker: settings ``pipeline.track_method``, else config.yaml's ``default_track_method``."""
         method = (self.settings.get("pipeline") or {}).get("track_method") or self.cfg.get("default_track_method")
-        return method if method in ("box", "ellipse", "skeleton") else "ellipse"
+        return method if method in ("auto", "box", "ellipse", "skeleton") else "ellipse"
 
     # ---- files (relative to the project when inside it) ---------------------------------
     def rel(self, path: str | Path) -> str:
@@ -158,6 +160,11 @@ class Plan:
 
     @property
     def suffix(self) -> str:
+        """The tracker's file suffix; ``auto`` writes the files of the tracker it picks (always the skeleton's)."""
+        if self.track_method == "auto":
+            from madlc.core.tracking.auto import PICKED_TRACKER
+
+            return paths.tracker_suffix(PICKED_TRACKER)
         return paths.tracker_suffix(self.track_method)
 
     def patterns(self) -> dict[str, str]:

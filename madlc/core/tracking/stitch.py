@@ -6,7 +6,8 @@ rewards covering its frames; tracklet ``i`` may hand its flow to tracklet ``j``
 that starts after ``i`` ends (within ``max_gap`` frames) at the cost of the link.
 A link costs the negative log-likelihood of ``j``'s first pose given ``i``'s last
 pose moved on with ``i``'s velocity (and backwards with ``j``'s), with a spread
-that grows with the gap; plus shape disagreement (body-part distances), a small
+that grows with the gap (``gap_motion``: with the median speed, or as far as this video's
+animals typically move in that many frames, measured on its tracklets); plus shape disagreement (body-part distances), a small
 per-frame gap cost, and identity disagreement when the network predicts
 identities. Starting a track after the first frame or ending it before the last
 costs extra, so occlusions are bridged instead of opening new tracks. A direct
@@ -53,6 +54,7 @@ class StitchConfig:
     identity_weight: float = 5.0
     velocity_window: int = 8
     velocity_decay: float = 10.0  # frames; the predicted drift saturates after a few decays
+    gap_motion: str = "speed"  # position spread across a gap: speed (median speed x gap) or measured on the video
     split_jump: float = 3.0  # split where an animal jumps this many body sizes (and 5x its fast speed) in a frame
     max_links: int = 12  # candidate successors kept per tracklet
     residual_max_cost: float = 12.0  # a residual is slotted into a track only below this link cost
@@ -110,6 +112,11 @@ class Tracklet:
             warnings.simplefilter("ignore", RuntimeWarning)  # a body-part pair never seen together: NaN, as intended
             d = np.linalg.norm(xy[:, iu[0]] - xy[:, iu[1]], axis=-1)
             self.shape = np.nanmedian(d, 0) if len(d) and np.isfinite(d).any() else np.full(len(iu[0]), np.nan)
+            # how much the shape changes within this tracklet (first vs second half): the video's own
+            # measure of how far proportions of one animal vary (rigid mice little, flapping birds a lot)
+            half = len(d) // 2
+            self.shape_change = (_log_shape_distance(np.nanmedian(d[:half], 0), np.nanmedian(d[half:], 0))
+                                 if half >= 10 else np.nan)
         self.speeds = np.linalg.norm(np.diff(self.centroids, axis=0), axis=1) / np.maximum(np.diff(self.frames), 1)
         # evidence that this is a real animal: per frame, visible fraction of parts x their mean likelihood
         seen = np.isfinite(xy).all(-1)
@@ -125,6 +132,12 @@ class Tracklet:
         """Pieces split before each position in ``cut`` (indices into the frames)."""
         bounds = [0, *sorted(int(c) for c in cut), len(self)]
         return [Tracklet(self.frames[a:b], self.data[a:b], self.label) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def _log_shape_distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Mean squared log ratio of two shapes' body-part distances (NaN if they share none)."""
+    both = np.isfinite(p) & np.isfinite(q) & (p > 0) & (q > 0)
+    return float(np.mean(np.log(p[both] / q[both]) ** 2)) if both.any() else np.nan
 
 
 def _edge_state(frames: np.ndarray, xy: np.ndarray, window: int, at_end: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -213,6 +226,59 @@ class _Scales:
         self.fast = float(np.percentile(speeds, 95)) if len(speeds) else 0.3 * self.size
         self.sigma0 = position_noise if position_noise else 0.05 * self.size + 2.0
         self.sigma_v = max(0.5 * self.speed, 0.02 * self.size)
+        # tolerance of the shape comparison: 0.15 (log units) or, where one animal's proportions change
+        # more than that within a tracklet (deformable animals), that change
+        changes = np.array([t.shape_change for t in tracklets])
+        changes = changes[np.isfinite(changes)]
+        self.shape_var = max(0.15**2, float(np.median(changes))) if len(changes) >= 3 else 0.15**2
+        self._tracklets = tracklets
+        self._profile: tuple[np.ndarray, np.ndarray] | None = None
+
+    def spread(self, gap: int) -> float:
+        """How far (px) an animal of this video typically gets in ``gap`` frames.
+
+        The median over its tracklets of the median body-part displacement between frames
+        ``gap`` apart (animals resting in a huddle barely move in 40 frames, running ones do);
+        beyond the longest lag measured it grows like a random walk.
+        """
+        if self._profile is None:
+            self._profile = _drift_profile(self._tracklets)
+        lags, drift = self._profile
+        if not len(lags):
+            return self.sigma_v * gap
+        if gap <= lags[-1]:
+            return float(np.interp(gap, lags, drift))
+        return float(drift[-1] * np.sqrt(gap / lags[-1]))
+
+
+def _drift_profile(tracklets: list[Tracklet], lags: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128),
+                   max_pairs: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """(lags, median body-part displacement over each lag) measured on the tracklets."""
+    rng = np.random.default_rng(0)
+    out_lags, out_drift = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for lag in lags:
+            d = []
+            for t in tracklets:
+                if len(t) <= lag:
+                    continue
+                pos = np.searchsorted(t.frames, t.frames + lag)
+                ok = (pos < len(t)) & (t.frames[np.minimum(pos, len(t) - 1)] == t.frames + lag)
+                i0, i1 = np.flatnonzero(ok), pos[ok]
+                if len(i0):
+                    xy = t.data[..., :2]
+                    d.append(np.nanmedian(np.linalg.norm(xy[i1] - xy[i0], axis=-1), axis=1))
+            d = np.concatenate(d) if d else np.zeros(0)
+            d = d[np.isfinite(d)]
+            if len(d) < 20:
+                break
+            if len(d) > max_pairs:
+                d = rng.choice(d, max_pairs, replace=False)
+            out_lags.append(lag)
+            out_drift.append(float(np.median(d)))
+    drift = np.maximum.accumulate(np.asarray(out_drift)) if out_drift else np.zeros(0)
+    return np.asarray(out_lags, float), drift
 
 
 def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> float:
@@ -229,13 +295,17 @@ def link_cost(a: Tracklet, b: Tracklet, cfg: StitchConfig, scales: _Scales) -> f
     if not np.isfinite(err):
         c1, c2 = a.centroids[np.isfinite(a.centroids).all(1)], b.centroids[np.isfinite(b.centroids).all(1)]
         err = float(np.linalg.norm(c1[-1] - c2[0])) if len(c1) and len(c2) else 3 * scales.size
-    sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
+    if cfg.gap_motion == "measured":
+        sigma = np.hypot(scales.sigma0, scales.spread(gap))
+    else:
+        sigma = np.hypot(scales.sigma0, scales.sigma_v * gap)
     motion = min(0.5 * (err / sigma) ** 2 + np.log(sigma / scales.sigma0), 50.0)
     cost = cfg.motion_weight * motion + cfg.gap_weight * (gap - 1)
     if cfg.shape_weight:
         both = np.isfinite(a.shape) & np.isfinite(b.shape) & (a.shape > 0) & (b.shape > 0)
         if both.sum():
-            cost += cfg.shape_weight * min(float(np.mean(np.log(a.shape[both] / b.shape[both]) ** 2)) / (2 * 0.15**2), 20.0)
+            cost += cfg.shape_weight * min(float(np.mean(np.log(a.shape[both] / b.shape[both]) ** 2))
+                                           / (2 * scales.shape_var), 20.0)
     if cfg.identity_weight and a.votes is not None and b.votes is not None:
         pa, pb = a.votes / a.votes.sum(), b.votes / b.votes.sum()
         cost += cfg.identity_weight * -np.log(max(float(pa @ pb), 1e-3))

@@ -8,7 +8,7 @@ rule analyze_videos:
         full=OUT["full"],
         meta=OUT["meta"],
     log: PLAN.log("analyze_videos", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("analyze")
+    params: **COMMON, settings=lambda wildcards: PLAN.params("analyze")
     threads: THREADS
     resources: mem_mb=8000, runtime=12 * 60, gpu=GPU
     script: "../scripts/analyze_videos.py"
@@ -21,7 +21,7 @@ rule create_video_with_all_detections:
     input: upstream("full")
     output: OUT["detections_video"]
     log: PLAN.log("create_video_with_all_detections", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("detections_video"), video=video_of
+    params: **COMMON, settings=lambda wildcards: PLAN.params("detections_video"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=120
     script: "../scripts/create_video_with_all_detections.py"
@@ -31,7 +31,7 @@ rule find_outliers_in_raw_data:
     input: upstream("full")
     output: report=OUT["raw_outliers"]
     log: PLAN.log("find_outliers_in_raw_data", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("raw_outliers"), video=video_of
+    params: **COMMON, settings=lambda wildcards: PLAN.params("raw_outliers"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=60
     script: "../scripts/find_outliers_in_raw_data.py"

@@ -1,8 +1,11 @@
 # Shared rule parameters. Snakemake reruns a job whose params changed, so params hold only
-# what a job depends on: the shuffle, the tracker, and (per rule) `settings`, the resolved
-# settings of that stage (plan.stage_settings), which the job passes on to the stage. Changing
-# e.g. tracking.iou_threshold reruns tracking onward and nothing before it.
-COMMON = dict(shuffle=PLAN.shuffle, trainingsetindex=PLAN.trainingsetindex, track_method=PLAN.track_method)
+# what a job depends on: the shuffle, the tracker (TRACKED: the rules from tracking on), and (per
+# rule) `settings`, the resolved settings of that stage (plan.stage_settings), which the job passes
+# on to the stage; a settings function is called when the job is made, so a shuffle made during the
+# run brings its DeepLabCut files in. Changing e.g. tracking.iou_threshold or pipeline.track_method
+# reruns tracking onward and nothing before it.
+COMMON = dict(shuffle=PLAN.shuffle, trainingsetindex=PLAN.trainingsetindex)
+TRACKED = dict(COMMON, track_method=PLAN.track_method)
 GPU = int(PIPE.get("gpu", 0))
 THREADS = int(PIPE.get("threads", 4))
 

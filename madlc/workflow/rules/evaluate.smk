@@ -2,7 +2,7 @@ rule evaluate_network:
     input: PLAN.learning_stats
     output: OUT["evaluation"]
     log: PLAN.log("evaluate_network", "{scorer}")
-    params: **COMMON, settings=PLAN.params("evaluate")
+    params: **COMMON, settings=lambda wildcards: PLAN.params("evaluate")
     threads: THREADS
     resources: mem_mb=8000, runtime=120, gpu=GPU
     script: "../scripts/evaluate_network.py"

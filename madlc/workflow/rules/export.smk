@@ -19,7 +19,7 @@ rule export_tracks:
     input: upstream("tracks")
     output: [OUT["tracks"][: -len(".h5")] + EXPORT_SUFFIXES[fmt] for fmt in EXPORT_FORMATS]
     log: PLAN.log("export_tracks", "{folder}/{stem}{scorer}")
-    params: **COMMON, formats=EXPORT_FORMATS, video=video_of
+    params: **TRACKED, formats=EXPORT_FORMATS, video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=30
     script: "../scripts/export.py"

@@ -22,7 +22,7 @@ rule check_labels:
     input: LABELS
     output: [directory(d) for d in CHECKED_LABELS]
     log: PLAN.log("check_labels")
-    params: **COMMON, settings=PLAN.params("plots")
+    params: **COMMON, settings=lambda wildcards: PLAN.params("plots")
     threads: 1
     resources: mem_mb=2000, runtime=30
     script: "../scripts/check_labels.py"

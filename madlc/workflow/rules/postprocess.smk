@@ -4,7 +4,7 @@ rule filterpredictions:
     input: upstream("tracks")
     output: OUT["filtered"]
     log: PLAN.log("filterpredictions", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("filter"), video=video_of
+    params: **TRACKED, settings=lambda wildcards: PLAN.params("filter"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=60
     script: "../scripts/filterpredictions.py"
@@ -14,7 +14,7 @@ rule plot_trajectories:
     input: upstream("filtered")
     output: PLAN.plot_patterns()
     log: PLAN.log("plot_trajectories", "{folder}/plot-poses/{stem}")
-    params: **COMMON, settings=PLAN.params("plots"), video=video_of
+    params: **TRACKED, settings=lambda wildcards: PLAN.params("plots"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=60
     script: "../scripts/plot_trajectories.py"
@@ -24,7 +24,7 @@ rule create_labeled_video:
     input: upstream("filtered")
     output: OUT["labeled_video"]
     log: PLAN.log("create_labeled_video", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("labeled_video"), video=video_of
+    params: **TRACKED, settings=lambda wildcards: PLAN.params("labeled_video"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=120
     script: "../scripts/create_labeled_video.py"
@@ -37,7 +37,7 @@ rule extract_outlier_frames:
     input: upstream("tracks")
     output: report=OUT["outliers"]
     log: PLAN.log("extract_outlier_frames", "{folder}/{stem}{scorer}")
-    params: **COMMON, video=video_of
+    params: **TRACKED, video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=60
     script: "../scripts/extract_outlier_frames.py"

@@ -4,7 +4,7 @@ rule convert_detections2tracklets:
     input: upstream("full"), upstream("meta")
     output: OUT["tracklets"]
     log: PLAN.log("convert_detections2tracklets", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("tracklets"), video=video_of
+    params: **TRACKED, settings=lambda wildcards: PLAN.params("tracklets"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=120
     script: "../scripts/convert_detections2tracklets.py"
@@ -14,7 +14,7 @@ rule stitch_tracklets:
     input: upstream("tracklets")
     output: OUT["tracks"]
     log: PLAN.log("stitch_tracklets", "{folder}/{stem}{scorer}")
-    params: **COMMON, settings=PLAN.params("stitch"), video=video_of
+    params: **TRACKED, settings=lambda wildcards: PLAN.params("stitch"), video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=120
     script: "../scripts/stitch_tracklets.py"
@@ -28,7 +28,7 @@ rule evaluate_tracking:
         ground_truth="ground-truth/{stem}_gt.h5",
     output: OUT["tracking_metrics"]
     log: PLAN.log("evaluate_tracking", "{folder}/{stem}{scorer}")
-    params: **COMMON, video=video_of
+    params: **TRACKED, video=video_of
     threads: 1
     resources: mem_mb=4000, runtime=30
     script: "../scripts/evaluate_tracking.py"

@@ -7,7 +7,7 @@ checkpoint train_network:
         pytorch_config=ancient(PLAN.dataset_outputs()["pytorch_config"]),
     output: update(PLAN.learning_stats)
     log: PLAN.log("train_network")
-    params: **COMMON, settings=PLAN.params("train")
+    params: **COMMON, settings=lambda wildcards: PLAN.params("train")
     threads: THREADS
     resources: mem_mb=16000, runtime=24 * 60, gpu=GPU
     script: "../scripts/train_network.py"
