@@ -364,3 +364,81 @@ def test_quality_summary_flags_handovers_in_contact() -> None:
     assert summary["n_candidate_swaps"] == 1 and summary["candidate_swaps"][0]["frame"] == 25
     later = quality_summary(tracks, handovers=[[25], [40]])  # re-linked at different times: no choice made
     assert later["n_candidate_swaps"] == 0
+
+
+# ------------------------------------------------------------------ only short tracklets (issue 16)
+def _short_pieces(n_frames: int = 300, k: int = 24, seed: int = 0, likelihood: float = 0.2,
+                  missing: float = 0.6) -> tuple[dict, dict]:
+    """Two animals moving smoothly, cut into 3-8-frame tracklets (gaps of 0-2 frames) of weak, partial
+    detections (a poor assembly of 24 parts), plus 20 spurious 1-frame pieces. Returns tracklets, animal per label."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames)
+    centres = [np.stack([300 + 80 * np.sin(t / 40), 250 + 60 * np.cos(t / 55)], 1),
+               np.stack([380 + 28 * np.cos(t / 35), 290 + 20 * np.sin(t / 45)], 1)]  # paths cross
+    body = rng.normal(0, 12, (k, 2))
+    tracklets, animal = {}, {}
+    for a, centre in enumerate(centres):
+        f = 0
+        while f < n_frames:
+            frames = range(f, min(f + int(rng.integers(3, 9)), n_frames))
+            rows = np.full((len(frames), k, 4), -1.0)
+            rows[..., :2] = centre[list(frames), None] + body + rng.normal(0, 1.0, (len(frames), k, 2))
+            rows[..., 2] = likelihood
+            rows[rng.random((len(frames), k)) < missing, :3] = np.nan
+            animal[len(tracklets)] = a
+            tracklets[len(tracklets)] = dict(zip(frames, rows))
+            f = frames[-1] + 1 + int(rng.integers(0, 3))
+    for _ in range(20):
+        row = np.full((k, 4), -1.0)
+        row[:, :2] = rng.uniform(0, 700, 2) + body
+        row[:, 2] = 0.2
+        animal[len(tracklets)] = -1
+        tracklets[len(tracklets)] = {int(rng.integers(0, n_frames)): row}
+    return tracklets, animal
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_short_weak_tracklets_still_make_tracks(seed: int) -> None:
+    """Every tracklet under min_length and weak: the stitcher used to write empty tracks."""
+    tracklets, animal = _short_pieces(seed=seed)
+    assert max(len(v) for v in tracklets.values()) < StitchConfig().min_length
+    pred, result = stitch_tracklets_array(tracklets, 2, n_frames=300)
+    real = sum(len(v) for label, v in tracklets.items() if animal[label] >= 0)
+    held = np.zeros((2, 3))  # frames of animal 0, animal 1, spurious per track
+    for k, track in enumerate(result.tracks):
+        for piece in track:
+            held[k, animal[piece.label]] += len(piece)
+    assert held[:, :2].sum() >= 0.9 * real, (held, result.messages)
+    assert np.isfinite(pred[..., 0]).any(-1).sum() >= 0.9 * real
+    # each track is one animal throughout (identity kept where the paths cross)
+    assert sorted(held[:, :2].argmax(1).tolist()) == [0, 1]
+    assert (held[:, :2].max(1) >= 0.99 * held[:, :2].sum(1)).all(), held
+    assert any("re-stitched with min_length=" in m for m in result.messages), result.messages
+
+
+def test_short_tracklets_with_good_evidence_are_unchanged_by_the_fallback() -> None:
+    """Confident detections cut into short pieces: the first stitch already covers them; no second pass."""
+    tracklets, animal = _short_pieces(likelihood=1.0, missing=0.0)
+    _, result = stitch_tracklets_array(tracklets, 2, n_frames=300)
+    held = sum(len(p) for track in result.tracks for p in track if animal[p.label] >= 0)
+    assert held >= 0.9 * sum(len(v) for label, v in tracklets.items() if animal[label] >= 0)
+    assert not any("re-stitched" in m for m in result.messages)
+
+
+def test_unplaceable_detections_warn_naming_the_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Scattered one-frame detections cannot make tracks: the stitch says so, names the file and what to try."""
+    from madlc.io.tracklets import tracklet_header, write_tracklets
+    from madlc.stages.stitch import stitch as stitch_file
+
+    rng = np.random.default_rng(0)
+    tracklets = {"header": tracklet_header("DLC_x", ["a", "b", "c"])}
+    for i in range(60):
+        row = np.column_stack([rng.uniform(0, 500, 3), rng.uniform(0, 500, 3), np.full(3, 0.5), -np.ones(3)])
+        tracklets[i] = {int(i * 2): row}
+    pickle_file = tmp_path / "scatterDLC_x_el.pickle"
+    write_tracklets(tracklets, pickle_file, nframes=120)
+    with caplog.at_level("WARNING"):
+        out = stitch_file(str(pickle_file), n_tracks=2)
+    assert Path(out).exists()
+    warning = [r.getMessage() for r in caplog.records if "hold only" in r.getMessage()]
+    assert warning and str(pickle_file) in warning[0] and "What to try" in warning[0], caplog.text

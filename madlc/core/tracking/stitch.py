@@ -21,13 +21,20 @@ left over are afterwards slotted into gaps of the tracks they fit best
 split first (``split_tracklets``). If the flow solver fails, a greedy assignment
 takes over; every such decision is listed in :attr:`StitchResult.messages`.
 
+When the tracks then hold under 90 % of the detections the tracklets could place (per frame, at
+most ``n_tracks``) while the tracklets are short (half of the detections in tracklets under
+``min_length``) or a track stayed empty, the stitch is redone on the video's own scale: ``min_length``
+lowered to the length half of the detections reach and the reward per frame divided by the
+video's median evidence per detection (:func:`_fill_config`), and kept if it places more. Tracks
+that still hold under half of them come with a warning saying what to try.
+
 Entry point: :func:`stitch_tracklets_array` (dict of tracklets in, tracks array out).
 """
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 import numpy as np
@@ -121,7 +128,8 @@ class Tracklet:
         # evidence that this is a real animal: per frame, visible fraction of parts x their mean likelihood
         seen = np.isfinite(xy).all(-1)
         conf = np.clip(np.nan_to_num(self.data[..., 2], nan=0.0), 0, 1) if self.data.shape[-1] > 2 else seen * 1.0
-        self.evidence = float((np.where(seen, conf, 0.0).sum(1) / max(xy.shape[1], 1)).sum())
+        self.frame_evidence = np.where(seen, conf, 0.0).sum(1) / max(xy.shape[1], 1)
+        self.evidence = float(self.frame_evidence.sum())
 
     def set_identity(self, n_identities: int) -> None:
         if n_identities > 0 and self.data.shape[-1] > 3:
@@ -405,12 +413,63 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
             t.set_identity(cfg.n_identities)
     first = min(t.start for t in tracklets)
     last = max(t.end for t in tracklets) if n_frames is None else max(n_frames - 1, max(t.end for t in tracklets))
+    cost_fn = weight_func or (lambda a, b: link_cost(a, b, cfg, scales))
+    tracks, pool, solver, linked = _link(tracklets, n_tracks, cfg, cost_fn, first, last)
+    coverable = _coverable(tracklets, n_tracks)
+    covered = _covered(tracks)
+    short = _typical_length(tracklets) < cfg.min_length
+    if coverable and covered < FILL_TRIGGER * coverable and (short or any(not tr for tr in tracks)):
+        # the tracks miss many detections while the tracklets are short (a poor assembly cut into
+        # pieces: the flow rarely starts a track) or a track stayed empty (the detections' evidence
+        # per frame is too low to pay for a track's boundaries): stitch again on the video's own
+        # scale (see _fill_config) and keep that if it places more.
+        fill_cfg, why = _fill_config(tracklets, cfg)
+        tracks2, pool2, solver2, linked2 = _link(tracklets, n_tracks, fill_cfg, cost_fn, first, last)
+        covered2 = _covered(tracks2)
+        if covered2 > covered:
+            messages.append(
+                f"the tracks held only {covered / coverable:.0%} of the detections the tracklets could place "
+                f"({why}): re-stitched with min_length={fill_cfg.min_length}, flow_min_length="
+                f"{fill_cfg.flow_min_length} and the reward per frame scaled x{fill_cfg.coverage_reward / max(cfg.coverage_reward, 1e-12):.3g} "
+                f"to this video's detection quality; the tracks now hold {covered2 / coverable:.0%}.")
+            tracks, pool, solver, linked, covered = tracks2, pool2, solver2, linked2, covered2
+    messages += linked
+    if coverable and covered < POOR_COVERAGE * coverable:
+        messages.append(
+            f"WARNING: the {n_tracks} track(s) hold only {covered / coverable:.0%} of the detections the tracklets "
+            f"could place ({covered} of {coverable} animal-frames): the stitched tracks miss most of the animals. "
+            "What to try: check n_tracks (the number of animals), lower tracking.min_length / boundary_cost or raise "
+            "coverage_reward, or improve the tracklets (assembly settings, a better-trained network, another "
+            "track_method) so that they are longer.")
+    if cfg.repair_swaps:
+        n_swaps = repair_swaps(tracks, cost_fn, cfg.repair_context, margin=cfg.repair_margin)
+        if n_swaps:
+            messages.append(f"swapped the futures of {n_swaps} track pair(s) where whole-track motion disagreed with the links.")
+    empty = sum(1 for tr in tracks if not tr)
+    if empty:
+        messages.append(f"{empty} of {n_tracks} track(s) got no tracklet (fewer animals than n_tracks?).")
+    return StitchResult(tracks, pool, messages, solver)
+
+
+#: re-stitch on the video's own scale when the tracks hold less than this share of the placeable detections
+#: (and the tracklets are short or a track stayed empty)
+FILL_TRIGGER = 0.9
+#: below this share of the placeable detections after all, the result says so loudly
+POOR_COVERAGE = 0.5
+
+
+def _link(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig, cost_fn, first: int, last: int
+          ) -> tuple[list[list[Tracklet]], list[Tracklet], str, list[str]]:
+    """Min-cost flow over the tracklets (greedy if it fails), then residuals slotted into gaps.
+
+    Returns the tracks, the tracklets left over, the solver used and what was decided.
+    """
+    messages: list[str] = []
     long_ = [t for t in tracklets if len(t) >= cfg.min_length]
     residuals = [t for t in tracklets if len(t) < cfg.min_length]
     if not long_:
         long_, residuals = sorted(tracklets, key=len, reverse=True), []
         messages.append(f"no tracklet has min_length={cfg.min_length} frames: all may start or end a track.")
-    cost_fn = weight_func or (lambda a, b: link_cost(a, b, cfg, scales))
     # every tracklet is a node of the flow; short ones (residuals) only between longer ones, so
     # that no track is made of residuals alone
     inner = [t for t in residuals if len(t) >= cfg.flow_min_length]
@@ -426,20 +485,57 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
     used = {id(t) for tr in tracks for t in tr}
     unused_long = [t for t in long_ if id(t) not in used]
     if unused_long:
-        messages.append(f"{len(unused_long)} tracklet(s) of >= {cfg.min_length} frames did not fit into {n_tracks} track(s).")
+        size = f" of >= {cfg.min_length} frames" if min(map(len, long_)) >= cfg.min_length else ""
+        messages.append(f"{len(unused_long)} tracklet(s){size} did not fit into {n_tracks} track(s).")
     pool = [t for t in residuals if id(t) not in used] + unused_long
     if cfg.prestitch_residuals and pool:
         pool, n_slotted = _slot_residuals(tracks, pool, cost_fn, cfg)
         if n_slotted:
             messages.append(f"slotted {n_slotted} short or leftover tracklet(s) into gaps of the tracks.")
-    if cfg.repair_swaps:
-        n_swaps = repair_swaps(tracks, cost_fn, cfg.repair_context, margin=cfg.repair_margin)
-        if n_swaps:
-            messages.append(f"swapped the futures of {n_swaps} track pair(s) where whole-track motion disagreed with the links.")
-    empty = sum(1 for tr in tracks if not tr)
-    if empty:
-        messages.append(f"{empty} of {n_tracks} track(s) got no tracklet (fewer animals than n_tracks?).")
-    return StitchResult(tracks, pool, messages, solver)
+    return tracks, pool, solver, messages
+
+
+def _coverable(tracklets: list[Tracklet], n_tracks: int) -> int:
+    """Animal-frames ``n_tracks`` tracks could hold: per frame, at most ``n_tracks`` of the tracklets there."""
+    frames = np.concatenate([np.unique(t.frames) for t in tracklets])
+    counts = np.bincount(frames - frames.min())
+    return int(np.minimum(counts, n_tracks).sum())
+
+
+def _covered(tracks: list[list[Tracklet]]) -> int:
+    """Animal-frames the tracks hold (a frame two tracklets of one track share counts once)."""
+    return sum(len(np.unique(np.concatenate([t.frames for t in tr]))) for tr in tracks if tr)
+
+
+def _typical_length(tracklets: list[Tracklet]) -> int:
+    """The length half of the detections reach: their tracklet has at least that many frames."""
+    lengths = np.sort([len(t) for t in tracklets])[::-1]
+    held = np.cumsum(lengths)
+    return int(lengths[np.searchsorted(held, 0.5 * held[-1])])
+
+
+def _fill_config(tracklets: list[Tracklet], cfg: StitchConfig) -> tuple[StitchConfig, str]:
+    """Settings scaled to this video for tracks that must be built from short or weak tracklets.
+
+    - ``min_length`` drops to the length half of the detections reach (their tracklet is at least
+      that long; never above the setting): short tracklets may then start and end tracks, while
+      the shortest pieces still only sit between them or fill gaps;
+    - ``flow_min_length`` never exceeds that length, so that pieces of 1-2 frames still count when
+      nothing is longer;
+    - the reward per covered frame is divided by the video's median evidence per detection (visible
+      fraction of the parts x likelihood), so that a typical detection earns ``coverage_reward``
+      whatever the number of body parts or the network's confidence.
+    """
+    typical_length = _typical_length(tracklets)
+    min_length = max(1, min(cfg.min_length, typical_length))
+    flow_min_length = max(1, min(cfg.flow_min_length, min_length))
+    per_frame = np.concatenate([t.frame_evidence for t in tracklets])
+    per_frame = per_frame[per_frame > 0]
+    typical_evidence = float(np.median(per_frame)) if len(per_frame) else 1.0
+    reward = cfg.coverage_reward * max(1.0, 1.0 / max(typical_evidence, 1e-3))
+    why = (f"half of the detections lie in tracklets of < {typical_length + 1} frames, a typical detection has "
+           f"evidence {typical_evidence:.2f} per frame")
+    return replace(cfg, min_length=min_length, flow_min_length=flow_min_length, coverage_reward=reward), why
 
 
 def _candidate_links(tracklets: list[Tracklet], cfg: StitchConfig, cost_fn) -> list[tuple[int, int, float]]:
