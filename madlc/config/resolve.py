@@ -307,7 +307,8 @@ def _leaves(tree: Mapping[str, Any], prefix: str = "") -> Iterable[str]:
             yield dotted
 
 
-def _get(tree: Mapping[str, Any], dotted: str) -> Any:
+def dotted_value(tree: Mapping[str, Any], dotted: str) -> Any:
+    """The value at ``a.b.c`` of a nested mapping."""
     node: Any = tree
     for part in dotted.split("."):
         node = node[part]
@@ -325,7 +326,7 @@ def validate(values: Mapping[str, Any], sources: Mapping[str, str], config: Any 
         if allowed is None:
             continue
         try:
-            value = _get(values, key)
+            value = dotted_value(values, key)
         except (KeyError, TypeError):
             continue
         if not allowed.accepts(value):
@@ -341,9 +342,9 @@ def _warn_shadowed(low: Mapping[str, tuple[Any, str]], sources: Mapping[str, str
     from madlc.config.dlc_files import INFERENCE_CFG, POSE_CFG
 
     for key, (value, label) in low.items():
-        if label in (INFERENCE_CFG, POSE_CFG) and sources.get(key) == MADLC_YAML and _get(values, key) != value:
+        if label in (INFERENCE_CFG, POSE_CFG) and sources.get(key) == MADLC_YAML and dotted_value(values, key) != value:
             log.warning("%s: %s=%r in %s is overridden by madlc.yaml (%r).", key, key.split(".")[-1], value, label,
-                        _get(values, key))
+                        dotted_value(values, key))
 
 
 # ---------------------------------------------------------------- for stages and rules

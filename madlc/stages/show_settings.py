@@ -19,23 +19,16 @@ def show_settings(config: str | Path | None = None, stage: str | None = None, ov
     ``madlc.yaml``, ``inference_cfg.yaml`` / ``pose_cfg.yaml`` (``as madlc wrote it`` or
     ``edited``), ``command line``. Returns ``{dotted key: (value, source)}``.
     """
-    from madlc.config.resolve import resolve
+    from madlc.config.resolve import dotted_value, resolve
     from madlc.config.stages import stage_groups
 
     resolved = resolve(config, overrides, stage=stage)
     groups = stage_groups(stage)
-    rows = {key: (_value(resolved.values, key), source) for key, source in resolved.sources.items()
+    rows = {key: (dotted_value(resolved.values, key), source) for key, source in resolved.sources.items()
             if key.split(".")[0] in groups}
     if print_out:
         print(format_settings(rows, resolved.files, stage))
     return rows
-
-
-def _value(tree: dict[str, Any], dotted: str) -> Any:
-    node: Any = tree
-    for part in dotted.split("."):
-        node = node[part]
-    return node
 
 
 def format_settings(rows: dict[str, tuple[Any, str]], files: dict[str, str] | None = None, stage: str | None = None) -> str:
