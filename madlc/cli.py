@@ -48,7 +48,7 @@ from madlc.errors import MadlcError
 
 #: arguments that are never options: ``settings`` comes from the pipeline, ``overrides`` are trailing words
 HIDDEN = frozenset({"settings", "overrides"})
-_PRINTS_ITSELF = {"run"}  # commands that already printed their result
+_PRINTS_ITSELF = {"run", "show_settings"}  # commands that already printed their result
 _OVERRIDE = re.compile(r"^[+~]{0,2}[A-Za-z_][\w.\-]*=")
 _LIST_ORIGINS = (list, tuple, collections.abc.Sequence, collections.abc.Iterable, collections.abc.Collection)
 _MAX_LINES = 10  # longer lists of files are summarised per folder

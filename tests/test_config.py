@@ -204,6 +204,18 @@ def test_show_settings_prints_values_and_sources(tmp_path, capsys):
     assert len(columns) == 1
 
 
+def test_show_settings_command_takes_the_stage_positionally(tmp_path, capsys):
+    """`madlc show-settings CONFIG STAGE key=value` (as README and the docstring say); printed once."""
+    from madlc.cli import main
+
+    config = _project(tmp_path, {"tracking": {"iou_threshold": 0.5}})
+    assert main(["show-settings", str(config), "stitch_tracklets", "tracking.max_age=3"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line.split(None, 2)[1:] for line in out.splitlines() if not line.startswith("#")}
+    assert lines["tracking.max_age"] == ["3", "command line"] and lines["tracking.iou_threshold"] == ["0.5", "madlc.yaml"]
+    assert all(key.startswith("tracking.") for key in lines)  # the stage's groups only, no JSON dump after
+
+
 @pytest.mark.parametrize("text", ["C:\\data\\w.pt", "it's here: a/b c.pt", "x\\"])
 def test_madlc_yaml_strings_reach_the_settings_unchanged(tmp_path, text):
     config = _project(tmp_path, {"train": {"init_weights": text}})

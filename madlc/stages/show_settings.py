@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 
-def show_settings(config: str | Path | None = None, stage: str | None = None, overrides: Sequence[str] = (),
+def show_settings(config: str | Path | None = None, stage: str | None = None, /, overrides: Sequence[str] = (),
                   print_out: bool = True) -> dict[str, tuple[Any, str]]:
     """Print the resolved settings of ``stage`` (all groups when omitted), one line per value with its source.
 
