@@ -51,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dlc_worker import tile_frames  # the same frames on both sides (the worker's own rule)
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "dlc"
 WORKER = Path(__file__).resolve().parent / "dlc_worker.py"
@@ -62,20 +64,6 @@ N_FRAMES = 180  # montblanc
 def _load(name: str):
     with open(DATA / name, "rb") as fh:
         return pickle.load(fh)
-
-
-def tile_frames(full: dict, times: int) -> dict:
-    """The frames of a _full.pickle dict repeated ``times`` times (frame000... renumbered): a longer video.
-
-    The same rule as dlc_worker._tile, so both programs assemble the same frames.
-    """
-    frames = [k for k in full if k != "metadata"]
-    n = len(frames) * times
-    width = len(str(n - 1))
-    out = {"metadata": dict(full["metadata"], nframes=n)}
-    for i in range(n):
-        out[f"frame{i:0{width}d}"] = full[frames[i % len(frames)]]
-    return out
 
 
 def _best(times: list[float]) -> float:

@@ -36,8 +36,11 @@ def _quiet_tqdm() -> None:
     tqdm.tqdm.__init__ = functools.partialmethod(tqdm.tqdm.__init__, disable=True)
 
 
-def _tile(full: dict, times: int) -> dict:
-    """The frames of a _full.pickle dict repeated ``times`` times (frame000... renumbered): a longer video."""
+def tile_frames(full: dict, times: int) -> dict:
+    """The frames of a _full.pickle dict repeated ``times`` times (frame000... renumbered): a longer video.
+
+    dlc_side_by_side.py uses this function too, so both programs assemble the same frames.
+    """
     frames = [k for k in full if k != "metadata"]
     n = len(frames) * times
     width = len(str(n - 1))
@@ -51,7 +54,7 @@ def assembly(args: dict) -> dict:
     """DeepLabCut's Assembler on the 180 video frames (speed) and the 30 eval images (accuracy)."""
     from deeplabcut.core.inferenceutils import Assembler
 
-    full = _tile(_load(args["full"]), args["tile"])
+    full = tile_frames(_load(args["full"]), args["tile"])
     asm = Assembler(full, max_n_individuals=3, n_multibodyparts=4, pcutoff=0.1, min_affinity=0.1, min_n_links=2)
     t0 = time.perf_counter()
     asm.assemble(chunk_size=0)  # serial, as madlc's core assembler
