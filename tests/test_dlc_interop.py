@@ -120,22 +120,31 @@ def test_deeplabcut_postprocessing_on_a_madlc_project(madlc_project, dlc_python,
         assert (Path(mine).parent / "videos" / name).exists(), name
 
 
-@pytest.fixture(scope="session")
-def dlc_made_project(tmp_path_factory: pytest.TempPathFactory, dlc_python: Path) -> dict:
-    """A project DeepLabCut made (create_new_project, labels, create_multianimaltraining_dataset -> shuffle 1)."""
+def make_dlc_project(dlc_python: Path, root: Path, name: str, seed: int, frames: int, labeled_frames: int,
+                     net_types: list[str] | None = None) -> dict:
+    """DeepLabCut makes a project from a small synthetic one (create_new_project, its labels,
+    create_multianimaltraining_dataset: shuffle 1, or one shuffle per ``net_types`` entry); its report."""
     import madlc
     from madlc.io.config import read_config
 
-    root = tmp_path_factory.mktemp("dlc_interop_dlc")
-    synth = madlc.synth_project(str(root / "synth"), animals=2, bodyparts=3, frames=40, size="96x72",
-                                labeled_frames=16, seed=6)
+    synth = madlc.synth_project(str(root / "synth"), animals=2, bodyparts=3, frames=frames, size="96x72",
+                                labeled_frames=labeled_frames, seed=seed)
     scfg = read_config(synth)
     updates = {k: scfg[k] for k in ("individuals", "multianimalbodyparts", "uniquebodyparts", "skeleton")}
     updates.update(bodyparts="MULTI!", TrainingFraction=[0.8])
-    report = run_dlc(dlc_python, "make_project", {
-        "name": "dlcmade", "experimenter": scfg["scorer"], "video": str(Path(synth).parent / "videos" / "synth0.mp4"),
-        "root": str(root / "dlc"), "config_updates": updates,
-        "labels_folder": str(Path(synth).parent / "labeled-data" / "synth0")}, root)
+    args = {"name": name, "experimenter": scfg["scorer"], "video": str(Path(synth).parent / "videos" / "synth0.mp4"),
+            "root": str(root / "dlc"), "config_updates": updates,
+            "labels_folder": str(Path(synth).parent / "labeled-data" / "synth0")}
+    if net_types is not None:
+        args["net_types"] = net_types
+    return run_dlc(dlc_python, "make_project", args, root)
+
+
+@pytest.fixture(scope="session")
+def dlc_made_project(tmp_path_factory: pytest.TempPathFactory, dlc_python: Path) -> dict:
+    """A project DeepLabCut made (create_new_project, labels, create_multianimaltraining_dataset -> shuffle 1)."""
+    root = tmp_path_factory.mktemp("dlc_interop_dlc")
+    report = make_dlc_project(dlc_python, root, "dlcmade", seed=6, frames=40, labeled_frames=16)
     _ok(report, "create_multianimaltraining_dataset")
     return {"config": report["config"], "files": report["files"]}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_dlc_interop import dlc_python, run_dlc  # noqa: F401 - dlc_python is a fixture
+from test_dlc_interop import dlc_python, make_dlc_project, run_dlc  # noqa: F401 - dlc_python is a fixture
 
 NET_TYPES = ["resnet_50", "resnet_101", "dlcrnet_stride16_ms5"]  # shuffles 1, 2, 3
 COORD_ATOL = 1e-3  # px: float32 differences of two implementations of the same network
@@ -27,19 +27,8 @@ COST_ATOL = 1.01e-3  # costs are rounded to 3 decimals: a float difference can f
 @pytest.fixture(scope="module")
 def dlc_snapshots(tmp_path_factory: pytest.TempPathFactory, dlc_python: Path) -> dict:  # noqa: F811
     """A DeepLabCut-made project; its snapshots; DeepLabCut's detections on its video (one pickle per shuffle)."""
-    import madlc
-    from madlc.io.config import read_config
-
     root = tmp_path_factory.mktemp("dlc_weights")
-    synth = madlc.synth_project(str(root / "synth"), animals=2, bodyparts=3, frames=24, size="96x72",
-                                labeled_frames=12, seed=7)
-    scfg = read_config(synth)
-    updates = {k: scfg[k] for k in ("individuals", "multianimalbodyparts", "uniquebodyparts", "skeleton")}
-    updates.update(bodyparts="MULTI!", TrainingFraction=[0.8])
-    made = run_dlc(dlc_python, "make_project", {
-        "name": "dlcweights", "experimenter": scfg["scorer"], "video": str(Path(synth).parent / "videos" / "synth0.mp4"),
-        "root": str(root / "dlc"), "config_updates": updates, "net_types": NET_TYPES,
-        "labels_folder": str(Path(synth).parent / "labeled-data" / "synth0")}, root)
+    made = make_dlc_project(dlc_python, root, "dlcweights", seed=7, frames=24, labeled_frames=12, net_types=NET_TYPES)
     for net in NET_TYPES:
         assert made[f"create_multianimaltraining_dataset:{net}"]["ok"], made[f"create_multianimaltraining_dataset:{net}"]
     config = made["config"]
