@@ -27,6 +27,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic project and held-out videos")
     parser.add_argument("--dir", default="/tmp/madlc-demo-accuracy")
     parser.add_argument("--cores", type=int, default=None)
+    parser.add_argument("--reuse", action="store_true",
+                        help="score the project already in --dir again (no new project, no training): e.g. after "
+                             "a change to the trackers")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides (data.pafwidth=16 ...)")
     args = parser.parse_args()
 
@@ -36,12 +39,16 @@ def main() -> None:
     from madlc.workflow.run import run
 
     folder = Path(args.dir)
-    if folder.exists():
+    reuse = args.reuse and (folder / "config.yaml").exists()
+    if folder.exists() and not reuse:
         shutil.rmtree(folder)
     t0 = time.perf_counter()
-    config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size=args.size,
-                           labeled_frames=args.labeled_frames, held_out=args.held_out, videos=args.videos,
-                           seed=args.seed)
+    if reuse:
+        config = str(folder / "config.yaml")
+    else:
+        config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size=args.size,
+                               labeled_frames=args.labeled_frames, held_out=args.held_out, videos=args.videos,
+                               seed=args.seed)
     held_out = sorted((folder / "held-out").glob("*.mp4"))
     t1 = time.perf_counter()
     run(config, "all", cores=args.cores, videos=[str(v) for v in held_out],
@@ -93,7 +100,7 @@ def score_video(folder: Path, video: Path, state: Path) -> dict:
     full = next(video.parent.glob(f"{video.stem}DLC_*_full.pickle"))
     inference_cfg = next((folder / "dlc-models-pytorch").rglob("test/inference_cfg.yaml"))
     greedy_path = assemble(str(full), str(inference_cfg), str(full).replace("_full.pickle", "_greedy.pickle"),
-                           overrides=["grouping=greedy", "length_weight=0", "refine=false"])
+                           overrides=["inference.grouping=greedy", "inference.length_weight=0", "inference.refine=false"])
     greedy = read_assemblies(greedy_path)
     pose, dlc_style = assemblies_oks_map(assemblies, gt), assemblies_oks_map(greedy, gt)
     from madlc.workflow.demo import tracking_metrics_of
