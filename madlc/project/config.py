@@ -43,6 +43,17 @@ class NumberRange:
         return kind
 
 
+#: config.yaml's ``pcutoff`` when a project has none (DeepLabCut's default)
+DEFAULT_PCUTOFF = 0.6
+
+
+def config_pcutoff(cfg: dict[str, Any], pcutoff: float | None = None) -> float:
+    """The likelihood cutoff to use: ``pcutoff`` when given, else config.yaml's, else :data:`DEFAULT_PCUTOFF`."""
+    if pcutoff is None:
+        pcutoff = cfg.get("pcutoff")
+    return float(DEFAULT_PCUTOFF if pcutoff is None else pcutoff)
+
+
 #: allowed ranges of config.yaml's numbers: one table for edit_config, load_config and the GUI form
 NUMBER_RANGES: dict[str, NumberRange] = {
     "pcutoff": NumberRange(0, 1, what="likelihood below which a prediction is not shown or used"),

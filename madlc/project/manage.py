@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from madlc.errors import VideoError
-from madlc.project.config import load_config
+from madlc.project.config import DEFAULT_PCUTOFF, load_config
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
 
@@ -47,7 +47,7 @@ def default_config(project: str, experimenter: str, multianimal: bool = True, da
         skeleton = [["bodypart1", "bodypart2"], ["objectA", "bodypart3"]]
     cfg.update({
         "start": 0, "stop": 1, "numframes2pick": 20,
-        "skeleton": skeleton, "skeleton_color": "black", "pcutoff": 0.6, "dotsize": 12,
+        "skeleton": skeleton, "skeleton_color": "black", "pcutoff": DEFAULT_PCUTOFF, "dotsize": 12,
         "alphavalue": 0.7, "colormap": "rainbow",
         "TrainingFraction": [0.95], "iteration": 0,
         "default_net_type": "dlcrnet_ms5" if multianimal else "resnet_50",

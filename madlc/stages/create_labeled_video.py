@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from madlc.project.config import config_pcutoff
 from madlc.project.paths import select_names
 from madlc.viz.colors import named_color
 from madlc.viz.labeled_video import point_colors, render_video
@@ -56,9 +57,9 @@ def create_labeled_video(
     the labeled video paths.
     """
     from madlc.errors import MadlcError
-    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.io.tracks_array import load_tracks
     from madlc.project.config import load_config
+    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.viz.colors import config_colormap
 
     cfg = load_config(config)
@@ -66,7 +67,7 @@ def create_labeled_video(
     if not video_list:
         raise MadlcError(f"no videos found in {videos} (videotype={videotype!r}). "
                          "What to do: pass video files, or a folder and the right videotype.")
-    cutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    cutoff = config_pcutoff(cfg, pcutoff)
     outputs = []
     for video in video_list:
         tracks_file = find_tracks_file(cfg, video, shuffle, trainingsetindex, track_method, filtered, destfolder)

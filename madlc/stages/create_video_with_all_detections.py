@@ -13,6 +13,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from madlc.project.config import config_pcutoff
+
 
 def detections_as_points(frame: dict[str, Any] | None, parts: Sequence[int]) -> np.ndarray | None:
     """One frame's detections as drawable points ``(n_rows, len(parts), 3)`` (x, y, score; NaN padding).
@@ -68,10 +70,9 @@ def create_video_with_all_detections(
     from madlc.errors import MadlcError
     from madlc.io import read_full_pickle
     from madlc.io.full_pickle import get_frame
-    from madlc.project.discovery import list_videos
-    from madlc.project.discovery import require_analysis_file
-    from madlc.stages._settings import review_settings
     from madlc.project.config import load_config
+    from madlc.project.discovery import list_videos, require_analysis_file
+    from madlc.stages._settings import review_settings
     from madlc.viz.colors import config_colormap
     from madlc.viz.labeled_video import point_colors, render_video
 
@@ -83,7 +84,7 @@ def create_video_with_all_detections(
                          "What to do: pass video files, or a folder and the right videotype.")
     if pcutoff is None:
         pcutoff = settings.get("pcutoff")
-    cutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    cutoff = config_pcutoff(cfg, pcutoff)
     size = dotsize if dotsize is not None else settings.get("dotsize")
     size = int(size if size is not None else (cfg.get("dotsize", 6) or 6))
     outputs = []

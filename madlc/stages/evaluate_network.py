@@ -37,11 +37,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from madlc.errors import ConfigError, FormatError, file_error
 from madlc.core.metrics import report as rep
+from madlc.errors import ConfigError, FormatError, file_error
 from madlc.io.labels import label_columns
 from madlc.project import paths
-from madlc.project.config import load_config
+from madlc.project.config import config_pcutoff, load_config
 
 COMBINED = "CombinedEvaluation-results.csv"
 #: images read and predicted at a time (memory stays bounded on large labelled sets)
@@ -146,9 +146,9 @@ def update_model_files(cfg: dict[str, Any], folder: Path, paf_best: list[int] | 
     """
     from madlc.config import resolve
     from madlc.config.dlc_files import record_written
-    from madlc.stages.assemble import save_calibration
     from madlc.io import read_pose_cfg, read_yaml, write_inference_cfg, write_pose_cfg
     from madlc.nn.models.config import PYTORCH_CONFIG, inference_cfg_for, load_pytorch_config, write_model_config
+    from madlc.stages.assemble import save_calibration
 
     written: dict[str, Path] = {}
     test = folder / "test"
@@ -279,11 +279,11 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
                      snapshotindex: int = -1, overrides: Sequence[str] = ()) -> dict[str, float]:
     """evaluate_network's numbers for one snapshot (train/test rmse, rmse_pcutoff, mAP, mAR), computed the same
     way but without writing any file: train_network's end-of-run report."""
-    from madlc.project.labels import labels_to_keypoints
+    from madlc.config.dlc_files import model_test_files
     from madlc.nn.inference.model import load_inference_model
     from madlc.nn.inference.run import default_device
+    from madlc.project.labels import labels_to_keypoints
     from madlc.project.trainingset import load_merged_labels
-    from madlc.config.dlc_files import model_test_files
     from madlc.stages._settings import stage_settings
 
     cfg = load_config(config)
@@ -291,7 +291,7 @@ def snapshot_metrics(config: str | Path | dict[str, Any], shuffle: int = 1, trai
     rows, keys, gt, train_pos, test_pos, _ = _split_images(cfg, df, labels_to_keypoints(df, cfg), shuffle,
                                                            trainingsetindex)
     folder = paths.model_folder(cfg, shuffle, trainingsetindex)
-    pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
+    pcutoff = config_pcutoff(cfg)
     resolved = stage_settings("evaluate", cfg["project_path"], list(overrides), dlc_files=model_test_files(folder))
     model = load_inference_model(cfg, shuffle, trainingsetindex, default_device(), snapshotindex=snapshotindex,
                                  settings=resolved)
@@ -344,11 +344,11 @@ def evaluate_network(
     hand < ``overrides``), or ``settings`` as given (a Snakemake rule's params).
     Returns the headline numbers of the last evaluated snapshot (mAP/mAR as fractions).
     """
-    from madlc.project.labels import labels_to_keypoints
-    from madlc.project.trainingset import load_merged_labels
-    from madlc.nn.inference.model import load_inference_model
     from madlc.config.dlc_files import model_test_files
     from madlc.io import write_evaluation_predictions
+    from madlc.nn.inference.model import load_inference_model
+    from madlc.project.labels import labels_to_keypoints
+    from madlc.project.trainingset import load_merged_labels
     from madlc.stages._settings import stage_settings
 
     cfg = load_config(config)
@@ -366,7 +366,7 @@ def evaluate_network(
     if not 0 <= int(trainingsetindex) < len(fractions):
         raise ConfigError(f"trainingsetindex {trainingsetindex}: config.yaml TrainingFraction has {len(fractions)} "
                           f"value(s) {fractions}. What to do: use an index below {len(fractions)}.")
-    pcutoff = float(cfg.get("pcutoff", 0.6) if cfg.get("pcutoff") is not None else 0.6)
+    pcutoff = config_pcutoff(cfg)
     multi_parts, unique_parts, compared = _comparison_parts(cfg, comparisonbodyparts)
     individuals = paths.individuals(cfg)
     multi, unique = paths.multianimal_bodyparts(cfg), paths.unique_bodyparts(cfg)

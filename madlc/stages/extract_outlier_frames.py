@@ -25,7 +25,7 @@ import numpy as np
 
 from madlc.core.outliers import OUTLIER_ALGORITHMS, outlier_frames, spread_evenly
 from madlc.errors import ConfigError
-
+from madlc.project.config import config_pcutoff
 
 # ---------------------------------------------------------------- picking frames
 
@@ -176,9 +176,9 @@ def extract_outlier_frames(
     """
     import pandas as pd
 
-    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.io.tracks_array import load_tracks, tracks_to_dataframe
     from madlc.project.config import load_config
+    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.video.reader import VideoReader
 
     cfg = load_config(config)
@@ -214,7 +214,7 @@ def extract_outlier_frames(
             labels = tracks_to_dataframe(tracks).reindex(pd.Index(picked, dtype="int64"))
             labeled_drawing = None
             if savelabeled:
-                labeled_drawing = (tracks, float(cfg.get("pcutoff", 0.6)))
+                labeled_drawing = (tracks, config_pcutoff(cfg))
             written += add_frames_for_labeling(cfg, config_path, video, reader, picked, nframes, labels,
                                                labeled_drawing)
     return written

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from madlc.project.config import config_pcutoff
 from madlc.project.paths import select_names
 from madlc.viz.trajectories import plot_individual
 
@@ -34,9 +35,9 @@ def plot_trajectories(
     folders written. ``showfigures`` is accepted for compatibility; figures are only saved.
     """
     from madlc.errors import MadlcError
-    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.io.tracks_array import load_tracks
     from madlc.project.config import load_config
+    from madlc.project.discovery import find_tracks_file, list_videos
     from madlc.viz.colors import config_colormap
 
     cfg = load_config(config)
@@ -57,7 +58,7 @@ def plot_trajectories(
             keep = [tracks.bpt(b) for b in parts]
             label = name if cfg.get("multianimalproject") else ""  # DeepLabCut: trajectory.png for one animal
             plot_individual(tracks.data[:, i][:, keep], parts, out, suffix + label,
-                            pcutoff=float(cfg.get("pcutoff", 0.6)), colormap=config_colormap(cfg),
+                            pcutoff=config_pcutoff(cfg), colormap=config_colormap(cfg),
                             alphavalue=float(cfg.get("alphavalue", 0.7)), resolution=resolution,
                             linewidth=linewidth, imagetype=imagetype if imagetype.startswith(".") else "." + imagetype)
         folders.append(str(out))

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from madlc.errors import MadlcError
+from madlc.project.config import config_pcutoff
 
 
 def promote_machinelabels(config: str | Path, video: str | Path, pcutoff: float | None = None,
@@ -32,7 +33,7 @@ def promote_machinelabels(config: str | Path, video: str | Path, pcutoff: float 
     if not ml_path.exists():
         raise MadlcError(f"{ml_path}: no machine labels. What to do: run extract_outlier_frames for this video first.")
     ml = read_machinelabels(ml_path)
-    cutoff = float(cfg.get("pcutoff", 0.6) if pcutoff is None else pcutoff)
+    cutoff = config_pcutoff(cfg, pcutoff)
     animals = paths.individuals(cfg)
     found = [i for i in dict.fromkeys(ml.columns.get_level_values("individuals")) if i != "single"]
     rename = {i: i for i in found if i in animals} or dict(zip(found, animals))

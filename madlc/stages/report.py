@@ -28,6 +28,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from madlc.project.config import config_pcutoff
+
 TRACK_SUFFIXES = ("_el", "_bx", "_sk")
 #: tracking metrics drawn as bars (fractions) and named in the caption (counts)
 FRACTION_METRICS = ("mota", "idf1", "idp", "idr", "precision", "recall")
@@ -199,7 +201,7 @@ def video_section(cfg: dict[str, Any], root: Path, tracks_path: Path) -> Section
     visible = seen.any(axis=2)  # (frames, individuals)
 
     full = next(iter(sorted(tracks_path.parent.glob(f"{stem}DLC*_full.pickle"))), None)
-    detections = _detections_per_frame(full, float(cfg.get("pcutoff", 0.6))) if full else None
+    detections = _detections_per_frame(full, config_pcutoff(cfg)) if full else None
     animals = visible[:, [i for i, n in enumerate(inds) if n != "single"]].sum(axis=1)
     section.figures.append(Figure(
         "Animals per frame" + (" and keypoint detections" if detections is not None else ""),

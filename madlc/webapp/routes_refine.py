@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from madlc.errors import MadlcError
+from madlc.project.config import config_pcutoff
 from madlc.webapp.context import ProjectContext
 from madlc.webapp.routes_label import colormap_hex
 from madlc.webapp.routes_project import ctx_of, tracks_files
@@ -109,7 +110,7 @@ def data(tracks: str, request: Request, video: str | None = None, min_swap_len: 
         "individual_colors": {**dict(zip(animals, colormap_hex(str(cfg.get("colormap") or "rainbow"), len(animals)))),
                               "single": "#d0d4da"},
         "skeleton": [list(map(str, p)) for p in (cfg.get("skeleton") or []) if len(p) == 2],
-        "pcutoff": float(cfg.get("pcutoff", 0.6) or 0.0),
+        "pcutoff": config_pcutoff(cfg),
         "params": getattr(request.app.state, "refine_params", {}),
     })
     return state

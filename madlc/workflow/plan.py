@@ -24,6 +24,7 @@ from typing import Any, Sequence
 import yaml
 
 from madlc.project import paths
+from madlc.project.config import config_pcutoff
 
 STATE_DIR = ".madlc"
 
@@ -169,8 +170,8 @@ class Plan:
 
     def patterns(self) -> dict[str, str]:
         """Output file patterns of the per-video stages (wildcards ``folder``, ``stem``, ``scorer``)."""
-        from madlc.stages.create_video_with_all_detections import full_video_path
         from madlc.stages.create_labeled_video import labeled_video_path
+        from madlc.stages.create_video_with_all_detections import full_video_path
 
         prefix = "{folder}/{stem}{scorer}"
         tracks = prefix + self.suffix
@@ -183,7 +184,7 @@ class Plan:
             "tracking_metrics": tracks + "_tracking_metrics.json",
             "labeled_video": str(labeled_video_path(tracks + "_filtered.h5", "bodypart", None,
                                                     bool(self.cfg.get("multianimalproject")),
-                                                    float(self.cfg.get("pcutoff", 0.6)))),
+                                                    config_pcutoff(self.cfg))),
             "detections_video": str(full_video_path(prefix + "_full.pickle")),
             "raw_outliers": prefix + "_raw_outlier_frames.json",
             "outliers": tracks + "_outlier_frames.json",
@@ -231,9 +232,9 @@ def make_plan(config: str | Path, overrides: Sequence[str] = (), extra_videos: S
     The shuffle: ``pipeline.shuffle`` when set, else the newest shuffle the project has (made by
     madlc or DeepLabCut), else 1.
     """
+    from madlc.config import compose, to_dict
     from madlc.project.config import load_config
     from madlc.project.manage import project_videos
-    from madlc.config import compose, to_dict
 
     config_path = Path(config).resolve()
     cfg = load_config(config_path)
