@@ -49,7 +49,7 @@ def main() -> None:
         config = synth_project(str(folder), animals=args.animals, bodyparts=4, frames=args.frames, size=args.size,
                                labeled_frames=args.labeled_frames, held_out=args.held_out, videos=args.videos,
                                seed=args.seed)
-    held_out = sorted((folder / "held-out").glob("*.mp4"))
+    held_out = sorted(v for v in (folder / "held-out").glob("*.mp4") if "DLC_" not in v.stem)  # not labeled videos
     t1 = time.perf_counter()
     run(config, "all", cores=args.cores, videos=[str(v) for v in held_out],
         overrides=[f"train.max_steps={args.steps}", "train.save_epochs=100000", "train.progress_bar=false",

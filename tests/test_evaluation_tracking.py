@@ -116,6 +116,20 @@ def test_project_functions_and_evaluate_tracking(montblanc_project) -> None:
     assert arr.shape[0] == 180
 
 
+def test_project_functions_default_to_config_track_method(montblanc_project) -> None:
+    """No track_method given: config.yaml's default_track_method decides, as in DeepLabCut."""
+    import madlc
+    from madlc.io import read_config, write_config
+
+    config, video, out, scorer = montblanc_project
+    cfg = read_config(config)
+    cfg["default_track_method"] = "box"
+    write_config(cfg, config)
+    assert madlc.convert_detections2tracklets(config, [str(video)], destfolder=str(out)) == [
+        str(out / f"montblanc{scorer}_bx.pickle")]
+    assert madlc.stitch_tracklets(config, [str(video)], destfolder=str(out)) == [str(out / f"montblanc{scorer}_bx.h5")]
+
+
 def test_project_functions_with_track_method_auto(montblanc_project) -> None:
     """Opting in with track_method='auto': files take the picked tracker's suffix; stitch reads the choice back."""
     import json

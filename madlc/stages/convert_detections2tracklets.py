@@ -14,14 +14,15 @@ log = logging.getLogger(__name__)
 
 
 def convert_detections2tracklets(config: str, videos: list[str], videotype: str = "mp4", shuffle: int = 1,
-                                 trainingsetindex: int = 0, track_method: str = "ellipse", identity_only: bool = False,
+                                 trainingsetindex: int = 0, track_method: str = "", identity_only: bool = False,
                                  overwrite: bool = False, destfolder: str | None = None,
                                  overrides: Sequence[str] = (), settings: Mapping[str, Any] | None = None) -> list[str]:
     """Assemble (if not yet) and link the animals of analysed videos into tracklets.
 
     For each video, reads ``<video><scorer>_assemblies.pickle`` (or assembles the
     ``_full.pickle``) in ``destfolder`` or the video's folder and writes
-    ``<video><scorer>_bx|_el|_sk.pickle`` (``track_method="auto"``: picked per video from how
+    ``<video><scorer>_bx|_el|_sk.pickle`` (``track_method`` empty: config.yaml's ``default_track_method``,
+    as in DeepLabCut; ``"auto"``: picked per video from how
     crowded the animals are; the file carries the picked tracker's suffix). Settings (``inference``
     and ``tracking`` groups) are resolved once: defaults < the model's test/inference_cfg.yaml as madlc wrote it < the
     project's madlc.yaml < a hand-edited inference_cfg.yaml < ``overrides``; or taken as given in

@@ -39,7 +39,7 @@ def _animal_array(path: Path, drop_hidden: bool = False) -> tuple[np.ndarray, li
 
 
 def evaluate_tracking(config: str, video: str, ground_truth_h5: str, shuffle: int = 1, trainingsetindex: int = 0,
-                      track_method: str = "ellipse", destfolder: str | None = None,
+                      track_method: str = "", destfolder: str | None = None,
                       max_distance: float | None = None, filtered: bool = False) -> dict[str, Any]:
     """Score a video's stitched tracks against ground-truth tracks: MOTA, IDF1, switches, coverage.
 

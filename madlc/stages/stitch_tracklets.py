@@ -11,7 +11,7 @@ from madlc.stages.stitch import _stitch_data, explicit_arguments
 
 
 def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shuffle: int = 1,
-                     trainingsetindex: int = 0, track_method: str = "ellipse", n_tracks: int | None = None,
+                     trainingsetindex: int = 0, track_method: str = "", n_tracks: int | None = None,
                      min_length: int | None = None, split_tracklets: bool | None = None,
                      prestitch_residuals: bool | None = None, max_gap: int | None = None,
                      weight_func: Callable | None = None, output_name: str = "", save_as_csv: bool | None = None,
@@ -19,6 +19,7 @@ def stitch_tracklets(config: str, videos: list[str], videotype: str = "mp4", shu
                      settings: Mapping[str, Any] | None = None) -> list[str]:
     """Stitch the tracklets of analysed videos into complete tracks (the tracks .h5).
 
+    ``track_method`` empty: config.yaml's ``default_track_method`` (DeepLabCut's rule).
     ``n_tracks`` defaults to the number of individuals in config.yaml; when it differs,
     tracks are named ind1...indN. Tracklets are linked by a min-cost flow on motion,
     shape, gap and identity; hard inputs fall back to a best partial solution (logged).
