@@ -10,7 +10,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from madlc.errors import ConfigError, VideoError  # noqa: E402
-from madlc.stages.analyze_videos import analyze_video, list_videos  # noqa: E402
+from madlc.project.discovery import list_videos  # noqa: E402
+from madlc.stages.analyze_videos import analyze_video  # noqa: E402
 from madlc.nn.inference.model import LoadedModel, check_bodyparts  # noqa: E402
 from madlc.nn.inference.predict import InferenceSettings, predict_images  # noqa: E402
 from madlc.io.part_store import PartStore, parts_folder, stream_pickle_dict  # noqa: E402
@@ -253,7 +254,7 @@ def test_list_videos_and_overrides(tmp_path):
     assert [p.name for p in list_videos([tmp_path], ".mp4")] == ["a.mp4", "b.MP4"]
     assert [p.name for p in list_videos([tmp_path / "c.avi", tmp_path], "avi")] == ["c.avi"]
     with pytest.raises(VideoError, match="nothere"):
-        list_videos([tmp_path / "nothere.mp4"])
+        list_videos([tmp_path / "nothere.mp4"], must_exist=True)
     from madlc.config import stage_settings
 
     s = stage_settings("analyze_videos", None, ["inference.nmsradius=3", "analyze.chunk_size=20"])

@@ -14,36 +14,50 @@ then read from the file itself (never re-derived), as FORMATS.md §1.4 asks.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from madlc.errors import MadlcError, file_error
+from madlc.errors import MadlcError, VideoError, file_error
 from madlc.project import paths
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".wmv", ".m4v")
 
 
-def list_videos(videos: str | Path | Iterable[str | Path], videotype: str = "") -> list[Path]:
-    """Expand a list of video files and/or folders into video files (sorted within a folder).
+def list_videos(videos: str | Path | Iterable[str | Path], videotype: str = "", must_exist: bool = False
+                ) -> list[Path]:
+    """Expand a list of video files and/or folders into video files (sorted within a folder, each once).
 
     A folder contributes its files with extension ``videotype`` (any known video extension if
-    empty); labeled outputs (``*_labeled.mp4``, ``*DLClabeled.mp4``) are skipped.
+    empty); madlc's and DeepLabCut's outputs (``*_labeled.mp4``, ``*DLClabeled.mp4``, ``*_full.mp4``,
+    ``*_id.mp4``) are skipped, and a folder without videos gives a warning. A named file that does not
+    exist is an error when ``must_exist`` (the stages that read the frames), else kept (its analysis
+    files may lie elsewhere, in ``destfolder``).
     """
     if isinstance(videos, (str, Path)):
         videos = [videos]
-    ext = videotype if not videotype or videotype.startswith(".") else "." + videotype
+    ext = ("." + videotype.lstrip(".")).lower() if videotype else ""
     out: list[Path] = []
     for item in videos:
-        p = Path(item)
+        p = Path(item).expanduser()
         if p.is_dir():
-            for f in sorted(p.iterdir()):
-                if not f.is_file() or f.stem.endswith("_labeled") or f.stem.endswith("DLClabeled"):
-                    continue
-                if (ext and f.suffix.lower() == ext.lower()) or (not ext and f.suffix.lower() in VIDEO_EXTENSIONS):
-                    out.append(f)
+            found = [f for f in sorted(p.iterdir()) if f.is_file() and not _is_video_output(f)
+                     and (f.suffix.lower() == ext if ext else f.suffix.lower() in VIDEO_EXTENSIONS)]
+            if not found:
+                warnings.warn(f"{p}: no {ext or 'video'} files in this folder (videotype={videotype!r}).",
+                              stacklevel=2)
+            out += found
+        elif must_exist and not p.exists():
+            raise VideoError(f"{p}: no such video file or folder. What to do: check the path.")
         else:
             out.append(p)
-    return out
+    seen: set[Path] = set()
+    return [v for v in out if not (v.resolve() in seen or seen.add(v.resolve()))]
+
+
+def _is_video_output(f: Path) -> bool:
+    """A video madlc or DeepLabCut made from another one (labeled, all detections, identities)."""
+    return f.stem.endswith(("_labeled", "DLClabeled", "_full", "_id"))
 
 
 def resolve_track_method(cfg: dict[str, Any], track_method: str = "") -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from madlc.errors import VideoError
+from madlc.project.discovery import list_videos
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +37,6 @@ class VideoResult:
     analyzed: int  # frames that went through the network in this call
     missing: list[int]
     skipped: bool = False  # output existed already
-
-
-def list_videos(videos: Sequence[str | Path] | str | Path, videotype: str = ".mp4") -> list[Path]:
-    """Video files among ``videos`` (files, or folders searched for ``videotype``), in order."""
-    if isinstance(videos, (str, Path)):
-        videos = [videos]
-    suffix = ("." + videotype.lstrip(".")).lower() if videotype else ""
-    out: list[Path] = []
-    for item in videos:
-        p = Path(item).expanduser()
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and (not suffix or f.suffix.lower() == suffix)
-                           and not f.stem.endswith(("_labeled", "_full", "_id")))
-            if not found:
-                warnings.warn(f"{p}: no {suffix or 'video'} files in this folder (videotype={videotype!r}).",
-                              stacklevel=2)
-            out += found
-        elif p.exists():
-            out.append(p)
-        else:
-            raise VideoError(f"{p}: no such video file or folder. What to do: check the path.")
-    seen: set[Path] = set()
-    return [v for v in out if not (v.resolve() in seen or seen.add(v.resolve()))]
 
 
 def _signature(model: Any, info: Any, chunk_size: int) -> dict[str, Any]:
@@ -198,7 +176,7 @@ def analyze_videos(
         dlc_files = []
     settings = stage_settings("analyze", config, overrides, settings, dlc_files=dlc_files)
     opts = dict(settings["analyze"])
-    paths = list_videos(videos, videotype)
+    paths = list_videos(videos, videotype, must_exist=True)
     if not paths:
         raise VideoError(f"no videos to analyse in {list(videos)} (videotype={videotype!r}). "
                          "What to do: pass video files or a folder holding videos of that type.")
