@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from madlc.io.atomic import atomic_path, backup
+from madlc.io.atomic import backup
+from madlc.io.labels import LEVELS, label_columns, read_labels, write_labels
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-COLUMN_NAMES = ["scorer", "individuals", "bodyparts", "coords"]
+COLUMN_NAMES = list(LEVELS)
 
 
 def list_images(folder: Path) -> list[str]:
@@ -33,54 +34,18 @@ def expected_columns(cfg: dict[str, Any]) -> pd.MultiIndex:
     """The column MultiIndex config.yaml asks for (individuals × multi parts, then single × unique parts)."""
     from madlc.project import paths
 
-    scorer = str(cfg["scorer"])
-    tuples = [(scorer, ind, bp, c) for ind in paths.individuals(cfg) for bp in paths.multianimal_bodyparts(cfg)
-              for c in ("x", "y")]
-    tuples += [(scorer, "single", bp, c) for bp in paths.unique_bodyparts(cfg) for c in ("x", "y")]
-    return pd.MultiIndex.from_tuples(tuples, names=COLUMN_NAMES)
-
-
-def _io_functions():
-    try:
-        from madlc.io.labels import read_labels, write_labels
-        return read_labels, write_labels
-    except ImportError:  # pragma: no cover - madlc.io ships them
-        return None, None
-
-
-def _read_labels_fallback(path: Path) -> pd.DataFrame:
-    """pandas reader for CollectedData files (any key; old flat string index normalised)."""
-    if path.suffix == ".csv":
-        df = pd.read_csv(path, header=[0, 1, 2, 3], index_col=[0, 1, 2])
-    else:
-        with pd.HDFStore(path, mode="r") as store:
-            keys = store.keys()
-            key = next((k for k in ("/keypoints", "/df_with_missing") if k in keys), keys[0])
-            df = store[key]
-    if not isinstance(df.index, pd.MultiIndex):
-        df.index = pd.MultiIndex.from_tuples([tuple(str(i).replace("\\", "/").split("/")[-3:]) for i in df.index])
-    return df.astype("float64")
-
-
-def _write_labels_fallback(df: pd.DataFrame, h5: Path) -> None:
-    with atomic_path(h5) as tmp:
-        df.to_hdf(tmp, key="df_with_missing", mode="w")
-    with atomic_path(h5.with_suffix(".csv")) as tmp:
-        df.to_csv(tmp)
+    return label_columns(str(cfg["scorer"]), paths.individuals(cfg), paths.multianimal_bodyparts(cfg),
+                         paths.unique_bodyparts(cfg))
 
 
 def read_labels_file(path: Path) -> pd.DataFrame:
-    reader, _ = _io_functions()
-    return reader(path) if reader is not None else _read_labels_fallback(path)
+    """A CollectedData file (madlc.io.labels: one reader for every labels file)."""
+    return read_labels(path)
 
 
 def write_labels_file(df: pd.DataFrame, h5: Path) -> None:
     """Write ``df`` to ``h5`` and its csv twin atomically."""
-    _, writer = _io_functions()
-    if writer is None:
-        _write_labels_fallback(df, h5)
-        return
-    writer(df, h5, csv=True, backup_existing=False)  # the session backs up once, before its first write
+    write_labels(df, h5, csv=True, backup_existing=False)  # the session backs up once, before its first write
 
 
 class LabelSession:
