@@ -86,8 +86,13 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
     steps = [int(r["step"]) for r in _stats(trained["model_dir"])]
     assert steps[-1] > 90 and steps == sorted(steps)
     assert torch.load(snap, weights_only=True)["metadata"]["step"] == 96
-    # training already done: no-op
+    # training already done: no-op; a learning_stats.csv deleted meanwhile (Snakemake removes the outputs of a
+    # job that failed after training) is written again from train.txt, the same rows
+    stats = trained["model_dir"] / "train" / "learning_stats.csv"
+    rows = _stats(trained["model_dir"])
+    stats.unlink()
     assert train_network(trained["config"], maxiters=96, overrides=FAST) == snap
+    assert [(r["step"], r["loss"]) for r in _stats(trained["model_dir"])] == [(r["step"], r["loss"]) for r in rows]
     bad = trained["model_dir"] / "train" / "snapshot-999.pt"
     bad.write_bytes(b"not a checkpoint")
     try:

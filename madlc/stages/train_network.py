@@ -184,6 +184,11 @@ def train_network(
     if remaining <= 0:
         print(f"train_network: already trained for {step_offset} steps (train.max_steps={tcfg.get('max_steps')}); "
               "raise maxiters / train.max_steps to continue.")
+        from madlc.nn.models.module import restore_learning_stats
+
+        if restore_learning_stats(train_dir, step_offset, epoch_offset):
+            print(f"train_network: {train_dir / 'learning_stats.csv'} was missing (an earlier run stopped after "
+                  "training); written again from train.txt.")
         return str(last)
 
     saved = fit(net, pcfg, dataset, train_dir, remaining, steps_per_epoch, gputouse,

@@ -192,9 +192,34 @@ class StatsCallback(L.Callback):
             f.write(line + "\n")
 
     def write(self) -> None:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=STAT_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(self.rows)
-        with atomic_path(self.csv_path) as tmp:
-            tmp.write_text(buf.getvalue())
+        write_learning_stats(self.csv_path, self.rows)
+
+
+def write_learning_stats(path: Path, rows: list[dict[str, Any]]) -> None:
+    """``learning_stats.csv`` (columns :data:`STAT_COLUMNS`), written atomically."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=STAT_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue())
+
+
+def restore_learning_stats(train_dir: Path, step: int, epoch: int) -> Path | None:
+    """Write a missing ``learning_stats.csv`` again from the ``step ...`` lines of ``train.txt`` (the same rows),
+    or one row for the snapshot's ``step``/``epoch`` when there are none. Snakemake deletes the outputs of
+    a job that failed after training (e.g. in the end-of-run evaluation); this lets the next run go on.
+    Returns the file written, or None when it was there."""
+    csv_path, log_path = Path(train_dir) / "learning_stats.csv", Path(train_dir) / "train.txt"
+    if csv_path.exists():
+        return None
+    rows: list[dict[str, Any]] = []
+    if log_path.exists():
+        for line in log_path.read_text().splitlines():
+            words = line.split()
+            if len(words) >= 4 and words[0] == "step" and len(words) % 2 == 0:
+                rows.append(dict(zip(words[::2], words[1::2])))
+    if not rows or int(float(rows[-1].get("step", 0))) != step:
+        rows.append({"step": step, "epoch": epoch})
+    write_learning_stats(csv_path, rows)
+    return csv_path
