@@ -442,3 +442,28 @@ def test_unplaceable_detections_warn_naming_the_file(tmp_path: Path, caplog: pyt
     assert Path(out).exists()
     warning = [r.getMessage() for r in caplog.records if "hold only" in r.getMessage()]
     assert warning and str(pickle_file) in warning[0] and "What to try" in warning[0], caplog.text
+
+
+def test_undecided_join_of_two_animals_unseen_together_is_listed() -> None:
+    """Two look-alike animals vanish at the same time and reappear where either could be: the
+    stitcher still builds two tracks, and lists the join as undecided for the quality summary."""
+    from madlc.core.tracking.quality import quality_summary
+
+    def animal(x0: float, y0: float, frames: range) -> dict:
+        return {f: np.column_stack([x0 + np.arange(4.0) * 10, np.full(4, y0), np.ones(4), -np.ones(4)])
+                for f in frames}
+
+    # both walk towards the same spot, vanish for 30 frames, reappear side by side, still
+    pieces = {0: animal(100.0, 100.0, range(0, 40)), 1: animal(100.0, 130.0, range(0, 40)),
+              2: animal(100.0, 112.0, range(70, 110)), 3: animal(100.0, 118.0, range(70, 110))}
+    arr, result = stitch_tracklets_array(pieces, 2, StitchConfig())
+    assert arr.shape[1] == 2 and np.isfinite(arr[:, :, 0, 0]).sum() == 160
+    joins = result.undecided_joins()
+    assert joins and joins[0]["frame"] == 70 and joins[0]["tracks"] == [0, 1] and joins[0]["margin"] < 1.0
+    assert any("motion barely" in m for m in result.messages)
+    summary = quality_summary(arr, [[t.start for t in tr[1:]] for tr in result.tracks], undecided=joins)
+    assert any(s["kind"].startswith("undecided join") and s["frame"] == 70 for s in summary["candidate_swaps"])
+    # each reappears where it vanished, a body length from the other: decided, nothing listed
+    pieces[2], pieces[3] = animal(100.0, 100.0, range(70, 110)), animal(100.0, 130.0, range(70, 110))
+    _, result = stitch_tracklets_array(pieces, 2, StitchConfig())
+    assert result.undecided_joins() == []

@@ -10,7 +10,9 @@ from) and reports, per video:
   tracks hand over to a new tracklet within ``window`` frames of each other while their
   animals are within ``contact`` body lengths (the stitcher chose one pairing of
   look-alike animals), or a track jumps by more than half a body length in one frame while
-  another animal is that close (a tracker swap inside a tracklet).
+  another animal is that close (a tracker swap inside a tracklet), or the stitcher bridged two
+  animals' simultaneous gaps with a pairing that motion barely prefers (``undecided``, from
+  :meth:`madlc.core.tracking.stitch.StitchResult.undecided_joins`).
 
 Pure numpy; the file-level functions write it beside the tracks as ``<tracks>_quality.json``.
 """
@@ -29,7 +31,8 @@ def _present(tracks: np.ndarray) -> np.ndarray:
 
 
 def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (), window: int = 5,
-                    contact: float = 1.0, max_listed: int = 50) -> dict[str, Any]:
+                    contact: float = 1.0, max_listed: int = 50,
+                    undecided: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Ground-truth-free quality figures of stitched tracks.
 
     Args:
@@ -38,6 +41,7 @@ def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (),
         window: frames within which two handovers count as one decision.
         contact: distance (in body lengths) below which two animals are in contact.
         max_listed: at most this many candidate swaps are listed (all are counted).
+        undecided: the stitcher's undecided joins (``{"frame", "tracks", "margin"}``).
     Returns:
         dict with ``n_frames``, ``n_tracks``, ``frames_all_animals``, ``frames_in_contact``,
         ``tracklets_per_track``, ``n_candidate_swaps``, ``candidate_swaps`` (list of
@@ -85,6 +89,10 @@ def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (),
             others = np.flatnonzero(close[frame, j] | close[frame - 1, j])
             if len(others):
                 swaps.append({"frame": frame, "tracks": [j, int(others[0])], "kind": "jump in contact"})
+    # 3) joins across two animals' simultaneous gaps that motion barely decides
+    for u in undecided:
+        swaps.append({"frame": int(u["frame"]), "tracks": [int(t) for t in u["tracks"]],
+                      "kind": f"undecided join (the other pairing costs {float(u['margin']):.2f} more)"})
     swaps.sort(key=lambda s: s["frame"])
     out["n_candidate_swaps"] = len(swaps)
     out["candidate_swaps"] = swaps[:max_listed]
