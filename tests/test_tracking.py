@@ -454,7 +454,7 @@ def test_undecided_join_of_two_animals_unseen_together_is_listed() -> None:
                 for f in frames}
 
     # both walk towards the same spot, vanish for 30 frames, reappear side by side, still
-    pieces = {0: animal(100.0, 100.0, range(0, 40)), 1: animal(100.0, 130.0, range(0, 40)),
+    pieces = {0: animal(100.0, 100.0, range(40)), 1: animal(100.0, 130.0, range(40)),
               2: animal(100.0, 112.0, range(70, 110)), 3: animal(100.0, 118.0, range(70, 110))}
     arr, result = stitch_tracklets_array(pieces, 2, StitchConfig())
     assert arr.shape[1] == 2 and np.isfinite(arr[:, :, 0, 0]).sum() == 160

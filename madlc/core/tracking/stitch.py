@@ -744,20 +744,24 @@ def undecided_joins(tracks: list[list[Tracklet]], cost_fn, margin: float = UNDEC
     stitcher's choice is a guess and the frames are worth checking. Returns one entry per such pair:
     (first frame after the gaps, cost difference, the two tracklets after the gaps).
     """
+    # every handover (end of one tracklet -> start of the next) of every track, by the frame its gap opens
+    gaps = sorted((tr[i].end, tr[i + 1].start, k, i) for k, tr in enumerate(tracks) for i in range(len(tr) - 1))
     found = []
-    for k in range(len(tracks)):
-        for l in range(k + 1, len(tracks)):
-            tk, tl = tracks[k], tracks[l]
-            for i in range(len(tk) - 1):
-                for j in range(len(tl) - 1):
-                    a, b, c, d = tk[i], tk[i + 1], tl[j], tl[j + 1]
-                    # the two gaps overlap in time, and the swap is feasible
-                    if max(a.end, c.end) >= min(b.start, d.start) or a.end >= d.start or c.end >= b.start:
-                        continue
-                    keep = cost_fn(a, b) + cost_fn(c, d)
-                    swap = cost_fn(a, d) + cost_fn(c, b)
-                    if swap - keep < margin:
-                        found.append((int(min(b.start, d.start)), round(float(swap - keep), 3), b, d))
+    for n, (_, start_x, k, i) in enumerate(gaps):
+        for m in range(n + 1, len(gaps)):
+            end_y, _, l, j = gaps[m]
+            if end_y >= start_x:
+                break  # this and later gaps open after gap x has closed
+            if l == k:
+                continue
+            a, b, c, d = tracks[k][i], tracks[k][i + 1], tracks[l][j], tracks[l][j + 1]
+            # the two gaps overlap in time (both animals unseen), and the swap is feasible
+            if max(a.end, c.end) >= min(b.start, d.start) or a.end >= d.start or c.end >= b.start:
+                continue
+            keep = cost_fn(a, b) + cost_fn(c, d)
+            swap = cost_fn(a, d) + cost_fn(c, b)
+            if swap - keep < margin:
+                found.append((int(min(b.start, d.start)), round(float(swap - keep), 3), b, d))
     return sorted(found, key=lambda x: x[0])
 
 
