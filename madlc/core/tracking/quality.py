@@ -12,6 +12,7 @@ from) and reports, per video:
   look-alike animals), or a track jumps by more than half a body length in one frame while
   another animal is that close (a tracker swap inside a tracklet), or the stitcher bridged two
   animals' simultaneous gaps with a pairing that motion barely prefers (``undecided``, from
+  :func:`undecided_joins`, which the stitcher runs on its tracks:
   :meth:`madlc.core.tracking.stitch.StitchResult.undecided_joins`).
 
 Pure numpy; the file-level functions write it beside the tracks as ``<tracks>_quality.json``.
@@ -19,7 +20,7 @@ Pure numpy; the file-level functions write it beside the tracks as ``<tracks>_qu
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -97,6 +98,45 @@ def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (),
     out["n_candidate_swaps"] = len(swaps)
     out["candidate_swaps"] = swaps[:max_listed]
     return out
+
+
+#: a join whose swapped pairing costs less than this much more is listed as undecided (benchmarks/huddle.py,
+#: hard level, seeds 0-2: 24 of the 32 wrong joins fall below it; 63 joins listed in 9 videos of 1,500 frames)
+UNDECIDED_MARGIN = 1.0
+
+
+def undecided_joins(tracks: Sequence[Sequence[Any]], cost_fn: Callable[[Any, Any], float],
+                    margin: float = UNDECIDED_MARGIN) -> list[tuple[int, float, Any, Any]]:
+    """Joins that motion barely decides: two tracks bridge gaps at the same time (both animals unseen)
+    and exchanging what follows their gaps would cost less than ``margin`` more.
+
+    Look-alike animals that vanish together (an occlusion, a huddle) and reappear close by are told
+    apart only by where they were and how they moved; when the two pairings cost about the same, the
+    stitcher's choice is a guess and the frames are worth checking. ``tracks``: per track its
+    tracklets in time order (``start``/``end`` frames); ``cost_fn(a, b)``: the stitcher's link cost.
+    Returns one entry per such pair:
+    (first frame after the gaps, cost difference, the two tracklets after the gaps).
+    """
+    # every handover (end of one tracklet -> start of the next) of every track, by the frame its gap opens
+    gaps = sorted((tr[i].end, tr[i + 1].start, k, i) for k, tr in enumerate(tracks) for i in range(len(tr) - 1))
+    found = []
+    for n, (_, start_x, k, i) in enumerate(gaps):
+        for m in range(n + 1, len(gaps)):
+            end_y, _, l, j = gaps[m]
+            if end_y >= start_x:
+                break  # this and later gaps open after gap x has closed
+            if l == k:
+                continue
+            a, b, c, d = tracks[k][i], tracks[k][i + 1], tracks[l][j], tracks[l][j + 1]
+            # the two gaps overlap in time (both animals unseen), and the swap is feasible
+            if max(a.end, c.end) >= min(b.start, d.start) or a.end >= d.start or c.end >= b.start:
+                continue
+            keep = cost_fn(a, b) + cost_fn(c, d)
+            swap = cost_fn(a, d) + cost_fn(c, b)
+            if swap - keep < margin:
+                found.append((int(min(b.start, d.start)), round(float(swap - keep), 3), b, d))
+    return sorted(found, key=lambda x: x[0])
+
 
 
 def _in_contact(close: np.ndarray, a: int, b: int, frame: int, window: int) -> bool:

@@ -40,6 +40,7 @@ from typing import Callable, Mapping
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from madlc.core.tracking.quality import undecided_joins
 from madlc.core.tracking.similarity import identity_votes, pose_centroids, pose_scales
 
 SCALE = 100  # float costs -> integer arc costs
@@ -467,9 +468,6 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
     return StitchResult(tracks, pool, messages, solver, undecided)
 
 
-#: a join whose swapped pairing costs less than this much more is listed as undecided (measured on
-#: benchmarks/huddle.py: the identity swaps left at the hard level are joins with a margin of 0.01-0.9)
-UNDECIDED_MARGIN = 1.0
 #: re-stitch on the video's own scale when the tracks hold less than this share of the placeable detections
 #: (and the tracklets are short or a track stayed empty)
 FILL_TRIGGER = 0.9
@@ -732,37 +730,6 @@ def repair_swaps(tracks: list[list[Tracklet]], cost_fn, context: int = 30, windo
         if not changed:
             break
     return n_swaps
-
-
-def undecided_joins(tracks: list[list[Tracklet]], cost_fn, margin: float = UNDECIDED_MARGIN
-                    ) -> list[tuple[int, float, Tracklet, Tracklet]]:
-    """Joins that motion barely decides: two tracks bridge gaps at the same time (both animals unseen)
-    and exchanging what follows their gaps would cost less than ``margin`` more.
-
-    Look-alike animals that vanish together (an occlusion, a huddle) and reappear close by are told
-    apart only by where they were and how they moved; when the two pairings cost about the same, the
-    stitcher's choice is a guess and the frames are worth checking. Returns one entry per such pair:
-    (first frame after the gaps, cost difference, the two tracklets after the gaps).
-    """
-    # every handover (end of one tracklet -> start of the next) of every track, by the frame its gap opens
-    gaps = sorted((tr[i].end, tr[i + 1].start, k, i) for k, tr in enumerate(tracks) for i in range(len(tr) - 1))
-    found = []
-    for n, (_, start_x, k, i) in enumerate(gaps):
-        for m in range(n + 1, len(gaps)):
-            end_y, _, l, j = gaps[m]
-            if end_y >= start_x:
-                break  # this and later gaps open after gap x has closed
-            if l == k:
-                continue
-            a, b, c, d = tracks[k][i], tracks[k][i + 1], tracks[l][j], tracks[l][j + 1]
-            # the two gaps overlap in time (both animals unseen), and the swap is feasible
-            if max(a.end, c.end) >= min(b.start, d.start) or a.end >= d.start or c.end >= b.start:
-                continue
-            keep = cost_fn(a, b) + cost_fn(c, d)
-            swap = cost_fn(a, d) + cost_fn(c, b)
-            if swap - keep < margin:
-                found.append((int(min(b.start, d.start)), round(float(swap - keep), 3), b, d))
-    return sorted(found, key=lambda x: x[0])
 
 
 def order_tracks(result: StitchResult, n_identities: int = 0) -> None:
