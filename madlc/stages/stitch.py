@@ -153,7 +153,8 @@ def write_quality(arr: np.ndarray, result: Any, tracks_file: Path, tracker: Mapp
     from madlc.io.atomic import atomic_path
 
     handovers = [[t.start for t in track[1:]] for track in result.tracks]
-    summary = quality_summary(arr, handovers)
+    undecided = result.undecided_joins() if hasattr(result, "undecided_joins") else []
+    summary = quality_summary(arr, handovers, undecided=undecided)
     summary["tracks_file"] = Path(tracks_file).name
     summary["stitcher"] = result.solver
     if tracker:

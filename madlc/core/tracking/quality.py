@@ -10,14 +10,17 @@ from) and reports, per video:
   tracks hand over to a new tracklet within ``window`` frames of each other while their
   animals are within ``contact`` body lengths (the stitcher chose one pairing of
   look-alike animals), or a track jumps by more than half a body length in one frame while
-  another animal is that close (a tracker swap inside a tracklet).
+  another animal is that close (a tracker swap inside a tracklet), or the stitcher bridged two
+  animals' simultaneous gaps with a pairing that motion barely prefers (``undecided``, from
+  :func:`undecided_joins`, which the stitcher runs on its tracks:
+  :meth:`madlc.core.tracking.stitch.StitchResult.undecided_joins`).
 
 Pure numpy; the file-level functions write it beside the tracks as ``<tracks>_quality.json``.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -29,7 +32,8 @@ def _present(tracks: np.ndarray) -> np.ndarray:
 
 
 def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (), window: int = 5,
-                    contact: float = 1.0, max_listed: int = 50) -> dict[str, Any]:
+                    contact: float = 1.0, max_listed: int = 50,
+                    undecided: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     """Ground-truth-free quality figures of stitched tracks.
 
     Args:
@@ -38,6 +42,7 @@ def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (),
         window: frames within which two handovers count as one decision.
         contact: distance (in body lengths) below which two animals are in contact.
         max_listed: at most this many candidate swaps are listed (all are counted).
+        undecided: the stitcher's undecided joins (``{"frame", "tracks", "margin"}``).
     Returns:
         dict with ``n_frames``, ``n_tracks``, ``frames_all_animals``, ``frames_in_contact``,
         ``tracklets_per_track``, ``n_candidate_swaps``, ``candidate_swaps`` (list of
@@ -85,10 +90,53 @@ def quality_summary(tracks: np.ndarray, handovers: Sequence[Sequence[int]] = (),
             others = np.flatnonzero(close[frame, j] | close[frame - 1, j])
             if len(others):
                 swaps.append({"frame": frame, "tracks": [j, int(others[0])], "kind": "jump in contact"})
+    # 3) joins across two animals' simultaneous gaps that motion barely decides
+    for u in undecided:
+        swaps.append({"frame": int(u["frame"]), "tracks": [int(t) for t in u["tracks"]],
+                      "kind": f"undecided join (the other pairing costs {float(u['margin']):.2f} more)"})
     swaps.sort(key=lambda s: s["frame"])
     out["n_candidate_swaps"] = len(swaps)
     out["candidate_swaps"] = swaps[:max_listed]
     return out
+
+
+#: a join whose swapped pairing costs less than this much more is listed as undecided (benchmarks/huddle.py,
+#: hard level, seeds 0-2: 24 of the 32 wrong joins fall below it; 63 joins listed in 9 videos of 1,500 frames)
+UNDECIDED_MARGIN = 1.0
+
+
+def undecided_joins(tracks: Sequence[Sequence[Any]], cost_fn: Callable[[Any, Any], float],
+                    margin: float = UNDECIDED_MARGIN) -> list[tuple[int, float, Any, Any]]:
+    """Joins that motion barely decides: two tracks bridge gaps at the same time (both animals unseen)
+    and exchanging what follows their gaps would cost less than ``margin`` more.
+
+    Look-alike animals that vanish together (an occlusion, a huddle) and reappear close by are told
+    apart only by where they were and how they moved; when the two pairings cost about the same, the
+    stitcher's choice is a guess and the frames are worth checking. ``tracks``: per track its
+    tracklets in time order (``start``/``end`` frames); ``cost_fn(a, b)``: the stitcher's link cost.
+    Returns one entry per such pair:
+    (first frame after the gaps, cost difference, the two tracklets after the gaps).
+    """
+    # every handover (end of one tracklet -> start of the next) of every track, by the frame its gap opens
+    gaps = sorted((tr[i].end, tr[i + 1].start, k, i) for k, tr in enumerate(tracks) for i in range(len(tr) - 1))
+    found = []
+    for n, (_, start_x, k, i) in enumerate(gaps):
+        for m in range(n + 1, len(gaps)):
+            end_y, _, l, j = gaps[m]
+            if end_y >= start_x:
+                break  # this and later gaps open after gap x has closed
+            if l == k:
+                continue
+            a, b, c, d = tracks[k][i], tracks[k][i + 1], tracks[l][j], tracks[l][j + 1]
+            # the two gaps overlap in time (both animals unseen), and the swap is feasible
+            if max(a.end, c.end) >= min(b.start, d.start) or a.end >= d.start or c.end >= b.start:
+                continue
+            keep = cost_fn(a, b) + cost_fn(c, d)
+            swap = cost_fn(a, d) + cost_fn(c, b)
+            if swap - keep < margin:
+                found.append((int(min(b.start, d.start)), round(float(swap - keep), 3), b, d))
+    return sorted(found, key=lambda x: x[0])
+
 
 
 def _in_contact(close: np.ndarray, a: int, b: int, frame: int, window: int) -> bool:

@@ -40,6 +40,7 @@ from typing import Callable, Mapping
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from madlc.core.tracking.quality import undecided_joins
 from madlc.core.tracking.similarity import identity_votes, pose_centroids, pose_scales
 
 SCALE = 100  # float costs -> integer arc costs
@@ -188,6 +189,17 @@ class StitchResult:
     unused: list[Tracklet] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     solver: str = "min-cost flow"
+    #: joins motion barely decides (see :func:`undecided_joins`): (frame, margin, the two tracklets after the gaps)
+    undecided: list[tuple[int, float, Tracklet, Tracklet]] = field(default_factory=list)
+
+    def undecided_joins(self) -> list[dict]:
+        """``{"frame", "tracks": [k, l], "margin"}`` per undecided join, with the tracks' current indices."""
+        where = {id(t): k for k, tr in enumerate(self.tracks) for t in tr}
+        out = []
+        for frame, margin, b, d in self.undecided:
+            if id(b) in where and id(d) in where and where[id(b)] != where[id(d)]:
+                out.append({"frame": frame, "tracks": sorted([where[id(b)], where[id(d)]]), "margin": margin})
+        return out
 
 
 def tracklets_from_dict(tracklets: Mapping[object, Mapping[int, np.ndarray]]) -> list[Tracklet]:
@@ -448,7 +460,12 @@ def stitch(tracklets: list[Tracklet], n_tracks: int, cfg: StitchConfig | None = 
     empty = sum(1 for tr in tracks if not tr)
     if empty:
         messages.append(f"{empty} of {n_tracks} track(s) got no tracklet (fewer animals than n_tracks?).")
-    return StitchResult(tracks, pool, messages, solver)
+    undecided = undecided_joins(tracks, cost_fn)
+    if undecided:
+        messages.append(f"{len(undecided)} join(s) where two animals were unseen at the same time and motion barely "
+                        f"tells them apart (frames {', '.join(str(u[0]) for u in undecided[:8])}"
+                        f"{' ...' if len(undecided) > 8 else ''}): check those frames for swapped identities.")
+    return StitchResult(tracks, pool, messages, solver, undecided)
 
 
 #: re-stitch on the video's own scale when the tracks hold less than this share of the placeable detections
