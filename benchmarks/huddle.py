@@ -178,10 +178,13 @@ def occlusion_oracle(gt: np.ndarray, visible: np.ndarray, min_frames: int = 2, w
 
 
 def run_tracker(method: str, assemblies: dict, n_tracks: int, n_frames: int) -> tuple[np.ndarray, str]:
-    """``track`` + ``stitch --n-tracks`` with the default settings; returns (tracks, tracker used)."""
-    from madlc.stages._settings import choice_settings, stitch_config, tracker_config, tracking_settings
+    """``track`` + ``stitch --n-tracks`` with the default settings; returns (tracks, tracker used).
+    Identity predictions in the assemblies are used as the stages use them (``tracking.use_identity: auto``)."""
     from madlc.core.tracking.stitch import stitch_tracklets_array
     from madlc.core.tracking.trackers import track_assemblies
+    from madlc.stages._settings import (choice_settings, stitch_config, tracker_config, tracking_settings,
+                                        use_identity_choice)
+    from madlc.stages.track import _has_identity
 
     settings = tracking_settings()
     if method == "default":  # what `madlc track` does without --method: track_method auto
@@ -190,8 +193,10 @@ def run_tracker(method: str, assemblies: dict, n_tracks: int, n_frames: int) -> 
         choice = choose_tracker(assemblies, float(settings["pcutoff"]))
         settings = choice_settings(settings, choice.settings)
         method = choice.method
-    tracklets = track_assemblies(assemblies, tracker_config(settings, method), n_frames)
-    pred, _ = stitch_tracklets_array(tracklets, n_tracks, stitch_config(settings), n_frames=n_frames)
+    n_ids = _has_identity(assemblies)
+    n_ids = n_ids if use_identity_choice(settings["use_identity"], n_ids) else 0
+    tracklets = track_assemblies(assemblies, tracker_config(settings, method, n_ids, n_ids > 0), n_frames)
+    pred, _ = stitch_tracklets_array(tracklets, n_tracks, stitch_config(settings, n_ids), n_frames=n_frames)
     return pred, method
 
 
@@ -204,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--oracle", action="store_true", help="add how many simultaneous occlusions an oracle that "
                     "knows true positions/velocities at the gap ends gets wrong (see the module doc)")
+    ap.add_argument("--identity", type=float, default=0.0,
+                    help="the detections carry identity predictions, right for this share of keypoints "
+                         "(what a network trained with identity: true gives); 0 = look-alike animals, none")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore", category=RuntimeWarning)
     methods = args.methods.split(",")
@@ -215,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         n_frames, n_animals = gt.shape[:2]
         for level in args.noise.split(","):
             noise = noise_levels(body_length(gt))[level]
+            if args.identity > 0:
+                noise = replace(noise, identities=True, identity_accuracy=args.identity)
             det = degrade(gt, noise, seed=args.seed + 1)
             gt_tracks = ground_truth_tracks(gt, det.visible)
             cells = []
