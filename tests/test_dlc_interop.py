@@ -111,10 +111,11 @@ def test_deeplabcut_postprocessing_on_a_madlc_project(madlc_project, dlc_python,
     # madlc's own stages on the same analysis give the same file names
     mine = copy_project_to(madlc_project["config"], tmp_path / "madlc_side")
     mine_video = str(Path(mine).parent / "videos" / "synth0.mp4")
-    madlc.convert_detections2tracklets(mine, [mine_video])
-    madlc.stitch_tracklets(mine, [mine_video], n_tracks=2)
-    madlc.filterpredictions(mine, [mine_video])
-    labeled = madlc.create_labeled_video(mine, [mine_video], color_by="individual")
+    # (with DeepLabCut's tracker: a project madlc made picks its own per video, pipeline.track_method auto)
+    madlc.convert_detections2tracklets(mine, [mine_video], track_method="ellipse")
+    madlc.stitch_tracklets(mine, [mine_video], n_tracks=2, track_method="ellipse")
+    madlc.filterpredictions(mine, [mine_video], track_method="ellipse")
+    labeled = madlc.create_labeled_video(mine, [mine_video], color_by="individual", track_method="ellipse")
     assert Path(labeled[0]).name == f"{stem}_el_id_p60_labeled.mp4"
     for name in (f"{stem}_el.pickle", f"{stem}_el.h5", f"{stem}_el_filtered.h5"):
         assert (Path(mine).parent / "videos" / name).exists(), name

@@ -117,11 +117,17 @@ def test_project_functions_and_evaluate_tracking(montblanc_project) -> None:
 
 
 def test_project_functions_default_to_config_track_method(montblanc_project) -> None:
-    """No track_method given: config.yaml's default_track_method decides, as in DeepLabCut."""
+    """No track_method given: the project's pipeline.track_method (auto in a project madlc made), else
+    config.yaml's default_track_method, as in DeepLabCut (a DeepLabCut project has no madlc.yaml)."""
     import madlc
     from madlc.io import read_config, write_config
 
     config, video, out, scorer = montblanc_project
+    settings = Path(config).parent / "madlc.yaml"
+    assert "track_method: auto" in settings.read_text()  # written by create_new_project
+    assert madlc.convert_detections2tracklets(config, [str(video)], destfolder=str(out)) == [
+        str(out / f"montblanc{scorer}_sk.pickle")]
+    settings.unlink()  # now as DeepLabCut made it
     cfg = read_config(config)
     cfg["default_track_method"] = "box"
     write_config(cfg, config)

@@ -96,9 +96,9 @@ def test_unknown_target_and_missing_config_are_clear_errors(project, tmp_path):
 
 def test_run_goes_from_videos_to_labeled_videos(finished):
     project = Path(finished).parent
-    tracks = sorted(project.glob("videos/synth0DLC_*_el.h5"))
-    filtered = sorted(project.glob("videos/synth0DLC_*_el_filtered.h5"))
-    labeled = sorted(project.glob("videos/synth0DLC_*_el_filtered*_labeled.mp4"))
+    tracks = sorted(project.glob("videos/synth0DLC_*_sk.h5"))
+    filtered = sorted(project.glob("videos/synth0DLC_*_sk_filtered.h5"))
+    labeled = sorted(project.glob("videos/synth0DLC_*_sk_filtered*_labeled.mp4"))
     assert tracks and filtered and labeled, sorted(p.name for p in (project / "videos").iterdir())
     df = pd.read_hdf(tracks[0])
     assert list(df.columns.names) == ["scorer", "individuals", "bodyparts", "coords"]
@@ -112,7 +112,7 @@ def test_maps_and_outliers_targets_run_on_a_finished_project(finished):
     run(finished, "outliers", cores=2, overrides=FAST)
     project = Path(finished).parent
     assert sorted(project.glob("evaluation-results-pytorch/iteration-0/*/maps/*.png"))
-    report = json.loads(next(project.glob("videos/synth0DLC_*_el_outlier_frames.json")).read_text())
+    report = json.loads(next(project.glob("videos/synth0DLC_*_sk_outlier_frames.json")).read_text())
     assert report["function"] == "extract_outlier_frames" and isinstance(report["result"], list)
 
 
@@ -156,26 +156,29 @@ def test_a_rerun_redoes_the_outputs_of_the_stages_it_reruns(finished):
     """A changed inference setting re-analyzes the video: the old _full.pickle is not kept as is."""
     project = Path(finished).parent
     full = next(project.glob("videos/synth0DLC_*_full.pickle"))
-    tracks = next(project.glob("videos/synth0DLC_*_el.h5"))
+    tracks = next(project.glob("videos/synth0DLC_*_sk.h5"))
     before = full.stat().st_mtime_ns, tracks.stat().st_mtime_ns
     run(finished, "track", cores=2, overrides=[*FAST, "inference.minconfidence=0.02"])
     assert full.stat().st_mtime_ns > before[0] and tracks.stat().st_mtime_ns > before[1]
     run(finished, "track", cores=2, overrides=FAST)  # back to the module's settings
 
 
-def test_track_method_auto_runs_end_to_end_with_the_picked_trackers_files(finished):
-    """``pipeline.track_method=auto``: the rules declare the skeleton's ``_sk`` files auto writes; a rerun is empty."""
+def test_track_method_auto_by_default_and_ellipse_on_request(finished):
+    """A project madlc made tracks with ``auto`` (madlc.yaml): the skeleton's ``_sk`` files and a note of what
+    was picked; ``pipeline.track_method=ellipse`` (DeepLabCut's default) runs the tracking rules again into
+    ``_el`` files; a rerun is empty."""
     project = Path(finished).parent
-    auto = [*FAST, "pipeline.track_method=auto"]
-    assert {"convert_detections2tracklets", "stitch_tracklets"} <= set(rules_of(run(finished, "track", dry_run=True,
-                                                                                      overrides=auto)))
-    run(finished, "track", cores=2, overrides=auto)
     tracks = next(project.glob("videos/synth0DLC_*_sk.h5"))
     note = json.loads(tracks.with_name(tracks.stem + "_tracker.json").read_text())
     assert note["track_method"] == "auto" and note["picked"] == "skeleton"
     quality = json.loads(tracks.with_name(tracks.stem + "_quality.json").read_text())
     assert quality["tracks_file"] == tracks.name and quality["tracker"]["picked"] == "skeleton"
-    assert run(finished, "track", dry_run=True, overrides=auto) == []
+    ellipse = [*FAST, "pipeline.track_method=ellipse"]
+    assert {"convert_detections2tracklets", "stitch_tracklets"} <= set(rules_of(run(finished, "track", dry_run=True,
+                                                                                      overrides=ellipse)))
+    run(finished, "track", cores=2, overrides=ellipse)
+    assert next(project.glob("videos/synth0DLC_*_el.h5"))
+    assert run(finished, "track", dry_run=True, overrides=ellipse) == []
 
 
 def test_killed_run_resumes_without_redoing_finished_rules(project, tmp_path):

@@ -42,7 +42,7 @@ def test_madlc_run_submits_the_demo_dag_through_the_slurm_profile(cluster, tmp_p
     proc = subprocess.run(cmd, env=cluster.env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     project = Path(config).parent
-    tracks = sorted(project.glob("videos/synth0DLC_*_el.h5"))
+    tracks = sorted(project.glob("videos/synth0DLC_*_sk.h5"))
     assert tracks, sorted(p.name for p in (project / "videos").iterdir())
     assert pd.read_hdf(tracks[0]).shape[0] > 0
     # the jobs really went through Slurm: one sbatch job per rule, each with its Slurm log

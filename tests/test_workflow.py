@@ -95,15 +95,15 @@ def test_stages_run_through_the_api_leave_nothing_for_madlc_run_to_redo(synth_pr
     madlc.train_network(config, shuffle=1, overrides=FAST)
     madlc.evaluate_network(config, Shuffles=[1], overrides=FAST)
     madlc.analyze_videos(config, videos, shuffle=1, overrides=FAST)
-    madlc.convert_detections2tracklets(config, videos, shuffle=1, track_method="ellipse", overrides=FAST)
-    madlc.stitch_tracklets(config, videos, shuffle=1, track_method="ellipse", overrides=FAST)
-    madlc.filterpredictions(config, videos, shuffle=1, track_method="ellipse", overrides=FAST)
-    madlc.plot_trajectories(config, videos, shuffle=1, filtered=True, track_method="ellipse")
-    madlc.create_labeled_video(config, videos, shuffle=1, filtered=True, track_method="ellipse")
+    # no track_method: the project's own (pipeline.track_method auto in madlc.yaml), as madlc run decides
+    madlc.convert_detections2tracklets(config, videos, shuffle=1, overrides=FAST)
+    madlc.stitch_tracklets(config, videos, shuffle=1, overrides=FAST)
+    madlc.filterpredictions(config, videos, shuffle=1, overrides=FAST)
+    madlc.plot_trajectories(config, videos, shuffle=1, filtered=True)
+    madlc.create_labeled_video(config, videos, shuffle=1, filtered=True)
     for video in videos:
         stem = Path(video).stem
-        madlc.evaluate_tracking(config, video, str(project / "ground-truth" / f"{stem}_gt.h5"), shuffle=1,
-                                track_method="ellipse")
+        madlc.evaluate_tracking(config, video, str(project / "ground-truth" / f"{stem}_gt.h5"), shuffle=1)
 
     assert run(config, dry_run=True, overrides=FAST) == []
     # targets outside `all`: export (NWB/.slp beside the tracks; part of `all` when pipeline.export lists
@@ -180,7 +180,7 @@ def test_madlc_run_uses_the_users_trained_shuffle_and_leaves_it_byte_identical(s
     assert {k: v for k, v in after[1].items() if k != "pytorch_config.yaml"} == \
         {k: v for k, v in before[1].items() if k != "pytorch_config.yaml"}
     assert _config_without_evaluation_choice(train / "pytorch_config.yaml") == config_before
-    assert sorted(project.glob("videos/synth0DLC_*shuffle2_snapshot_*_el.h5"))
+    assert sorted(project.glob("videos/synth0DLC_*shuffle2_snapshot_*_sk.h5"))
     assert not (project / plan.model_folder.replace("shuffle2", "shuffle1")).exists()
 
 

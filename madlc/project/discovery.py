@@ -61,16 +61,30 @@ def _is_video_output(f: Path) -> bool:
 
 
 def resolve_track_method(cfg: dict[str, Any], track_method: str = "") -> str:
-    """The tracker to use: the argument, else config.yaml's ``default_track_method``, else ``ellipse``.
+    """The tracker to use: the argument, else the project's ``pipeline.track_method`` (madlc.yaml; projects
+    madlc creates say ``auto`` there), else config.yaml's ``default_track_method`` (DeepLabCut's rule, so a
+    DeepLabCut project keeps its tracker), else ``ellipse``. ``madlc run`` decides the same way.
 
     Single-animal projects have no tracker (``""``).
     """
     if not cfg.get("multianimalproject"):
         return ""
-    method = track_method or cfg.get("default_track_method") or "ellipse"
+    method = track_method or project_track_method(cfg) or cfg.get("default_track_method") or "ellipse"
     if method != "auto":  # auto: the tracker is picked per video (files carry the picked one's suffix)
         paths.tracker_suffix(method)  # validates the name
     return method
+
+
+def project_track_method(cfg: dict[str, Any]) -> str | None:
+    """``pipeline.track_method`` of the project's madlc.yaml, or None (no madlc.yaml, or null there)."""
+    root = cfg.get("project_path")
+    if not root:
+        return None
+    from madlc.config.resolve import project_settings_path, resolve
+
+    if not project_settings_path(root).exists():
+        return None
+    return resolve(root).values["pipeline"].get("track_method") or None
 
 
 def tracker_suffixes(method: str) -> list[str]:

@@ -21,6 +21,22 @@ from madlc.project.config import DEFAULT_PCUTOFF, load_config
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
 
 
+#: madlc.yaml of a project madlc creates: madlc's choices on top of config.yaml (which DeepLabCut reads too)
+NEW_PROJECT_SETTINGS = """\
+# madlc's settings for this project, on top of config.yaml (which DeepLabCut reads too).
+# Every setting, its default and where its value comes from: `madlc show-settings config.yaml`.
+pipeline:
+  # the tracker, picked per video from how crowded the animals are (README: Tracking crowded
+  # animals); null = config.yaml's default_track_method, as DeepLabCut does
+  track_method: auto
+"""
+
+
+def new_project_settings(multianimal: bool = True) -> str:
+    """The text of a new project's madlc.yaml (empty for a single-animal project: no tracker to choose)."""
+    return NEW_PROJECT_SETTINGS if multianimal else ""
+
+
 def default_config(project: str, experimenter: str, multianimal: bool = True, date: str | None = None) -> dict[str, Any]:
     """The config.yaml content DeepLabCut 3.0 writes for a new project (before videos are added)."""
     today = _dt.date.today()

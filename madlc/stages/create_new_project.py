@@ -6,7 +6,7 @@ from pathlib import Path
 
 from madlc.errors import ConfigError, VideoError
 from madlc.io.config import write_config
-from madlc.project.manage import default_config, expand_videos, link_or_copy, register_videos
+from madlc.project.manage import default_config, expand_videos, link_or_copy, new_project_settings, register_videos
 
 
 def create_new_project(
@@ -17,7 +17,11 @@ def create_new_project(
     copy_videos: bool = False,
     multianimal: bool = True,
 ) -> str:
-    """Create a project folder with config.yaml and links (or copies) of the videos; return the config path."""
+    """Create a project folder with config.yaml and links (or copies) of the videos; return the config path.
+
+    A multi-animal project also gets madlc.yaml, madlc's settings on top of config.yaml: the tracker is
+    picked per video (``pipeline.track_method: auto``; config.yaml keeps DeepLabCut's ``default_track_method``).
+    """
     for value, what in ((project, "project"), (experimenter, "experimenter")):
         if not value or not value.strip():
             example = "openfield" if what == "project" else "alice"
@@ -45,6 +49,12 @@ def create_new_project(
     cfg["project_path"] = str(folder)
     register_videos(cfg, placed)
     config_path = write_config(cfg, folder / "config.yaml")
+    settings = new_project_settings(multianimal)
+    if settings:
+        from madlc.io.atomic import atomic_path
+
+        with atomic_path(folder / "madlc.yaml") as tmp:
+            tmp.write_text(settings)
     for video in placed:
         (folder / "labeled-data" / video.stem).mkdir(exist_ok=True)
     print(f'Created "{folder}". Edit {config_path} (individuals, body parts), then extract frames.')

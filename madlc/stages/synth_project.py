@@ -131,7 +131,7 @@ def synth_project(dir: str, animals: int = 3, bodyparts: int = 4, frames: int = 
     cfg["video_sets"] = video_sets
     validate_config(cfg, config_path)
     write_config(cfg, config_path)
-    _write_settings(root / "madlc.yaml", width, height, bodyparts)
+    _write_settings(root / "madlc.yaml", width, height, bodyparts, multianimal)
     _write_manifest(root / "ground-truth" / "synth.yaml", dict(
         animals=animals, bodyparts=bodyparts, frames=frames, size=f"{width}x{height}",
         labeled_frames=labeled_frames, identity=identity, unique=unique, seed=seed, videos=videos, fps=fps,
@@ -151,13 +151,15 @@ def _save_frames(reader_cls, video: Path, picks: list[int], folder: Path, n_fram
                 cv2.imwrite(str(tmp), np.ascontiguousarray(frame[..., ::-1]))
 
 
-def _write_settings(path: Path, width: int, height: int, n_bodyparts: int) -> None:
-    """``<project>/madlc.yaml``: settings that suit small synthetic frames (any stage reads them).
+def _write_settings(path: Path, width: int, height: int, n_bodyparts: int, multianimal: bool = True) -> None:
+    """``<project>/madlc.yaml``: a new project's settings (as ``create_new_project`` writes them) and
+    settings that suit small synthetic frames (any stage reads them).
 
     The part affinity fields are as wide as the drawn bodies, and at least 1.5 score-map
     cells (stride 8): a narrower strip leaves cells of a diagonal limb without a field.
     """
     from madlc.io.atomic import atomic_path
+    from madlc.project.manage import new_project_settings
     from madlc.synth.motion import BodyGeometry
 
     pafwidth = max(BodyGeometry.for_size((width, height), n_bodyparts).limb_width, 12)
@@ -175,7 +177,7 @@ def _write_settings(path: Path, width: int, height: int, n_bodyparts: int) -> No
         "  nmsradius: 2\n"
     )
     with atomic_path(path) as tmp:
-        tmp.write_text(text)
+        tmp.write_text(new_project_settings(multianimal) + text)
 
 
 def _write_manifest(path: Path, params: dict) -> None:
