@@ -209,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--oracle", action="store_true", help="add how many simultaneous occlusions an oracle that "
                     "knows true positions/velocities at the gap ends gets wrong (see the module doc)")
+    ap.add_argument("--size-spread", type=float, default=0.0,
+                    help="huddles: each animal's body scaled by a factor drawn from [1 - S, 1 + S] (littermates "
+                         "differ in size; 0 = identical bodies)")
     ap.add_argument("--identity", type=float, default=0.0,
                     help="the detections carry identity predictions, right for this share of keypoints "
                          "(what a network trained with identity: true gives); 0 = look-alike animals, none")
@@ -220,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':<18}" + "".join(f"{'IDF1  MOTA  sw':>26}" for _ in methods))
     for name in args.scenarios.split(","):
         gt = scenario(name, args.frames, args.seed)
+        if args.size_spread and name.startswith("huddle"):
+            factors = np.random.default_rng(args.seed + 100).uniform(1 - args.size_spread, 1 + args.size_spread, gt.shape[1])
+            centre = np.nanmean(gt, axis=2, keepdims=True)
+            gt = centre + (gt - centre) * factors[None, :, None, None]
         n_frames, n_animals = gt.shape[:2]
         for level in args.noise.split(","):
             noise = noise_levels(body_length(gt))[level]
