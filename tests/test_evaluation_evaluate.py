@@ -384,7 +384,7 @@ def test_analysis_tracking_and_evaluation_read_madlc_yaml_and_command_line_wins(
         dest = tmp_path / "default"
         def tracklets(overrides=()) -> int:
             out = madlc.convert_detections2tracklets(config, [str(video)], destfolder=str(dest), overwrite=True,
-                                                     overrides=list(overrides))
+                                                     track_method="ellipse", overrides=list(overrides))
             return n_tracklets(out[0])
 
         settings_file.write_text(original)
@@ -393,10 +393,11 @@ def test_analysis_tracking_and_evaluation_read_madlc_yaml_and_command_line_wins(
         assert tracklets() != base  # madlc.yaml reaches the tracker (over the model's untouched inference_cfg)
         assert tracklets(["tracking.iou_threshold=0.6"]) == base  # the command line wins
         write_settings("tracking", {"save_as_csv": True})
-        tracks = madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest))
+        tracks = madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest), track_method="ellipse")
         assert Path(tracks[0]).with_suffix(".csv").exists()
         Path(tracks[0]).with_suffix(".csv").unlink()
-        madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest), overrides=["tracking.save_as_csv=false"])
+        madlc.stitch_tracklets(config, [str(video)], destfolder=str(dest), track_method="ellipse",
+                               overrides=["tracking.save_as_csv=false"])
         assert not Path(tracks[0]).with_suffix(".csv").exists()
         write_settings("inference", {"topktoretain": 1})
         one = madlc.evaluate_network(config, show_errors=False)

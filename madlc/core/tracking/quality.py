@@ -138,7 +138,6 @@ def undecided_joins(tracks: Sequence[Sequence[Any]], cost_fn: Callable[[Any, Any
     return sorted(found, key=lambda x: x[0])
 
 
-
 def _in_contact(close: np.ndarray, a: int, b: int, frame: int, window: int) -> bool:
     lo, hi = max(frame - window, 0), min(frame + window + 1, len(close))
     return bool(close[lo:hi, a, b].any())
