@@ -115,7 +115,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(DATA), help="folder of centered_pair_small.mp4 and the .slp")
     parser.add_argument("--paf-graph", default="config", help="'config' = SLEAP's 23-edge skeleton (default); "
                         "'full' = DeepLabCut's default (all pairs, pruned at random to degree 6 for 24 parts)")
-    parser.add_argument("--track-method", default="ellipse")
+    parser.add_argument("--track-method", default="", help="empty: the project's (auto, as madlc creates projects)")
     parser.add_argument("--reuse", action="store_true", help="keep a trained project in --dir (re-analyze and track)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for assembly/tracking (inference.pafthreshold=...)")
     args = parser.parse_args()
@@ -173,7 +173,7 @@ def main() -> None:
     labeled = np.arange(len(sleap)) % args.every == 0
     full_pickle = next(Path(project_video).parent.glob(f"{Path(project_video).stem}DLC_*_full.pickle"))
     result = {"steps": args.steps, "every": args.every, "paf_graph": args.paf_graph,
-              "track_method": args.track_method, "overrides": list(args.overrides), "seconds": times,
+              "track_method": args.track_method or "project default", "overrides": list(args.overrides), "seconds": times,
               "detections_vs_sleap": detection_agreement(full_pickle, sleap, labeled),
               **agreement(ours, sleap, labeled)}
     (folder / "results.json").write_text(json.dumps(result, indent=2))
