@@ -150,7 +150,8 @@ def main() -> None:
         edges = [[e.source.name, e.destination.name] for e in labels.skeleton.edges]
         madlc.edit_config(config, {"multianimalbodyparts": nodes, "individuals": ["fly1", "fly2"], "skeleton": edges,
                                    "TrainingFraction": [0.95]})
-        (Path(config).parent / "madlc.yaml").write_text(SETTINGS)
+        settings = Path(config).parent / "madlc.yaml"  # the project's own (track_method auto) + the benchmark's
+        settings.write_text((settings.read_text() if settings.exists() else "") + SETTINGS)
         stage("import_labels", madlc.import_labels, config, str(slp), predicted=True, every=args.every,
               video=str(video), keep_best=True)
         stage("create_training_dataset", madlc.create_multianimaltraining_dataset, config,
