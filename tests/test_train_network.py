@@ -106,6 +106,10 @@ def test_resume_and_corrupt_snapshot(trained: dict) -> None:
         "train.resume=false", f"train.init_weights={snap}", "train.eval_at_end=false"])
     assert Path(snap).name == "snapshot-001.pt" and paths.list_snapshots(Path(snap).parent) == [Path(snap)]
     assert list((Path(snap).parent).glob("previous-*/snapshot-032.pt"))
+    # the learning curve is this run's; the earlier one moved with its snapshots
+    assert [int(r["step"]) for r in _stats(trained["model_dir"])][-1] == 3
+    assert max(int(r["step"]) for r in _stats(trained["model_dir"])) == 3
+    assert list((Path(snap).parent).glob("previous-*/learning_stats.csv"))
     saved = yaml.safe_load((Path(snap).parent / "madlc_model.yaml").read_text())["train"]
     assert saved["resume"] is True and saved["max_steps"] == 3  # resume=false was for that run only
 

@@ -54,8 +54,9 @@ def _check_project_matches(cfg: dict[str, Any], pcfg: dict[str, Any], model_dir:
 
 
 def _archive_snapshots(train_dir: Path) -> None:
-    """Starting afresh (``train.resume=false``): move old snapshots to ``train/previous-<time>/`` so that
-    'the last snapshot' always means one of this run (and no snapshot is lost)."""
+    """Starting afresh (``train.resume=false``): move old snapshots, with their learning_stats.csv and
+    train.txt, to ``train/previous-<time>/`` so that 'the last snapshot' always means one of this run,
+    the learning curve is this run's (and nothing is lost)."""
     import time
 
     old = paths.list_snapshots(train_dir)
@@ -65,7 +66,10 @@ def _archive_snapshots(train_dir: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for snap in old:
         snap.rename(dest / snap.name)
-    print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) to {dest}.")
+    for log in ("learning_stats.csv", "train.txt"):
+        if (train_dir / log).exists():
+            (train_dir / log).rename(dest / log)
+    print(f"train_network: train.resume=false: moved {len(old)} earlier snapshot(s) and their logs to {dest}.")
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
