@@ -120,7 +120,25 @@ def test_edit_config_sets_validates_and_refuses(tmp_path, videos):
         edit_config(config, {"individuals": ["m1", "m 3"]})
     with pytest.raises(ConfigError, match="mapping"):
         edit_config(config, ["colormap", "summer"])  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="madlc.yaml"):
+        edit_config(config, {"default_track_method": "auto"})  # DeepLabCut could not read it
     assert Path(config).read_text() == before  # refused edits leave the file as it was
+
+
+def test_a_new_project_tracks_with_auto_and_edit_config_names_another(tmp_path, videos):
+    """create_new_project writes madlc.yaml with pipeline.track_method auto (config.yaml keeps DeepLabCut's
+    default_track_method); naming a tracker with edit_config makes madlc use it too."""
+    from madlc.project.discovery import resolve_track_method
+
+    config = create_new_project("trk", "alice", [str(videos[0])], working_directory=str(tmp_path))
+    settings = Path(config).parent / "madlc.yaml"
+    assert "track_method: auto" in settings.read_text()
+    assert load_config(config)["default_track_method"] == "ellipse" and resolve_track_method(load_config(config)) == "auto"
+    edit_config(config, {"default_track_method": "box"})
+    assert resolve_track_method(load_config(config)) == "box"
+    assert "# the tracker" in settings.read_text()  # its comments are kept
+    single = create_new_project("one", "alice", [str(videos[0])], working_directory=str(tmp_path), multianimal=False)
+    assert not (Path(single).parent / "madlc.yaml").exists()  # no tracker to choose
 
 
 def test_user_comments_survive_edit_config(tmp_path, videos):

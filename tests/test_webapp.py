@@ -123,6 +123,28 @@ def test_config_errors_are_returned_to_the_page(synth_project_small_copy):
     assert c.get("/api/project").json()["fields"]["individuals"] == ["animal1", "animal2", "animal3"]
 
 
+def test_tracker_field_shows_and_writes_where_each_program_reads_it(synth_project_small_copy):
+    """The Tracker field shows the tracker the project uses; auto goes to madlc.yaml, a named one to
+    config.yaml (DeepLabCut reads it) with madlc.yaml's choice cleared, so both programs agree."""
+    from madlc.io import read_config
+    from madlc.project.config import load_config
+    from madlc.project.discovery import resolve_track_method
+
+    config = synth_project_small_copy
+    settings = Path(config).parent / "madlc.yaml"
+    c = client(config)
+    assert c.get("/api/project").json()["fields"]["track_method"] == "auto"  # what madlc writes for a new project
+    r = c.post("/api/project/config", json={"edits": {"track_method": "box"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["fields"]["track_method"] == "box" and read_config(config)["default_track_method"] == "box"
+    assert resolve_track_method(load_config(config)) == "box"
+    assert "crop_size" in settings.read_text()  # the rest of madlc.yaml is kept
+    r = c.post("/api/project/config", json={"edits": {"track_method": "auto"}})
+    assert r.json()["fields"]["track_method"] == "auto" and read_config(config)["default_track_method"] == "box"
+    r = c.post("/api/project/config", json={"edits": {"track_method": "kalman"}})
+    assert r.status_code == 400 and "auto, ellipse, box, skeleton" in r.json()["detail"]
+
+
 def test_project_summary_open_and_create(tmp_path, synth_project_small):
     c = client(None)
     assert c.get("/api/project").json() == {"open": False}

@@ -112,3 +112,35 @@ def write_config(cfg: dict[str, Any], path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return path
+
+
+def write_setting(path: str | Path, key: str, value: Any) -> Path:
+    """Set one dotted ``key`` (``pipeline.track_method``) in a madlc.yaml, keeping its comments and
+    other keys (the file is made if missing); written atomically."""
+    path = Path(path)
+    y = _yaml()
+    data = None
+    if path.exists():
+        try:
+            data = y.load(path.read_text())
+        except (YAMLError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: not valid YAML ({err}). What to do: fix the line it names.") from err
+    if data is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        data = CommentedMap()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings groups, found {type(data).__name__}. "
+                          "What to do: fix the file (`madlc show-settings CONFIG` lists the groups).")
+    node = data
+    *groups, last = key.split(".")
+    for group in groups:
+        if not isinstance(node.get(group), dict):
+            node[group] = {}
+        node = node[group]
+    node[last] = value
+    buf = io.StringIO()
+    y.dump(data, buf)
+    with atomic_path(path) as tmp:
+        tmp.write_text(buf.getvalue())
+    return path

@@ -37,6 +37,44 @@ def new_project_settings(multianimal: bool = True) -> str:
     return NEW_PROJECT_SETTINGS if multianimal else ""
 
 
+#: what a project's tracker may be: picked per video (madlc.yaml) or one of DeepLabCut's (config.yaml)
+TRACK_METHODS = ("auto", "ellipse", "box", "skeleton")
+
+
+def set_track_method(config: str | Path, method: str) -> str:
+    """Make ``method`` the project's tracker, where both programs look for it.
+
+    ``auto`` goes to madlc.yaml (``pipeline.track_method``; DeepLabCut reads only config.yaml, whose
+    ``default_track_method`` stays one it knows). A named tracker goes to config.yaml's
+    ``default_track_method``, and a ``pipeline.track_method`` in madlc.yaml is cleared (null) so that
+    config.yaml decides for madlc too. Returns the tracker the project now uses.
+    """
+    from madlc.config.resolve import project_settings_path
+    from madlc.errors import ConfigError
+    from madlc.io.config import read_config, write_config, write_setting
+    from madlc.io.yaml_cfgs import read_yaml
+    from madlc.project.discovery import resolve_track_method
+
+    if method not in TRACK_METHODS:
+        raise ConfigError(f"track method {method!r}: not one of {', '.join(TRACK_METHODS)}. What to do: pick one "
+                          "(auto = picked per video from how crowded the animals are).")
+    settings = project_settings_path(config)
+    if method == "auto":
+        write_setting(settings, "pipeline.track_method", "auto")
+    else:
+        cfg = read_config(config)
+        if cfg.get("default_track_method") != method:
+            cfg["default_track_method"] = method
+            write_config(cfg, Path(cfg["project_path"]) / "config.yaml")
+        chosen = ((read_yaml(settings, "madlc.yaml") or {}).get("pipeline") or {}).get("track_method") \
+            if settings.exists() else None
+        if chosen:
+            write_setting(settings, "pipeline.track_method", None)
+            print(f"{settings}: pipeline.track_method {chosen} cleared; config.yaml's default_track_method "
+                  f"{method} now decides for madlc too.")
+    return resolve_track_method(load_config(config))
+
+
 def default_config(project: str, experimenter: str, multianimal: bool = True, date: str | None = None) -> dict[str, Any]:
     """The config.yaml content DeepLabCut 3.0 writes for a new project (before videos are added)."""
     today = _dt.date.today()

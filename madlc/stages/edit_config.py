@@ -25,8 +25,17 @@ def edit_config(config: str, edits: dict[str, Any]) -> str:
     if unknown:
         raise ConfigError(f"{config}: {unknown} are not DeepLabCut config keys (DeepLabCut would refuse the file). "
                           "What to do: put madlc settings in madlc.yaml next to config.yaml instead.")
+    track = edits.get("default_track_method")
+    if track == "auto":
+        raise ConfigError(f"{config}: default_track_method auto: DeepLabCut reads this key and knows only ellipse, "
+                          "box and skeleton. What to do: to let madlc pick the tracker per video, set "
+                          "`pipeline: {track_method: auto}` in madlc.yaml (or pick auto on the GUI's Project page).")
     for key, value in edits.items():
         cfg[key] = value
     validate_config(cfg, config)
     write_config(cfg, config)
+    if track is not None and cfg.get("multianimalproject"):
+        from madlc.project.manage import set_track_method
+
+        set_track_method(config, str(track))  # madlc follows the tracker named here (madlc.yaml's choice cleared)
     return str(config)

@@ -15,6 +15,9 @@ router = APIRouter()
 #: config.yaml keys the project page shows and edits
 EDITABLE = ["individuals", "multianimalbodyparts", "uniquebodyparts", "skeleton", "identity",
             "numframes2pick", "pcutoff", "dotsize", "colormap", "default_track_method", "TrainingFraction"]
+#: the tracker the project uses (madlc.yaml's pipeline.track_method, else config.yaml's default_track_method):
+#: shown and edited as one field, written where it belongs (project.manage.set_track_method)
+TRACK_FIELD = "track_method"
 #: pipeline targets offered when madlc.workflow does not list its own
 DEFAULT_TARGETS = ["labels", "dataset", "train", "evaluate", "analyze", "track", "filter", "video", "all"]
 TRACK_SUFFIXES = ("_el", "_bx", "_sk", "_tr", "_ctd")
@@ -77,9 +80,19 @@ def project_summary(ctx: ProjectContext) -> dict[str, Any]:
         "missing_videos": missing_videos(ctx),
         "task": cfg.get("Task"), "scorer": cfg.get("scorer"), "date": cfg.get("date"),
         "multianimal": bool(cfg.get("multianimalproject")),
-        "fields": {k: cfg.get(k) for k in EDITABLE},
+        "fields": {**{k: cfg.get(k) for k in EDITABLE}, TRACK_FIELD: _track_method(cfg)},
         "videos": sorted(videos), "labeled": labeled_folders(ctx), "tracks": tracks_files(ctx),
     }
+
+
+def _track_method(cfg: dict[str, Any]) -> str | None:
+    """The tracker the project uses now (None for a single-animal project or a broken madlc.yaml)."""
+    from madlc.project.discovery import resolve_track_method
+
+    try:
+        return resolve_track_method(cfg) or None
+    except MadlcError:
+        return None
 
 
 def missing_videos(ctx: ProjectContext) -> list[str]:
@@ -162,13 +175,19 @@ def edit_project_config(body: ConfigBody, request: Request, ctx: ProjectContext 
         raise HTTPException(status_code=409, detail=f"config.yaml cannot be used now, nothing was saved: "
                                                     f"{ctx.config_error}")
     changed_on_disk = body.base is not None and body.base != ctx.config_stamp
-    unknown = sorted(set(body.edits) - set(EDITABLE))
+    edits = dict(body.edits)
+    track_method = edits.pop(TRACK_FIELD, None)
+    unknown = sorted(set(edits) - set(EDITABLE))
     if unknown:
         raise HTTPException(status_code=400, detail=f"{unknown}: the project page does not edit these keys. "
                                                     "What to do: use `madlc edit-config`.")
     try:
-        if body.edits:
-            edit_config(str(ctx.config_path), body.edits)
+        if edits:
+            edit_config(str(ctx.config_path), edits)
+        if track_method is not None:
+            from madlc.project.manage import set_track_method
+
+            set_track_method(ctx.config_path, str(track_method))
         ctx.reload()
     except MadlcError as err:
         raise _bad(err)

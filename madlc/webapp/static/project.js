@@ -36,7 +36,8 @@
     $("f-skeleton").rows = Math.max(3, (f.skeleton || []).length + 1);
     $("f-identity").checked = !!f.identity;
     for (const key of ["numframes2pick", "pcutoff", "dotsize"]) $("f-" + key).value = f[key] ?? "";
-    for (const key of ["default_track_method", "colormap"]) {
+    $("f-track_method").disabled = !f.track_method;  // single-animal projects have no tracker
+    for (const key of ["track_method", "colormap"]) {
       const sel = $("f-" + key);
       if (f[key] && ![...sel.options].some((o) => o.value === f[key])) sel.appendChild(el("option", {}, f[key]));
       sel.value = f[key] || sel.options[0].value;
@@ -113,7 +114,7 @@
     const form = {
       individuals: words($("f-individuals").value), multianimalbodyparts: words($("f-multianimalbodyparts").value),
       uniquebodyparts: words($("f-uniquebodyparts").value), skeleton, identity: $("f-identity").checked,
-      default_track_method: $("f-default_track_method").value, colormap: $("f-colormap").value,
+      track_method: $("f-track_method").disabled ? undefined : $("f-track_method").value, colormap: $("f-colormap").value,
       numframes2pick: num("f-numframes2pick"), pcutoff: num("f-pcutoff"), dotsize: num("f-dotsize"),
     };
     // ranges first (the server checks them again, from the same table)
@@ -131,7 +132,8 @@
     try {
       P = await madlc.post("/api/project/config", { edits, base: formBase.stamp }); render();
       if (P.warning) $("config-disk").appendChild(el("div", { class: "warnmsg" }, P.warning));
-      message("config-msg", `Saved ${Object.keys(edits).join(", ")} to config.yaml (${madlc.now()}).`, true);
+      const where = edits.track_method === "auto" ? "config.yaml; the tracker to madlc.yaml" : "config.yaml";
+      message("config-msg", `Saved ${Object.keys(edits).join(", ")} to ${where} (${madlc.now()}).`, true);
     }
     catch (e) { message("config-msg", e.message); }
   };
