@@ -41,14 +41,16 @@ def list_videos(videos: str | Path | Iterable[str | Path], videotype: str = "", 
     for item in videos:
         p = Path(item).expanduser()
         if p.is_dir():
-            found = [f for f in sorted(p.iterdir()) if f.is_file() and not _is_video_output(f)
+            found = [f for f in sorted(p.iterdir()) if f.is_file() and not f.name.startswith(".")
+                     and not _is_video_output(f)
                      and (f.suffix.lower() == ext if ext else f.suffix.lower() in VIDEO_EXTENSIONS)]
             if not found:
                 warnings.warn(f"{p}: no {ext or 'video'} files in this folder (videotype={videotype!r}).",
                               stacklevel=2)
             out += found
         elif must_exist and not p.exists():
-            raise VideoError(f"{p}: no such video file or folder. What to do: check the path.")
+            raise VideoError(f"{p}: no such video file or folder. What to do: check the path; pass full paths of "
+                             "existing videos (or a folder that holds them).")
         else:
             out.append(p)
     seen: set[Path] = set()

@@ -18,7 +18,6 @@ from typing import Any
 from madlc.errors import VideoError
 from madlc.project.config import DEFAULT_PCUTOFF, load_config
 
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
 
 
 #: madlc.yaml of a project madlc creates: madlc's choices on top of config.yaml (which DeepLabCut reads too)
@@ -52,8 +51,7 @@ def set_track_method(config: str | Path, method: str) -> str:
     from madlc.config.resolve import project_settings_path
     from madlc.errors import ConfigError
     from madlc.io.config import read_config, write_config, write_setting
-    from madlc.io.yaml_cfgs import read_yaml
-    from madlc.project.discovery import resolve_track_method
+    from madlc.project.discovery import project_track_method, resolve_track_method
 
     if method not in TRACK_METHODS:
         raise ConfigError(f"track method {method!r}: not one of {', '.join(TRACK_METHODS)}. What to do: pick one "
@@ -66,8 +64,7 @@ def set_track_method(config: str | Path, method: str) -> str:
         if cfg.get("default_track_method") != method:
             cfg["default_track_method"] = method
             write_config(cfg, Path(cfg["project_path"]) / "config.yaml")
-        chosen = ((read_yaml(settings, "madlc.yaml") or {}).get("pipeline") or {}).get("track_method") \
-            if settings.exists() else None
+        chosen = project_track_method(load_config(config))
         if chosen:
             write_setting(settings, "pipeline.track_method", None)
             print(f"{settings}: pipeline.track_method {chosen} cleared; config.yaml's default_track_method "
@@ -114,24 +111,6 @@ def default_config(project: str, experimenter: str, multianimal: bool = True, da
     if not multianimal:
         del cfg["identity"]
     return cfg
-
-
-def expand_videos(videos: list[str] | str, videotype: str = "") -> list[Path]:
-    """Video files from a list of files and/or folders; VideoError for a path that does not exist."""
-    if isinstance(videos, (str, Path)):
-        videos = [videos]
-    found: list[Path] = []
-    for entry in videos:
-        p = Path(entry).expanduser()
-        if p.is_dir():
-            exts = (videotype if videotype.startswith(".") else f".{videotype}",) if videotype else VIDEO_EXTENSIONS
-            found += sorted(f for f in p.iterdir() if f.suffix.lower() in exts and not f.name.startswith("."))
-        elif p.exists():
-            found.append(p)
-        else:
-            raise VideoError(f"{p}: no such video file or folder. What to do: check the path; "
-                             "pass full paths of existing videos (or a folder that holds them).")
-    return found
 
 
 def link_or_copy(videos: list[Path], video_dir: Path, copy_videos: bool) -> list[Path]:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from madlc.errors import ConfigError, VideoError
 from madlc.io.config import write_config
-from madlc.project.manage import default_config, expand_videos, link_or_copy, new_project_settings, register_videos
+from madlc.project.discovery import list_videos
+from madlc.project.manage import default_config, link_or_copy, new_project_settings, register_videos
 
 
 def create_new_project(
@@ -30,7 +31,7 @@ def create_new_project(
         if any(ch.isspace() or ch in "/\\" for ch in value):
             raise ConfigError(f"{what} name {value!r} contains spaces or slashes. What to do: use e.g. "
                               f"{value.strip().replace(' ', '_').replace('/', '_')!r}; it becomes part of every file name.")
-    videos_found = expand_videos(videos)
+    videos_found = list_videos(videos, must_exist=True)
     if not videos_found:
         raise VideoError(f"no videos found in {list(videos)}. What to do: pass video files (.mp4, .avi, ...) or folders holding them.")
     from madlc.video.reader import video_info

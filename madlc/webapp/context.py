@@ -130,7 +130,7 @@ class ProjectContext:
 
     def _is_video_link(self, path: Path) -> bool:
         """The project's own video links (videos/<name> -> the original video elsewhere)."""
-        from madlc.project.manage import VIDEO_EXTENSIONS
+        from madlc.project.discovery import VIDEO_EXTENSIONS
 
         assert self.root is not None
         return path.parent == self.root / "videos" and path.is_symlink() and path.suffix.lower() in VIDEO_EXTENSIONS
@@ -145,7 +145,8 @@ class ProjectContext:
     # -- videos ----------------------------------------------------------------------------
     def videos(self) -> dict[str, Path]:
         """Video name (file name) -> path, for the project's videos and caller-named extra videos."""
-        from madlc.project.manage import VIDEO_EXTENSIONS, project_videos
+        from madlc.project.discovery import VIDEO_EXTENSIONS
+        from madlc.project.manage import project_videos
 
         root = self.require()
         found: dict[str, Path] = {}
